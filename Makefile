@@ -1,0 +1,36 @@
+# `make run` and `make test` set everything up first (idempotent), then do their job.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHON
+
+.PHONY: setup system run doctor test bench bench-quick clean
+
+setup: system $(VENV)/.installed
+
+system:
+	@scripts/install-system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: setup
+	$(BIN)/codearena doctor
+
+doctor: setup
+	$(BIN)/codearena doctor
+
+test: setup
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+bench-quick: setup
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) bench/results

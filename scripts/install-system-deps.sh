@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what CodeArena needs from Debian: bubblewrap, the five toolchains, libseccomp headers
+# and Python's venv. Idempotent: does nothing when everything is there. Needs root to install;
+# without root it names what is missing and fails.
+set -euo pipefail
+
+missing=()
+need_cmd() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need_file() { [ -e "$1" ] || missing+=("$2"); }
+
+need_cmd bwrap bubblewrap
+need_cmd gcc gcc
+need_cmd g++ g++
+need_cmd javac default-jdk-headless
+need_cmd node nodejs
+need_file /usr/bin/python3 python3
+need_file /usr/include/seccomp.h libseccomp-dev
+need_cmd make make
+python_bin="${PYTHON:-$(command -v python3.11 || command -v python3 || true)}"
+if [ -z "$python_bin" ] || ! "$python_bin" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    missing+=(python3-venv)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "codearena setup: missing system packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "codearena setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

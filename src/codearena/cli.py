@@ -1,0 +1,117 @@
+"""The `codearena` command line. Thin: parse, call the layer below, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import sandbox_settings
+from .logging import configure_logging
+
+app = typer.Typer(help="CodeArena: run untrusted code safely.", no_args_is_help=True, add_completion=False)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _main() -> None:
+    configure_logging(sandbox_settings().log_level)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="source file"),
+    lang: Optional[str] = typer.Option(None, "--lang", "-l", help="language (default: from the extension)"),
+    stdin: Optional[Path] = typer.Option(None, "--stdin", exists=True, dir_okay=False, help="file fed to stdin"),
+    time_limit: float = typer.Option(2.0, "--time-limit", "-t", help="CPU seconds"),
+    memory_limit: int = typer.Option(256, "--memory-limit", "-m", help="MB"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Compile (if needed) and run FILE once in the sandbox."""
+    from .engine import execute
+    from .languages import UnknownLanguage, get_language, language_for_file
+    from .sandbox import Limits, SandboxUnavailable
+
+    try:
+        language = get_language(lang) if lang else language_for_file(file)
+        limits = Limits(cpu_time=time_limit, memory_mb=memory_limit).validate()
+    except (UnknownLanguage, ValueError) as exc:
+        _fail(str(exc))
+    source = file.read_text(encoding="utf-8", errors="replace")
+    input_bytes = stdin.read_bytes() if stdin else b""
+    try:
+        result = execute(source, language, input_bytes, limits)
+    except SandboxUnavailable as exc:
+        _fail(f"no sandbox: {exc} (see `codearena doctor`)", code=3)
+    if as_json:
+        data = result.to_dict()
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        _print_result(result)
+    raise typer.Exit(0 if result.verdict.value == "AC" else 1)
+
+
+def _print_result(result) -> None:
+    colour = "green" if result.verdict.value == "AC" else "red"
+    console.print(f"[bold {colour}]{result.verdict.value}[/]  {result.message}")
+    console.print(f"time {result.time:.3f}s CPU, {result.wall_time:.3f}s wall, memory {result.memory} KB"
+                  + (f", exit code {result.exit_code}" if result.exit_code is not None else "")
+                  + (f", signal {result.signal}" if result.signal is not None else ""))
+    for title, text in (("compiler output", result.compile_output), ("stdout", result.stdout), ("stderr", result.stderr)):
+        if text:
+            console.rule(title)
+            console.print(text, markup=False, highlight=False, end="" if text.endswith("\n") else "\n")
+
+
+@app.command()
+def doctor() -> None:
+    """Say which protections are active and run each language's self-test."""
+    from .engine import execute
+    from .languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT
+    from .sandbox import Sandbox, SandboxUnavailable
+
+    try:
+        sandbox = Sandbox()
+    except SandboxUnavailable as exc:
+        err_console.print(f"[bold red]sandbox unavailable:[/] {exc}")
+        err_console.print("Nothing untrusted will run. Install bubblewrap (apt-get install bubblewrap), or set "
+                          "CODEARENA_UNSAFE_DEV_MODE=1 for development only.")
+        raise typer.Exit(1)
+    protections = Table(title="Protections", show_header=False)
+    for key, value in sandbox.protections().items():
+        protections.add_row(key, value)
+    console.print(protections)
+    languages = Table(title="Languages")
+    for column in ("language", "version", "self-test", "time", "memory"):
+        languages.add_column(column)
+    failures = 0
+    for language in LANGUAGES:
+        if not language.available():
+            languages.add_row(language.id, "not installed", "[red]missing[/]", "", "")
+            failures += 1
+            continue
+        result = execute(language.self_test, language, SELF_TEST_INPUT, sandbox=sandbox)
+        passed = result.verdict.value == "AC" and result.stdout == SELF_TEST_OUTPUT
+        failures += not passed
+        status = "[green]pass[/]" if passed else f"[red]fail: {result.verdict.value} {result.message}[/]"
+        languages.add_row(language.id, language.version(), status, f"{result.wall_time:.3f}s", f"{result.memory} KB")
+    console.print(languages)
+    if sandbox.unsafe:
+        err_console.print("[bold red]UNSAFE DEVELOPMENT MODE: code runs without isolation[/]")
+        raise typer.Exit(1)
+    raise typer.Exit(1 if failures else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

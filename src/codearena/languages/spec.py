@@ -1,0 +1,115 @@
+"""What CodeArena needs to know about a language: data, not code branches."""
+
+from __future__ import annotations
+
+import glob
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from ..sandbox import Bind
+
+TOOLCHAIN_PATH = "/usr/local/bin:/usr/bin:/bin"
+_VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
+
+SELF_TEST_INPUT = "world\n"
+SELF_TEST_OUTPUT = "hello world\n"
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language. Argv templates may use {source}, {main} (entry point) and {memory_mb}.
+
+    Executables are named bare ("gcc") and resolved on the host to their real path, which must
+    lie in a directory the sandbox shows (/usr).
+    """
+
+    id: str
+    name: str
+    extensions: tuple[str, ...]
+    source_file: str  # default file name; `entry_point` may choose another from the source
+    run: tuple[str, ...]
+    version_command: tuple[str, ...]
+    self_test: str  # reads "world" from stdin, prints "hello world"
+    compile: tuple[str, ...] | None = None
+    aliases: tuple[str, ...] = ()
+    entry_point: Callable[[str], str] | None = None  # source -> entry name (Java's class)
+    extra_binds: tuple[str, ...] = ()  # host paths or globs shown read-only
+    env: dict[str, str] = field(default_factory=dict)
+    # Runtimes that reserve address space and keep their own heap need room above the
+    # program's limit for the runtime itself, and more threads than a C program.
+    memory_overhead_mb: int = 0
+    extra_processes: int = 0
+    address_space_fallback: bool = True  # False: never RLIMIT_AS (breaks the JVM and V8)
+    memory_error_markers: tuple[str, ...] = ()  # stderr text meaning "ran out of memory"
+    compile_memory_mb: int = 512
+
+    @property
+    def compiled(self) -> bool:
+        return self.compile is not None
+
+    def entry(self, source: str) -> str:
+        return self.entry_point(source) if self.entry_point else Path(self.source_file).stem
+
+    def source_name(self, source: str) -> str:
+        if self.entry_point:
+            return self.entry(source) + Path(self.source_file).suffix
+        return self.source_file
+
+    def binds(self) -> list[Bind]:
+        paths = [p for pattern in self.extra_binds for p in sorted(glob.glob(pattern))]
+        return [Bind(p, p, optional=True) for p in paths]
+
+    def _argv(self, template: tuple[str, ...], source: str, memory_mb: int) -> list[str]:
+        values = {"source": self.source_name(source), "main": self.entry(source), "memory_mb": memory_mb}
+        argv = [part.format(**values) for part in template]
+        argv[0] = resolve_executable(argv[0])
+        return argv
+
+    def compile_argv(self, source: str, memory_mb: int) -> list[str]:
+        assert self.compile is not None
+        return self._argv(self.compile, source, memory_mb)
+
+    def run_argv(self, source: str, memory_mb: int) -> list[str]:
+        return self._argv(self.run, source, memory_mb)
+
+    def available(self) -> bool:
+        try:
+            resolve_executable(self.version_command[0])
+            return True
+        except FileNotFoundError:
+            return False
+
+    def version(self) -> str:
+        return probe_version(self.version_command)
+
+
+def resolve_executable(name: str) -> str:
+    """'gcc' -> '/usr/bin/x86_64-linux-gnu-gcc-12'; paths starting with . or / are kept."""
+    if name.startswith(("/", ".")):
+        return name
+    return _resolve(name)
+
+
+@lru_cache(maxsize=None)
+def _resolve(name: str) -> str:
+    found = shutil.which(name, path=TOOLCHAIN_PATH)
+    if not found:
+        raise FileNotFoundError(f"{name} is not installed (looked in {TOOLCHAIN_PATH})")
+    return str(Path(found).resolve())
+
+
+@lru_cache(maxsize=None)
+def probe_version(command: tuple[str, ...]) -> str:
+    """The toolchain's own answer to its version flag (trusted binary, run on the host)."""
+    try:
+        argv = [resolve_executable(command[0]), *command[1:]]
+        out = subprocess.run(argv, capture_output=True, timeout=30, text=True)
+    except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+        return f"unavailable ({exc})"
+    match = _VERSION_RE.search(out.stdout + out.stderr)
+    return match.group(0) if match else "unknown"

@@ -1,0 +1,8 @@
+"""Layer 1: run one argv in isolation under limits and report measured facts. Knows no language."""
+
+from .box import Box
+from .bwrap import BOX_PATH, Bind
+from .limits import MIB, LimitHit, Limits, RunResult
+from .runner import Sandbox, SandboxUnavailable, get_sandbox
+
+__all__ = ["BOX_PATH", "MIB", "Bind", "Box", "LimitHit", "Limits", "RunResult", "Sandbox", "SandboxUnavailable", "get_sandbox"]

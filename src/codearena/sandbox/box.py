@@ -1,0 +1,171 @@
+"""Boxes: the one writable place of a run, and the unprivileged uid that owns it.
+
+Each box holds a slot, found by taking an exclusive lock on `locks/slot-N`: the lock works across
+processes (several workers on one machine) and dies with its holder. Slot N runs as uid
+`uid_base + N`, so concurrent boxes never share a uid (separate RLIMIT_NPROC counts, no
+signalling each other, no reading each other's files).
+
+As root, a box is a size- and inode-limited tmpfs mounted at `boxes/N`: it bounds the disk a
+program can fill, and deleting it is a lazy unmount, which never walks (let alone follows) what
+the program left there. Without root it is a plain directory removed with `shutil.rmtree`,
+whose fd-based walk does not follow symlinks on Linux.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import fcntl
+import os
+import random
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+MNT_DETACH = 2
+MS_NOSUID, MS_NODEV = 2, 4
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+
+# Sub-directories of a box: the working directory, /tmp, and /dev/shm inside the sandbox.
+BOX_SUBDIRS = ("work", "tmp", "shm")
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def mount_tmpfs(target: Path, size_bytes: int, inodes: int, uid: int, gid: int) -> None:
+    options = f"size={size_bytes},nr_inodes={inodes},mode=0700,uid={uid},gid={gid}"
+    _check(
+        _libc.mount(b"codearena-box", str(target).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
+        f"mount tmpfs on {target}",
+    )
+
+
+def unmount(target: Path) -> None:
+    ret = _libc.umount2(str(target).encode(), MNT_DETACH)
+    if ret != 0 and ctypes.get_errno() not in (22, 2):  # EINVAL: not a mount point; ENOENT
+        _check(ret, f"umount {target}")
+
+
+def is_mount_point(path: Path) -> bool:
+    return os.path.ismount(path)
+
+
+@dataclass
+class Slot:
+    number: int
+    uid: int
+    gid: int
+    lock_fd: int
+
+    def release(self) -> None:
+        os.close(self.lock_fd)  # closing drops the flock
+
+
+class SlotPool:
+    """Hands out slots (and their uids) that no other process on this machine holds."""
+
+    def __init__(self, locks_dir: Path, uid_base: int, size: int):
+        self.locks_dir = locks_dir
+        self.uid_base = uid_base
+        self.size = size
+        locks_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def acquire(self) -> Slot:
+        start = random.randrange(self.size)  # spread contention across slots
+        for i in range(self.size):
+            number = (start + i) % self.size
+            fd = os.open(self.locks_dir / f"slot-{number}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            uid = self.uid_base + number
+            return Slot(number=number, uid=uid, gid=uid, lock_fd=fd)
+        raise RuntimeError(f"all {self.size} sandbox slots are busy")
+
+
+class Box:
+    """The writable directory tree of one run: `work` (cwd), `tmp` and `shm`."""
+
+    def __init__(self, root: Path, slot: Slot, use_tmpfs: bool, disk_bytes: int, inodes: int = 4096):
+        self.root = root
+        self.slot = slot
+        self.use_tmpfs = use_tmpfs
+        self._clear_stale()
+        root.mkdir(mode=0o700)
+        if use_tmpfs:
+            mount_tmpfs(root, disk_bytes, inodes, slot.uid, slot.gid)
+        else:
+            os.chmod(root, 0o700)
+        for name in BOX_SUBDIRS:
+            sub = root / name
+            sub.mkdir(mode=0o755)
+            if os.geteuid() == 0:
+                os.chown(sub, slot.uid, slot.gid)
+        if os.geteuid() == 0:
+            os.chown(root, slot.uid, slot.gid)
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    def write_file(self, name: str, data: bytes, mode: int = 0o644) -> Path:
+        """Write a file before anything untrusted ran in the box (so no link can be planted yet)."""
+        if "/" in name or name in ("", ".", ".."):
+            raise ValueError(f"invalid file name {name!r}")
+        path = self.work / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        try:
+            os.write(fd, data)
+            if os.geteuid() == 0:
+                os.fchown(fd, self.slot.uid, self.slot.gid)
+        finally:
+            os.close(fd)
+        return path
+
+    def read_file(self, name: str, max_bytes: int) -> bytes | None:
+        """Read a file the program may have replaced: no links, regular files only, capped."""
+        try:
+            dir_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+        except OSError:
+            return None
+        finally:
+            os.close(dir_fd)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+                return None
+            return os.read(fd, max_bytes + 1)[:max_bytes]
+        finally:
+            os.close(fd)
+
+    def destroy(self) -> None:
+        if self.use_tmpfs:
+            unmount(self.root)
+            os.rmdir(self.root)
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _clear_stale(self) -> None:
+        """A box left by a crashed process that held this slot: remove it without walking it."""
+        if not os.path.lexists(self.root):
+            return
+        if is_mount_point(self.root):
+            unmount(self.root)
+        if os.path.islink(self.root):
+            os.unlink(self.root)
+        elif self.root.is_dir():
+            shutil.rmtree(self.root)

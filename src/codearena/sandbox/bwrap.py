@@ -1,0 +1,88 @@
+"""The bubblewrap command line for one run. Pure: builds an argv list, starts nothing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+INSIDE_UID = 1000  # what the program sees as its uid; mapped to the box's host uid
+INIT_PATH = "/.codearena-init"
+BOX_PATH = "/box"
+
+# Top-level directories that are symlinks into /usr on merged-/usr systems (Debian 12+).
+_USR_ALIASES = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+
+BASE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": BOX_PATH,
+    "TMPDIR": "/tmp",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+}
+
+
+@dataclass(frozen=True)
+class Bind:
+    """A host path shown inside the sandbox, read-only unless writable=True."""
+
+    source: str
+    target: str
+    writable: bool = False
+    optional: bool = False  # skip silently when the source does not exist
+
+
+def system_binds() -> list[str]:
+    """Read-only /usr plus the merged-/usr aliases, mirrored as they are on the host."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in _USR_ALIASES:
+        host = Path("/", name)
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{name}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{name}"]
+    args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    return args
+
+
+def build_argv(
+    *,
+    bwrap: str,
+    box_root: Path,
+    init_helper: str,
+    status_fd: int,
+    seccomp: bool,
+    argv: list[str],
+    env: dict[str, str],
+    binds: list[Bind],
+    cwd: str = BOX_PATH,
+) -> list[str]:
+    args = [
+        bwrap,
+        "--unshare-all",  # user, pid, net, ipc, uts, cgroup, mount: no network at all
+        "--unshare-user",
+        "--disable-userns",  # no nested user namespaces for the program
+        "--cap-drop", "ALL",
+        "--uid", str(INSIDE_UID),
+        "--gid", str(INSIDE_UID),
+        "--hostname", "codearena",
+        "--die-with-parent",
+        "--new-session",  # no TIOCSTI into a terminal
+        *system_binds(),
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--remount-ro", "/dev",  # /dev is an unsized tmpfs: nothing may be written there
+        "--bind", str(box_root / "shm"), "/dev/shm",  # ...except /dev/shm, which lives in the sized box
+        "--bind", str(box_root / "tmp"), "/tmp",
+        "--bind", str(box_root / "work"), BOX_PATH,
+        "--ro-bind", init_helper, INIT_PATH,
+    ]
+    for bind in binds:
+        if bind.optional and not os.path.exists(bind.source):
+            continue
+        args += ["--bind" if bind.writable else "--ro-bind", bind.source, bind.target]
+    args += ["--remount-ro", "/", "--chdir", cwd, "--clearenv"]
+    for key, value in {**BASE_ENV, **env}.items():
+        args += ["--setenv", key, value]
+    args += [INIT_PATH, str(status_fd), "1" if seccomp else "0", *argv]
+    return args

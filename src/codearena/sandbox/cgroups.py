@@ -1,0 +1,313 @@
+"""Control groups for one sandboxed run: limits, accounting and a kill that reaches every process.
+
+cgroup v2 (one unified hierarchy) is what most production hosts have; these build machines have
+cgroup v1 (one hierarchy per controller). `detect()` picks whichever is usable and returns None
+when neither is (not root, or not delegated): the runner then falls back to rlimits.
+
+Everything here is written for the trusted side. `attach_paths` is written to from the child
+between fork and exec, so it holds plain path strings prepared in advance.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
+V2_CONTROLLERS = ("memory", "pids", "cpu")
+_REMOVE_TIMEOUT = 2.0
+
+
+def _read(path: Path) -> str:
+    return path.read_text()
+
+
+def _write(path: Path, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, value.encode())
+    finally:
+        os.close(fd)
+
+
+def _int_or_zero(path: Path) -> int:
+    try:
+        return int(_read(path).split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _keyed(path: Path, key: str) -> int:
+    """Value of `key N` in a flat-keyed cgroup file (memory.events, cpu.stat, oom_control)."""
+    try:
+        for line in _read(path).splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == key:
+                return int(parts[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _own_cgroup_paths() -> dict[str, str]:
+    """Controller name (or '' for v2) -> this process's cgroup path."""
+    paths: dict[str, str] = {}
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for name in controllers.split(",") if controllers else [""]:
+            paths[name] = path
+    return paths
+
+
+def _cgroup_mounts() -> tuple[str | None, dict[str, str]]:
+    """(v2 mount point or None, {v1 controller: mount point})."""
+    v2 = None
+    v1: dict[str, str] = {}
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        mountpoint, fstype, options = fields[1], fields[2], fields[3].split(",")
+        if fstype == "cgroup2" and v2 is None:
+            v2 = mountpoint
+        elif fstype == "cgroup":
+            for opt in options:
+                if opt in V1_CONTROLLERS:
+                    v1[opt] = mountpoint
+    return v2, v1
+
+
+class Cgroup:
+    """One run's cgroup (a directory per controller on v1, one directory on v2)."""
+
+    version: int
+
+    def __init__(self, dirs: dict[str, Path]):
+        self.dirs = dirs
+        # Prepared for the child between fork and exec: no allocation-heavy work there.
+        self.attach_paths = [str(d / "cgroup.procs") for d in dict.fromkeys(dirs.values())]
+
+    # -- setup, from the trusted parent --------------------------------------------------
+    def set_limits(self, memory_bytes: int, pids: int) -> None:
+        raise NotImplementedError
+
+    # -- measurements ----------------------------------------------------------------------
+    def cpu_seconds(self) -> float:
+        raise NotImplementedError
+
+    def memory_peak_bytes(self) -> int:
+        raise NotImplementedError
+
+    def oom_killed(self) -> bool:
+        raise NotImplementedError
+
+    def memory_limit_reached(self) -> bool:
+        raise NotImplementedError
+
+    def pids(self) -> list[int]:
+        raise NotImplementedError
+
+    # -- teardown --------------------------------------------------------------------------
+    def kill_all(self) -> None:
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        """Kill whatever is left, then delete the cgroup directories."""
+        self.kill_all()
+        deadline = time.monotonic() + _REMOVE_TIMEOUT
+        for directory in dict.fromkeys(self.dirs.values()):
+            while True:
+                try:
+                    os.rmdir(directory)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError as exc:
+                    # EBUSY while killed tasks finish exiting; the kernel settles this quickly.
+                    if exc.errno != errno.EBUSY or time.monotonic() > deadline:
+                        raise
+                    self.kill_all()
+                    time.sleep(0.002)
+
+    def _kill_listed(self) -> int:
+        pids = self.pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return len(pids)
+
+
+class CgroupV1(Cgroup):
+    version = 1
+
+    def set_limits(self, memory_bytes: int, pids: int) -> None:
+        mem = self.dirs["memory"]
+        _write(mem / "memory.limit_in_bytes", str(memory_bytes))
+        memsw = mem / "memory.memsw.limit_in_bytes"
+        if memsw.exists():  # swap accounting on: include swap in the same limit
+            _write(memsw, str(memory_bytes))
+        _write(self.dirs["pids"] / "pids.max", str(pids))
+
+    def cpu_seconds(self) -> float:
+        return _int_or_zero(self.dirs["cpuacct"] / "cpuacct.usage") / 1e9
+
+    def memory_peak_bytes(self) -> int:
+        mem = self.dirs["memory"]
+        memsw = mem / "memory.memsw.max_usage_in_bytes"
+        return _int_or_zero(memsw if memsw.exists() else mem / "memory.max_usage_in_bytes")
+
+    def oom_killed(self) -> bool:
+        return _keyed(self.dirs["memory"] / "memory.oom_control", "oom_kill") > 0
+
+    def memory_limit_reached(self) -> bool:
+        mem = self.dirs["memory"]
+        return _int_or_zero(mem / "memory.failcnt") > 0 or _int_or_zero(mem / "memory.memsw.failcnt") > 0
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in _read(self.dirs["pids"] / "cgroup.procs").split()]
+        except FileNotFoundError:
+            return []
+
+    def kill_all(self) -> None:
+        # v1 has no cgroup.kill: freeze so nothing can fork, kill every task, thaw so the
+        # kills are delivered, and repeat until the group is empty.
+        state = self.dirs["freezer"] / "freezer.state"
+        for _ in range(1000):
+            if not self.pids():
+                return
+            try:
+                _write(state, "FROZEN")
+                for _ in range(200):
+                    if _read(state).strip() != "FREEZING":
+                        break
+                    time.sleep(0.0005)
+            except FileNotFoundError:
+                return
+            self._kill_listed()
+            _write(state, "THAWED")
+            if self.pids():
+                time.sleep(0.0005)
+
+
+class CgroupV2(Cgroup):
+    version = 2
+
+    @property
+    def _dir(self) -> Path:
+        return self.dirs["unified"]
+
+    def set_limits(self, memory_bytes: int, pids: int) -> None:
+        _write(self._dir / "memory.max", str(memory_bytes))
+        if (self._dir / "memory.swap.max").exists():
+            _write(self._dir / "memory.swap.max", "0")
+        _write(self._dir / "pids.max", str(pids))
+
+    def cpu_seconds(self) -> float:
+        return _keyed(self._dir / "cpu.stat", "usage_usec") / 1e6
+
+    def memory_peak_bytes(self) -> int:
+        peak = self._dir / "memory.peak"  # kernel 5.19+
+        return _int_or_zero(peak if peak.exists() else self._dir / "memory.current")
+
+    def oom_killed(self) -> bool:
+        return _keyed(self._dir / "memory.events", "oom_kill") > 0
+
+    def memory_limit_reached(self) -> bool:
+        return _keyed(self._dir / "memory.events", "max") > 0
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in _read(self._dir / "cgroup.procs").split()]
+        except FileNotFoundError:
+            return []
+
+    def kill_all(self) -> None:
+        kill_file = self._dir / "cgroup.kill"  # kernel 5.14+
+        for _ in range(1000):
+            if not self.pids():
+                return
+            if kill_file.exists():
+                _write(kill_file, "1")
+            else:
+                self._kill_listed()
+            time.sleep(0.0005)
+
+
+@dataclass
+class CgroupHost:
+    """Where this host's sandbox cgroups live, and how to make one."""
+
+    version: int
+    bases: dict[str, Path]  # controller (or "unified") -> parent directory of the box cgroups
+
+    def create(self, name: str) -> Cgroup:
+        cls = CgroupV1 if self.version == 1 else CgroupV2
+        dirs = {key: base / name for key, base in self.bases.items()}
+        stale = cls(dirs)
+        if any(d.exists() for d in dirs.values()):  # left by a crashed service: clear it first
+            stale.remove()
+        for d in dict.fromkeys(dirs.values()):
+            d.mkdir()
+        return cls(dirs)
+
+    def describe(self) -> str:
+        return f"cgroup v{self.version} ({', '.join(sorted(self.bases))})"
+
+
+def _setup_v1(v1_mounts: dict[str, str], own: dict[str, str]) -> CgroupHost | None:
+    if not all(c in v1_mounts for c in V1_CONTROLLERS):
+        return None
+    bases = {}
+    for controller in V1_CONTROLLERS:
+        base = Path(v1_mounts[controller] + own.get(controller, "/")) / "codearena"
+        base.mkdir(exist_ok=True)
+        bases[controller] = base
+    return CgroupHost(version=1, bases=bases)
+
+
+def _setup_v2(mount: str, own: dict[str, str]) -> CgroupHost | None:
+    parent = Path(mount + own.get("", "/"))
+    available = _read(parent / "cgroup.controllers").split()
+    if not all(c in available for c in V2_CONTROLLERS):
+        return None
+    wanted = " ".join(f"+{c}" for c in V2_CONTROLLERS)
+    try:
+        _write(parent / "cgroup.subtree_control", wanted)
+    except OSError as exc:
+        if exc.errno != errno.EBUSY:
+            raise
+        # "No internal processes": move this service into a leaf of its own first.
+        leaf = parent / "codearena-supervisor"
+        leaf.mkdir(exist_ok=True)
+        _write(leaf / "cgroup.procs", "0")
+        _write(parent / "cgroup.subtree_control", wanted)
+    base = parent / "codearena"
+    base.mkdir(exist_ok=True)
+    _write(base / "cgroup.subtree_control", wanted)
+    return CgroupHost(version=2, bases={"unified": base})
+
+
+def detect() -> tuple[CgroupHost | None, str]:
+    """Find a usable cgroup hierarchy. Returns (host or None, a sentence for `doctor`)."""
+    if os.geteuid() != 0:
+        return None, "cgroups unavailable: the service is not root (rlimits only)"
+    try:
+        v2_mount, v1_mounts = _cgroup_mounts()
+        own = _own_cgroup_paths()
+        if v2_mount and Path(v2_mount, "cgroup.controllers").exists():
+            host = _setup_v2(v2_mount, own)
+            if host:
+                return host, host.describe()
+        host = _setup_v1(v1_mounts, own)
+        if host:
+            return host, host.describe()
+    except OSError as exc:
+        return None, f"cgroups unavailable: {exc} (rlimits only)"
+    return None, "cgroups unavailable: memory/pids/cpu controllers not found (rlimits only)"

@@ -1,0 +1,56 @@
+"""Builds `codearena-init` (init.c) once per source version, with seccomp when libseccomp is there."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class InitHelper:
+    path: Path
+    seccomp: bool
+
+
+class HelperBuildError(RuntimeError):
+    pass
+
+
+def _compile(source: Path, output: Path, with_seccomp: bool) -> bool:
+    argv = ["gcc", "-O2", "-Wall", "-o", str(output), str(source)]
+    if with_seccomp:
+        argv[1:1] = ["-DHAVE_SECCOMP"]
+        argv.append("-lseccomp")
+    result = subprocess.run(argv, capture_output=True, timeout=60)
+    return result.returncode == 0
+
+
+def build_init_helper(bin_dir: Path) -> InitHelper:
+    """Return the helper for this source, compiling it if needed (atomic against racing builders)."""
+    source_text = resources.files("codearena.sandbox").joinpath("init.c").read_bytes()
+    digest = hashlib.sha256(source_text).hexdigest()[:16]
+    for seccomp in (True, False):
+        candidate = bin_dir / f"codearena-init-{digest}{'-seccomp' if seccomp else ''}"
+        if candidate.is_file():
+            return InitHelper(candidate, seccomp)
+    if shutil.which("gcc") is None:
+        raise HelperBuildError("gcc is needed to build the sandbox's init helper")
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(bin_dir, 0o755)  # the unprivileged box uid must reach the helper
+    with tempfile.TemporaryDirectory(dir=bin_dir) as tmp:
+        src = Path(tmp, "init.c")
+        src.write_bytes(source_text)
+        for seccomp in (True, False):
+            built = Path(tmp, "init")
+            if _compile(src, built, seccomp):
+                os.chmod(built, 0o755)
+                final = bin_dir / f"codearena-init-{digest}{'-seccomp' if seccomp else ''}"
+                os.replace(built, final)
+                return InitHelper(final, seccomp)
+    raise HelperBuildError("could not compile the sandbox's init helper (init.c)")

@@ -1,0 +1,130 @@
+/*
+ * codearena-init: the first program bwrap starts inside every sandbox.
+ *
+ *   codearena-init STATUS_FD SECCOMP(0|1) PROGRAM [ARGS...]
+ *
+ * It forks PROGRAM, applies the seccomp filter in the child just before exec (so the filter
+ * binds the untrusted program and everything it starts, not bwrap), waits for it, and writes
+ * one line, "exit N" or "signal N", to STATUS_FD. bwrap alone reports a death by signal N as
+ * exit code 128+N, which cannot be told apart from a program that exits with 128+N.
+ * STATUS_FD is closed in the child: the program inherits only 0, 1 and 2.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef HAVE_SECCOMP
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/socket.h>
+
+#ifndef AF_VSOCK
+#define AF_VSOCK 40
+#endif
+
+/* Deny-list on top of namespaces, no capabilities and no-new-privs: kernel surfaces a judged
+ * program never needs, and the covert channels seen between concurrent boxes (file locks). */
+static int install_seccomp(void) {
+    static const int denied[] = {
+        SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+        SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
+        SCMP_SYS(bpf), SCMP_SYS(perf_event_open), SCMP_SYS(userfaultfd),
+        SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
+        SCMP_SYS(unshare), SCMP_SYS(setns), SCMP_SYS(mount), SCMP_SYS(umount2),
+        SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(swapon), SCMP_SYS(swapoff),
+        SCMP_SYS(reboot), SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load),
+        SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(delete_module),
+        SCMP_SYS(acct), SCMP_SYS(quotactl), SCMP_SYS(syslog), SCMP_SYS(vhangup),
+        SCMP_SYS(fanotify_init), SCMP_SYS(open_by_handle_at), SCMP_SYS(name_to_handle_at),
+        SCMP_SYS(flock), SCMP_SYS(fsopen), SCMP_SYS(fsmount), SCMP_SYS(move_mount),
+        SCMP_SYS(open_tree), SCMP_SYS(personality),
+    };
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (!ctx) return -1;
+    /* Only the native ABI: i386 (int 0x80) and x32 system calls kill the process. */
+    if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0) goto fail;
+    for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
+        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0) < 0) goto fail;
+    /* POSIX record locks are a covert channel too (even read locks on read-only files). */
+    static const int lock_cmds[] = {F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW};
+    for (size_t i = 0; i < sizeof lock_cmds / sizeof lock_cmds[0]; i++)
+        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fcntl), 1,
+                             SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)lock_cmds[i])) < 0) goto fail;
+    /* No new namespaces of any kind (bwrap's --disable-userns already stops nested user
+     * namespaces; this is the second lock). clone3's flags live in memory seccomp cannot
+     * read, so clone3 answers ENOSYS and the C library falls back to clone. */
+    static const unsigned long ns_flags[] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWPID,
+                                             CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP};
+    for (size_t i = 0; i < sizeof ns_flags / sizeof ns_flags[0]; i++)
+        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                             SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i])) < 0) goto fail;
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) goto fail;
+    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+                         SCMP_A0(SCMP_CMP_EQ, AF_VSOCK)) < 0) goto fail;
+    if (seccomp_load(ctx) < 0) goto fail;
+    seccomp_release(ctx);
+    return 0;
+fail:
+    seccomp_release(ctx);
+    return -1;
+}
+#endif
+
+static void report(int fd, const char *kind, int value) {
+    char line[64];
+    int n = snprintf(line, sizeof line, "%s %d\n", kind, value);
+    if (n > 0) (void)!write(fd, line, (size_t)n);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: codearena-init STATUS_FD SECCOMP PROGRAM [ARGS...]\n");
+        return 120;
+    }
+    int status_fd = atoi(argv[1]);
+    int use_seccomp = atoi(argv[2]);
+    fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+
+    pid_t child = fork();
+    if (child < 0) {
+        report(status_fd, "error", errno);
+        return 121;
+    }
+    if (child == 0) {
+        close(status_fd);
+        if (use_seccomp) {
+#ifdef HAVE_SECCOMP
+            if (install_seccomp() != 0) {
+                fprintf(stderr, "codearena-init: cannot install seccomp filter\n");
+                _exit(122);
+            }
+#else
+            fprintf(stderr, "codearena-init: built without seccomp\n");
+            _exit(122);
+#endif
+        }
+        execvp(argv[3], &argv[3]);
+        fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[3], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) {
+            report(status_fd, "error", errno);
+            return 123;
+        }
+    }
+    if (WIFSIGNALED(status)) {
+        report(status_fd, "signal", WTERMSIG(status));
+        return 128 + WTERMSIG(status);
+    }
+    report(status_fd, "exit", WEXITSTATUS(status));
+    return WEXITSTATUS(status);
+}

@@ -1,0 +1,398 @@
+"""Run one argv in a box under bubblewrap and the limits, and measure what it did.
+
+The sequence for a run:
+  1. a fresh cgroup gets the memory and process limits;
+  2. bwrap is forked; between fork and exec the child joins the cgroup, takes the rlimits and
+     drops to the box's unprivileged uid (bwrap started by root would hand the program root);
+  3. the parent watches stdout, stderr and the process through one selector, and stops the
+     run at the CPU, wall or output limit;
+  4. whatever ended the run, every process in the cgroup is killed, then the cgroup is removed.
+The program's exit status comes from codearena-init (see init.c) over a pipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..config import SandboxSettings, sandbox_settings
+from . import bwrap as bwrap_argv
+from .box import Box, SlotPool
+from .cgroups import Cgroup, CgroupHost, detect
+from .helper import InitHelper, build_init_helper
+from .limits import MIB, LimitHit, Limits, RunResult
+
+log = logging.getLogger("codearena.sandbox")
+
+_READ_CHUNK = 64 * 1024
+_DRAIN_TIMEOUT = 0.5  # after the run ended, how long leftover pipe data may take to arrive
+_PROCESS_OVERHEAD = 3  # bwrap's two processes and codearena-init count against pids.max
+_BWRAP_ENV = {"PATH": "/usr/bin:/bin"}  # bwrap's own environment: it is what /proc/1/environ shows
+
+
+class SandboxUnavailable(RuntimeError):
+    """No isolation is possible here, and unsafe development mode is off."""
+
+
+def _rlimits(limits: Limits, address_space: bool) -> list[tuple[int, tuple[int, int]]]:
+    cpu = math.ceil(limits.cpu_time) + 1  # a backstop: the cgroup counter is the real CPU limit
+    values = [
+        (resource.RLIMIT_CORE, (0, 0)),
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_FSIZE, (limits.file_size_mb * MIB,) * 2),
+        (resource.RLIMIT_NOFILE, (limits.open_files,) * 2),
+        (resource.RLIMIT_STACK, (limits.stack_mb * MIB,) * 2),
+        (resource.RLIMIT_NPROC, (limits.processes + _PROCESS_OVERHEAD,) * 2),
+        (resource.RLIMIT_MEMLOCK, (0, 0)),
+        (resource.RLIMIT_MSGQUEUE, (0, 0)),
+    ]
+    if address_space:
+        values.append((resource.RLIMIT_AS, (limits.memory_mb * MIB,) * 2))
+    return values
+
+
+def _make_preexec(attach_paths: list[str], rlimits, uid: int | None, gid: int | None):
+    """Runs in the forked child before exec: keep it to plain system calls."""
+
+    def preexec() -> None:
+        for path in attach_paths:
+            fd = os.open(path, os.O_WRONLY)
+            os.write(fd, b"0")  # "0" = the writing process itself
+            os.close(fd)
+        for which, value in rlimits:
+            resource.setrlimit(which, value)
+        if uid is not None:
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+
+    return preexec
+
+
+def _memfd_with(data: bytes) -> int:
+    fd = os.memfd_create("codearena-stdin", os.MFD_CLOEXEC)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _parse_status(raw: bytes) -> tuple[int | None, int | None] | None:
+    """codearena-init's line -> (exit_code, signal), or None when there is none."""
+    for line in raw.decode("ascii", "replace").splitlines()[:1]:
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            if parts[0] == "exit":
+                return int(parts[1]), None
+            if parts[0] == "signal":
+                return None, int(parts[1])
+    return None
+
+
+class _Capture:
+    """Reads one pipe up to a cap; the service never holds more than cap bytes of it."""
+
+    def __init__(self, fd: int, cap: int):
+        self.fd = fd
+        self.cap = cap
+        self.data = bytearray()
+        self.overflow = False
+        self.closed = False
+
+    def read(self) -> None:
+        try:
+            chunk = os.read(self.fd, min(_READ_CHUNK, self.cap + 1 - len(self.data)))
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.closed = True
+            return
+        self.data += chunk
+        if len(self.data) > self.cap:
+            del self.data[self.cap :]
+            self.overflow = True
+
+
+class Sandbox:
+    """Runs untrusted argv lists in boxes. One instance per process; it is thread-safe."""
+
+    def __init__(self, settings: SandboxSettings | None = None):
+        self.settings = settings or sandbox_settings()
+        state = self.settings.state_dir
+        state.mkdir(parents=True, exist_ok=True)
+        os.chmod(state, 0o711)  # box uids must traverse it; nobody may list it
+        self.root_mode = os.geteuid() == 0
+        self.bwrap = shutil.which("bwrap")
+        self.cgroups: CgroupHost | None
+        self.cgroups, self.cgroup_note = detect()
+        self.helper: InitHelper = build_init_helper(state / "bin")
+        self.boxes_dir = state / "boxes"
+        self.boxes_dir.mkdir(exist_ok=True)
+        os.chmod(self.boxes_dir, 0o711)
+        self.slots = SlotPool(state / "locks", self.settings.uid_base, self.settings.slots)
+        self.unsafe = False
+        problem = self.isolation_problem()
+        if problem:
+            if not self.settings.unsafe_dev_mode:
+                raise SandboxUnavailable(problem)
+            self.unsafe = True
+            log.warning("[SANDBOX] UNSAFE DEVELOPMENT MODE: %s; untrusted code runs WITHOUT isolation", problem)
+
+    # -- what protects a run --------------------------------------------------------------
+    def isolation_problem(self) -> str | None:
+        """Why bwrap cannot isolate here, or None when it can."""
+        if not self.bwrap:
+            return "bubblewrap (bwrap) is not installed"
+        probe = subprocess.run(
+            [self.bwrap, "--unshare-all", "--unshare-user", *bwrap_argv.system_binds(), "/usr/bin/true"],
+            capture_output=True,
+            preexec_fn=self._drop_privileges_only if self.root_mode else None,
+            env=_BWRAP_ENV,
+        )
+        if probe.returncode != 0:
+            return f"bwrap cannot create namespaces: {probe.stderr.decode(errors='replace').strip()}"
+        return None
+
+    def _drop_privileges_only(self) -> None:
+        uid = self.settings.uid_base + self.settings.slots  # a uid no box uses
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+
+    def protections(self) -> dict[str, str]:
+        return {
+            "isolation": "NONE (unsafe development mode)" if self.unsafe else f"bubblewrap ({self.bwrap})",
+            "namespaces": "user, pid, network, ipc, uts, mount, cgroup" if not self.unsafe else "none",
+            "privileges": "unprivileged uid per box" if self.root_mode else "the service's own uid (not root)",
+            "cgroups": self.cgroup_note,
+            "seccomp": "on" if self.helper.seccomp and self.settings.seccomp else "off",
+            "box": "size-limited tmpfs per run" if self.root_mode else "plain directory (no disk quota)",
+        }
+
+    # -- boxes ------------------------------------------------------------------------------
+    @contextmanager
+    def box(self, disk_mb: int = 64) -> Iterator[Box]:
+        slot = self.slots.acquire()
+        try:
+            box = Box(self.boxes_dir / str(slot.number), slot, use_tmpfs=self.root_mode, disk_bytes=disk_mb * MIB)
+            try:
+                yield box
+            finally:
+                box.destroy()
+        finally:
+            slot.release()
+
+    # -- running ----------------------------------------------------------------------------
+    def run(
+        self,
+        box: Box,
+        argv: list[str],
+        *,
+        limits: Limits,
+        stdin: bytes = b"",
+        env: dict[str, str] | None = None,
+        binds: list[bwrap_argv.Bind] | None = None,
+        address_space_fallback: bool = True,
+    ) -> RunResult:
+        """Run argv (paths as seen inside the sandbox) in box under limits.
+
+        address_space_fallback: where no memory cgroup exists, limit RLIMIT_AS instead
+        (runtimes that reserve huge address space, the JVM and V8, set this to False).
+        """
+        cgroup = self.cgroups.create(f"box-{box.slot.number}") if self.cgroups and not self.unsafe else None
+        try:
+            if cgroup:
+                cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)
+            result = self._spawn_and_watch(box, argv, limits, stdin, env or {}, binds or [], cgroup,
+                                           address_space_fallback and cgroup is None)
+        finally:
+            if cgroup:
+                cgroup.remove()
+        return result
+
+    def _command(self, box: Box, argv, env, binds, status_fd: int) -> tuple[list[str], str | None]:
+        if self.unsafe:
+            log.warning("[SANDBOX] UNSAFE DEVELOPMENT MODE: running %s without isolation", argv[0])
+            return [str(self.helper.path), str(status_fd), "0", *argv], str(box.work)
+        command = bwrap_argv.build_argv(
+            bwrap=self.bwrap,
+            box_root=box.root,
+            init_helper=str(self.helper.path),
+            status_fd=status_fd,
+            seccomp=self.helper.seccomp and self.settings.seccomp,
+            argv=argv,
+            env=env,
+            binds=binds,
+        )
+        return command, None
+
+    def _spawn_and_watch(self, box, argv, limits, stdin, env, binds, cgroup: Cgroup | None, rlimit_as) -> RunResult:
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        stdin_fd = _memfd_with(stdin)
+        command, cwd = self._command(box, argv, env, binds, status_w)
+        uid = box.slot.uid if self.root_mode else None
+        preexec = _make_preexec(cgroup.attach_paths if cgroup else [], _rlimits(limits, rlimit_as), uid, uid)
+        started = time.monotonic()
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=stdin_fd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(status_w,),
+                env={**_BWRAP_ENV, **env} if self.unsafe else _BWRAP_ENV,
+                cwd=cwd,
+                preexec_fn=preexec,
+                start_new_session=True,
+            )
+        finally:
+            os.close(status_w)
+            os.close(stdin_fd)
+        try:
+            return self._watch(proc, status_r, limits, cgroup, started)
+        finally:
+            os.close(status_r)
+            proc.stdout.close()
+            proc.stderr.close()
+
+    def _watch(self, proc: subprocess.Popen, status_r: int, limits: Limits, cgroup: Cgroup | None, started: float) -> RunResult:
+        stdout = _Capture(proc.stdout.fileno(), limits.stdout_bytes)
+        stderr = _Capture(proc.stderr.fileno(), limits.stderr_bytes)
+        pidfd = os.pidfd_open(proc.pid)
+        selector = selectors.DefaultSelector()
+        selector.register(stdout.fd, selectors.EVENT_READ, stdout)
+        selector.register(stderr.fd, selectors.EVENT_READ, stderr)
+        selector.register(pidfd, selectors.EVENT_READ, None)
+        wall_deadline = started + limits.effective_wall_time()
+        cpus = max(os.cpu_count() or 1, 1)
+        limit_hit: LimitHit | None = None
+        exited = False
+        try:
+            while not exited and limit_hit is None:
+                now = time.monotonic()
+                if now >= wall_deadline:
+                    limit_hit = LimitHit.WALL_TIME
+                    break
+                timeout = wall_deadline - now
+                if cgroup:
+                    cpu_left = limits.cpu_time - cgroup.cpu_seconds()
+                    if cpu_left <= 0:
+                        limit_hit = LimitHit.CPU_TIME
+                        break
+                    # The earliest moment the CPU limit could be crossed, with every core busy.
+                    timeout = min(timeout, max(cpu_left / cpus, 0.002))
+                for key, _ in selector.select(timeout):
+                    if key.data is None:
+                        exited = True
+                    else:
+                        key.data.read()
+                        if key.data.closed:
+                            selector.unregister(key.fd)
+                        elif key.data.overflow:
+                            limit_hit = LimitHit.OUTPUT
+        finally:
+            selector.close()
+        if not exited:
+            self._stop(proc, cgroup)
+        _, wait_status, rusage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(wait_status)
+        os.close(pidfd)
+        wall = time.monotonic() - started
+        if cgroup:
+            cgroup.kill_all()  # orphans (daemons, double forks) die with the run
+        self._drain(stdout, stderr, limit_hit)
+        if limit_hit is None and (stdout.overflow or stderr.overflow):
+            limit_hit = LimitHit.OUTPUT
+        return self._result(proc, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr)
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen, cgroup: Cgroup | None) -> None:
+        if cgroup:
+            cgroup.kill_all()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # bwrap leads its own session
+        except ProcessLookupError:
+            pass
+
+    @staticmethod
+    def _drain(stdout: _Capture, stderr: _Capture, limit_hit: LimitHit | None) -> None:
+        """Collect what is still in the pipes. Never waits for EOF past a short deadline:
+        without a cgroup an orphan could hold a pipe open."""
+        if limit_hit == LimitHit.OUTPUT:
+            return
+        deadline = time.monotonic() + _DRAIN_TIMEOUT
+        with selectors.DefaultSelector() as selector:
+            for capture in (stdout, stderr):
+                if not capture.closed and not capture.overflow:
+                    selector.register(capture.fd, selectors.EVENT_READ, capture)
+            while selector.get_map() and (left := deadline - time.monotonic()) > 0:
+                for key, _ in selector.select(left):
+                    key.data.read()
+                    if key.data.closed or key.data.overflow:
+                        selector.unregister(key.fd)
+
+    def _result(self, proc, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr) -> RunResult:
+        os.set_blocking(status_r, False)
+        try:
+            raw_status = os.read(status_r, 256)
+        except BlockingIOError:
+            raw_status = b""
+        status = _parse_status(raw_status)
+        notes: list[str] = []
+        if status is None:
+            # codearena-init did not report: it was killed with the run, or bwrap failed.
+            rc = proc.returncode
+            exit_code, sig = (None, -rc) if rc < 0 else (None, signal.SIGKILL) if limit_hit else (rc, None)
+            if limit_hit is None and not (cgroup and cgroup.oom_killed()):
+                notes.append("sandbox failure: " + bytes(stderr.data).decode(errors="replace").strip()[-500:])
+        else:
+            exit_code, sig = status
+        if cgroup:
+            cpu = cgroup.cpu_seconds()
+            memory_kb = cgroup.memory_peak_bytes() // 1024
+            oom = cgroup.oom_killed()
+            pressure = oom or cgroup.memory_limit_reached()
+        else:
+            cpu = rusage.ru_utime + rusage.ru_stime
+            memory_kb = rusage.ru_maxrss
+            oom = False
+            pressure = False
+        if limit_hit is None:
+            if oom:
+                limit_hit = LimitHit.MEMORY
+            elif cpu > limits.cpu_time or sig == signal.SIGXCPU:
+                limit_hit = LimitHit.CPU_TIME
+        return RunResult(
+            exit_code=exit_code,
+            signal=sig,
+            cpu_time=round(cpu, 4),
+            wall_time=round(wall, 4),
+            memory_kb=memory_kb,
+            stdout=bytes(stdout.data),
+            stderr=bytes(stderr.data),
+            limit_hit=limit_hit,
+            memory_pressure=pressure,
+            notes=notes,
+        )
+
+
+_instance: Sandbox | None = None
+
+
+def get_sandbox() -> Sandbox:
+    """The process-wide sandbox (detecting cgroups and building the helper happen once)."""
+    global _instance
+    if _instance is None:
+        _instance = Sandbox()
+    return _instance
