@@ -1,0 +1,139 @@
+"""Every language: hello, stdin, compile errors, exit codes, signals, versions."""
+
+import json
+
+import pytest
+
+from codearena.engine import Verdict
+from codearena.languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, UnknownLanguage, get_language, language_for_file
+from codearena.languages.catalog import java_main_class
+
+ALL = [lang.id for lang in LANGUAGES]
+
+HELLO = {
+    "python": "print('Hello, World!')",
+    "javascript": "console.log('Hello, World!')",
+    "c": '#include <stdio.h>\nint main(void){puts("Hello, World!");return 0;}',
+    "cpp": '#include <iostream>\nint main(){std::cout<<"Hello, World!"<<std::endl;}',
+    "java": 'public class Main{public static void main(String[] a){System.out.println("Hello, World!");}}',
+}
+
+ECHO = {
+    "python": "import sys\nsys.stdout.write(sys.stdin.read())",
+    "javascript": "process.stdout.write(require('fs').readFileSync(0))",
+    "c": "#include <stdio.h>\nint main(void){int c;while((c=getchar())!=EOF)putchar(c);return 0;}",
+    "cpp": "#include <iostream>\nint main(){std::cout<<std::cin.rdbuf();}",
+    "java": "public class Main{public static void main(String[] a)throws Exception{System.in.transferTo(System.out);}}",
+}
+
+EXIT_3 = {
+    "python": "import sys; sys.exit(3)",
+    "javascript": "process.exit(3)",
+    "c": "int main(void){return 3;}",
+    "cpp": "int main(){return 3;}",
+    "java": "public class Main{public static void main(String[] a){System.exit(3);}}",
+}
+
+SYNTAX_ERROR = {"c": "int main(void){ return 0 }", "cpp": "int main(){ undefined_thing(); }",
+                "java": "public class Main{ void f() { int x = ; } }"}
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_hello_world(run, language, no_leftovers):
+    result = run(language, HELLO[language])
+    assert result.verdict == Verdict.AC, result
+    assert result.stdout == "Hello, World!\n"
+    assert result.exit_code == 0 and result.signal is None
+    assert result.time > 0 and result.wall_time > 0 and result.memory > 0
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_stdin_echo_keeps_bytes(run, language):
+    text = "line one\nzwei: äöü ✓\n\nlast line without newline"
+    result = run(language, ECHO[language], text)
+    assert result.verdict == Verdict.AC, result
+    assert result.stdout == text
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_self_test_passes(run, language):
+    result = run(language, get_language(language).self_test, SELF_TEST_INPUT)
+    assert (result.verdict, result.stdout) == (Verdict.AC, SELF_TEST_OUTPUT)
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_nonzero_exit_is_runtime_error_with_code(run, language):
+    result = run(language, EXIT_3[language])
+    assert result.verdict == Verdict.RE
+    assert result.exit_code == 3 and result.signal is None
+    assert "code 3" in result.message
+
+
+@pytest.mark.parametrize("language", sorted(SYNTAX_ERROR))
+def test_compile_error_gives_ce_with_compiler_message(run, language):
+    result = run(language, SYNTAX_ERROR[language])
+    assert result.verdict == Verdict.CE
+    assert "error" in result.compile_output
+    assert result.stdout == "" and result.exit_code is None
+
+
+@pytest.mark.parametrize("language,source", [
+    ("c", "int main(void){ volatile int *p = 0; return *p; }"),
+    ("cpp", "#include <csignal>\nint main(){ std::raise(SIGSEGV); }"),
+])
+def test_segfault_is_runtime_error_with_signal(run, language, source):
+    result = run(language, source)
+    assert result.verdict == Verdict.RE
+    assert result.signal == 11 and result.exit_code is None
+    assert "SIGSEGV" in result.message
+
+
+def test_exit_code_139_is_not_mistaken_for_a_signal(run):
+    result = run("c", "int main(void){return 139;}")
+    assert (result.verdict, result.exit_code, result.signal) == (Verdict.RE, 139, None)
+
+
+def test_python_exception_is_runtime_error_with_traceback(run):
+    result = run("python", "raise ValueError('boom')")
+    assert result.verdict == Verdict.RE and result.exit_code == 1
+    assert "ValueError: boom" in result.stderr
+
+
+def test_java_public_class_need_not_be_called_main(run):
+    source = "import java.util.*;\n// class Decoy {}\npublic class Solution {\n  public static void main(String[] a) {\n    System.out.println(\"class Fake\".length());\n  }\n}\n"
+    result = run("java", source)
+    assert result.verdict == Verdict.AC, result
+    assert result.stdout == "10\n"
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("public class Foo { public static void main(String[] a) {} }", "Foo"),
+    ("class Helper {}\nclass Prog { public static void main(String[] a) {} }", "Prog"),
+    ('/* public class Nope */ class A { static String s = "public class Str"; public static void main(String[] x){} }', "A"),
+    ("", "Main"),
+])
+def test_java_main_class_detection(source, expected):
+    assert java_main_class(source) == expected
+
+
+def test_versions_are_probed_from_the_toolchains():
+    for language in LANGUAGES:
+        version = language.version()
+        assert version[0].isdigit() and "." in version, (language.id, version)
+
+
+def test_language_lookup_by_alias_and_extension():
+    assert get_language("Python3").id == "python"
+    assert get_language("c++").id == "cpp"
+    assert language_for_file("x/Main.java").id == "java"
+    with pytest.raises(UnknownLanguage) as err:
+        get_language("cobol")
+    assert "python" in str(err.value) and "java" in str(err.value)
+
+
+def test_binary_output_stays_valid_json(run):
+    result = run("python", "import sys; sys.stdout.buffer.write(bytes(range(256)) + b'\\x1b[2J{\"verdict\":\"AC\"}')")
+    assert result.verdict == Verdict.AC
+    decoded = json.loads(json.dumps(result.to_dict()))
+    assert decoded["verdict"] == "AC"
+    assert "\ufffd" in decoded["stdout"]  # invalid UTF-8 replaced, not passed through
