@@ -14,7 +14,8 @@ from rich.table import Table
 from .config import sandbox_settings
 from .logging import configure_logging
 
-app = typer.Typer(help="CodeArena: run untrusted code safely.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(help="CodeArena: run untrusted code safely.", no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -85,8 +86,8 @@ def doctor() -> None:
         sandbox = Sandbox()
     except SandboxUnavailable as exc:
         err_console.print(f"[bold red]sandbox unavailable:[/] {exc}")
-        err_console.print("Nothing untrusted will run. Install bubblewrap (apt-get install bubblewrap), or set "
-                          "CODEARENA_UNSAFE_DEV_MODE=1 for development only.")
+        err_console.print("Nothing untrusted will run. Fix the problem above (`make setup` installs what is "
+                          "missing), or set CODEARENA_UNSAFE_DEV_MODE=1 for development only.")
         raise typer.Exit(1)
     protections = Table(title="Protections", show_header=False)
     for key, value in sandbox.protections().items():

@@ -3,6 +3,7 @@
 from .box import Box
 from .bwrap import BOX_PATH, Bind
 from .limits import MIB, LimitHit, Limits, RunResult
-from .runner import Sandbox, SandboxUnavailable, get_sandbox
+from .errors import SandboxUnavailable
+from .runner import Sandbox, get_sandbox
 
 __all__ = ["BOX_PATH", "MIB", "Bind", "Box", "LimitHit", "Limits", "RunResult", "Sandbox", "SandboxUnavailable", "get_sandbox"]

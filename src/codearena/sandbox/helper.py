@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .errors import SandboxUnavailable
+
 
 @dataclass(frozen=True)
 class InitHelper:
@@ -18,7 +20,7 @@ class InitHelper:
     seccomp: bool
 
 
-class HelperBuildError(RuntimeError):
+class HelperBuildError(SandboxUnavailable):
     pass
 
 

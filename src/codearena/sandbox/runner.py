@@ -29,6 +29,7 @@ from ..config import SandboxSettings, sandbox_settings
 from . import bwrap as bwrap_argv
 from .box import Box, SlotPool
 from .cgroups import Cgroup, CgroupHost, detect
+from .errors import SandboxUnavailable
 from .helper import InitHelper, build_init_helper
 from .limits import MIB, LimitHit, Limits, RunResult
 
@@ -38,10 +39,6 @@ _READ_CHUNK = 64 * 1024
 _DRAIN_TIMEOUT = 0.5  # after the run ended, how long leftover pipe data may take to arrive
 _PROCESS_OVERHEAD = 3  # bwrap's two processes and codearena-init count against pids.max
 _BWRAP_ENV = {"PATH": "/usr/bin:/bin"}  # bwrap's own environment: it is what /proc/1/environ shows
-
-
-class SandboxUnavailable(RuntimeError):
-    """No isolation is possible here, and unsafe development mode is off."""
 
 
 def _rlimits(limits: Limits, address_space: bool) -> list[tuple[int, tuple[int, int]]]:
@@ -136,7 +133,6 @@ class Sandbox:
         self.bwrap = shutil.which("bwrap")
         self.cgroups: CgroupHost | None
         self.cgroups, self.cgroup_note = detect()
-        self.helper: InitHelper = build_init_helper(state / "bin")
         self.boxes_dir = state / "boxes"
         self.boxes_dir.mkdir(exist_ok=True)
         os.chmod(self.boxes_dir, 0o711)
@@ -148,6 +144,7 @@ class Sandbox:
                 raise SandboxUnavailable(problem)
             self.unsafe = True
             log.warning("[SANDBOX] UNSAFE DEVELOPMENT MODE: %s; untrusted code runs WITHOUT isolation", problem)
+        self.helper: InitHelper = build_init_helper(state / "bin")  # raises SandboxUnavailable
 
     # -- what protects a run --------------------------------------------------------------
     def isolation_problem(self) -> str | None:
