@@ -1,5 +1,16 @@
 /*
- * codearena-init: the first program bwrap starts inside every sandbox.
+ * codearena-init has two jobs, one on each side of bwrap.
+ *
+ * Outside, started by the service (root) instead of bwrap:
+ *
+ *   codearena-init --launch UID GID NCGROUPS CGROUP_PROCS... NRLIMITS (RESOURCE SOFT HARD)... PROGRAM [ARGS...]
+ *
+ * it joins the run's cgroups, sets the rlimits, drops to the box's uid and execs PROGRAM
+ * (bwrap). Doing this here rather than in a Python pre-exec hook lets the service spawn with
+ * vfork, which is several milliseconds faster per run and safe in a threaded server.
+ * UID -1 means "do not change uid" (a service that is not root).
+ *
+ * Inside, as the first program bwrap starts:
  *
  *   codearena-init STATUS_FD SECCOMP(0|1) PROGRAM [ARGS...]
  *
@@ -16,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,7 +96,62 @@ static void report(int fd, const char *kind, int value) {
     if (n > 0) (void)!write(fd, line, (size_t)n);
 }
 
+static unsigned long long number(const char *text) {
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno || *end) {
+        fprintf(stderr, "codearena-init: bad number %s\n", text);
+        exit(124);
+    }
+    return value;
+}
+
+static int launch(int argc, char **argv) {
+    int i = 2;
+    if (argc < 7) goto usage;
+    const char *uid_text = argv[i++];
+    const char *gid_text = argv[i++];
+    unsigned long long cgroups = number(argv[i++]);
+    for (unsigned long long c = 0; c < cgroups; c++, i++) {
+        if (i >= argc) goto usage;
+        int fd = open(argv[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1) {  /* "0": the writing process itself */
+            fprintf(stderr, "codearena-init: cannot join cgroup %s: %s\n", argv[i], strerror(errno));
+            return 125;
+        }
+        close(fd);
+    }
+    if (i >= argc) goto usage;
+    unsigned long long rlimits = number(argv[i++]);
+    for (unsigned long long r = 0; r < rlimits; r++, i += 3) {
+        if (i + 2 >= argc) goto usage;
+        struct rlimit limit = {(rlim_t)number(argv[i + 1]), (rlim_t)number(argv[i + 2])};
+        if (setrlimit((int)number(argv[i]), &limit) != 0) {
+            fprintf(stderr, "codearena-init: setrlimit %s: %s\n", argv[i], strerror(errno));
+            return 125;
+        }
+    }
+    if (strcmp(uid_text, "-1") != 0) {
+        uid_t uid = (uid_t)number(uid_text);
+        gid_t gid = (gid_t)number(gid_text);
+        if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0 ||
+            getuid() != uid || geteuid() != uid) {
+            fprintf(stderr, "codearena-init: cannot drop to uid %s: %s\n", uid_text, strerror(errno));
+            return 125;
+        }
+    }
+    if (i >= argc) goto usage;
+    execv(argv[i], &argv[i]);
+    fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[i], strerror(errno));
+    return 126;
+usage:
+    fprintf(stderr, "codearena-init: malformed --launch arguments\n");
+    return 124;
+}
+
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "--launch") == 0) return launch(argc, argv);
     if (argc < 4) {
         fprintf(stderr, "usage: codearena-init STATUS_FD SECCOMP PROGRAM [ARGS...]\n");
         return 120;

@@ -1,0 +1,30 @@
+"""Run every benchmark: `python -m bench [--quick]`. Slowness is reported, never asserted;
+a benchmark that cannot run fails the command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import sandbox_overhead
+from .common import RESULTS_DIR, machine, write_json
+
+BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer samples (under two minutes)")
+    parser.add_argument("only", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
+    args = parser.parse_args()
+    results = {"machine": machine(), "quick": args.quick}
+    for name in args.only or BENCHMARKS:
+        print(f"== {name}", flush=True)
+        results[name] = BENCHMARKS[name](quick=args.quick)
+        print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "cases")}, indent=2))
+    path = write_json("all", results)
+    print(f"results: {path} and plots in {RESULTS_DIR}")
+
+
+if __name__ == "__main__":
+    main()
