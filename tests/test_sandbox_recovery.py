@@ -1,0 +1,40 @@
+"""State a crashed service leaves behind is cleaned up by the next run in the same slot."""
+
+import os
+
+from codearena.sandbox import Limits
+from codearena.sandbox.box import Box, is_mount_point, mount_tmpfs
+
+
+def test_stale_box_and_cgroup_of_a_crashed_service_are_cleared(sandbox, no_leftovers):
+    slot = sandbox.slots.acquire()
+    try:
+        stale = sandbox.boxes_dir / str(slot.number)
+        stale.mkdir()
+        mount_tmpfs(stale, 1 << 20, 64, slot.uid, slot.gid)
+        os.symlink("/etc", stale / "planted")  # cleanup must not walk into this
+        cgroup = sandbox.cgroups.create(f"box-{slot.number}")
+        assert is_mount_point(stale)
+        box = Box(stale, slot, use_tmpfs=True, disk_bytes=1 << 20)  # what the next run in this slot does
+        fresh_cgroup = sandbox.cgroups.create(f"box-{slot.number}")
+        try:
+            assert sorted(p.name for p in box.root.iterdir()) == ["shm", "tmp", "work"]
+            result = sandbox.run(box, ["/bin/true"], limits=Limits())
+            assert result.ok
+        finally:
+            fresh_cgroup.remove()
+            box.destroy()
+        assert cgroup.pids() == []
+    finally:
+        slot.release()
+    assert os.path.isdir("/etc")
+
+
+def test_slots_are_exclusive_across_holders(sandbox):
+    held = [sandbox.slots.acquire() for _ in range(5)]
+    try:
+        assert len({s.number for s in held}) == 5
+        assert len({s.uid for s in held}) == 5
+    finally:
+        for slot in held:
+            slot.release()
