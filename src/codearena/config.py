@@ -25,6 +25,7 @@ class SandboxSettings(BaseSettings):
     uid_base: int = Field(60000, ge=1000, description="box N runs as host uid uid_base+N")
     slots: int = Field(256, ge=1, le=4096, description="most boxes alive at once on this machine")
     seccomp: bool = True
+    compile_cache_mb: int = Field(1024, ge=16, description="compile cache size before LRU eviction")
     unsafe_dev_mode: bool = Field(
         False, description="run code WITHOUT isolation when no sandbox works; development only"
     )

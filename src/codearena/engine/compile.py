@@ -1,0 +1,112 @@
+"""Compilation through the cache: a program is compiled once, in the sandbox, then reused."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..config import sandbox_settings
+from ..languages import Language
+from ..sandbox import BOX_PATH, Bind, Box, Limits, Sandbox
+from .cache import MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, CacheEntry, CompileCache, cache_key
+from .results import ExecutionResult, as_text
+from .verdicts import Verdict, classify_run
+
+# Compilers are untrusted code's first reader: `#include </dev/random>` or a template bomb
+# must end as CE within these, like a program ends at its own limits.
+COMPILE_LIMITS = Limits(
+    cpu_time=15.0, wall_time=30.0, memory_mb=512, processes=64,
+    stdout_bytes=64 * 1024, stderr_bytes=64 * 1024, file_size_mb=64, open_files=256,
+)
+COMPILE_DISK_MB = 128  # room in the box for the compiler's temporary files and the artifact
+
+
+@dataclass
+class CompileOutcome:
+    ok: bool
+    output: str
+    failure: ExecutionResult | None = None  # set when not ok: CE, or IE when the sandbox failed
+
+
+def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str) -> CompileOutcome:
+    limits = COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb)
+    run = sandbox.run(
+        box,
+        language.compile_argv(source, language.compile_memory_mb),
+        limits=limits,
+        env=language.env,
+        binds=language.binds(),
+        address_space_fallback=language.address_space_fallback,
+    )
+    output = as_text(run.stdout + run.stderr)
+    if run.ok:
+        return CompileOutcome(ok=True, output=output)
+    verdict, message = classify_run(run)
+    if verdict == Verdict.IE:
+        failure = ExecutionResult(Verdict.IE, f"compiler could not run: {message}", compile_output=output)
+    elif verdict in (Verdict.TLE, Verdict.MLE, Verdict.OLE):
+        failure = ExecutionResult(Verdict.CE, f"compilation stopped: {message}", compile_output=output)
+    else:
+        failure = ExecutionResult(Verdict.CE, "compilation failed", compile_output=output)
+    failure.language = language.id
+    return CompileOutcome(ok=False, output=output, failure=failure)
+
+
+@lru_cache(maxsize=1)
+def get_compile_cache() -> CompileCache:
+    settings = sandbox_settings()
+    return CompileCache(settings.state_dir / "cache", max_bytes=settings.compile_cache_mb * 1024 * 1024)
+
+
+def _store(staging: Path, name: str, data: bytes) -> None:
+    fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o755)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _copy_artifacts(box, staging: Path) -> list[str]:
+    """Copy the regular files the compiler left in the box: never a link, never a special file."""
+    names = []
+    total = 0
+    with os.scandir(box.work) as entries:
+        for entry in entries:
+            if not entry.is_file(follow_symlinks=False) or entry.name == "meta.json":
+                continue
+            if len(names) >= MAX_ARTIFACT_FILES:
+                raise RuntimeError(f"the compiler produced more than {MAX_ARTIFACT_FILES} files")
+            data = box.read_file(entry.name, MAX_ARTIFACT_BYTES - total)
+            if data is None:
+                raise RuntimeError(f"artifact {entry.name!r} is not a regular file or is too large")
+            total += len(data)
+            _store(staging, entry.name, data)
+            names.append(entry.name)
+    return sorted(names)
+
+
+def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCache | None = None) -> CacheEntry:
+    """The cache entry (artifacts, or the compile failure) for this source."""
+    cache = cache or get_compile_cache()
+
+    def build(staging: Path):
+        if not language.compiled:
+            name = language.source_name(source)
+            _store(staging, name, source.encode())
+            return True, "", [name], None
+        with sandbox.box(disk_mb=COMPILE_DISK_MB) as box:
+            box.write_file(language.source_name(source), source.encode())
+            outcome = compile_in_box(sandbox, box, language, source)
+            if not outcome.ok:
+                return False, outcome.output, [], outcome.failure.to_dict()
+            return True, outcome.output, _copy_artifacts(box, staging), None
+
+    return cache.get_or_build(cache_key(language, source), build)
+
+
+def artifact_binds(entry: CacheEntry) -> list[Bind]:
+    """Read-only binds of the cached artifacts into the box, where the run argv expects them."""
+    return [Bind(str(entry.directory / name), f"{BOX_PATH}/{name}") for name in entry.files]
+
