@@ -76,6 +76,56 @@ def _print_result(result) -> None:
 
 
 @app.command()
+def judge(
+    solution: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="source file"),
+    problem: Path = typer.Option(..., "--problem", "-p", exists=True, file_okay=False, help="problem package"),
+    lang: Optional[str] = typer.Option(None, "--lang", "-l", help="language (default: from the extension)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    stop_on_failure: bool = typer.Option(False, "--stop-on-failure", help="stop at the first failing test"),
+    parallel: int = typer.Option(1, "--parallel", min=1, max=64, help="tests run at once"),
+) -> None:
+    """Judge SOLUTION against every test of a problem package."""
+    from rich.progress import Progress
+
+    from .engine.judge import judge as run_judge
+    from .engine.problem import ProblemError, load_problem
+    from .languages import UnknownLanguage, get_language, language_for_file
+    from .sandbox import SandboxUnavailable
+
+    try:
+        language = get_language(lang) if lang else language_for_file(solution)
+        package = load_problem(problem)
+    except (UnknownLanguage, ProblemError) as exc:
+        _fail(str(exc))
+    source = solution.read_text(encoding="utf-8", errors="replace")
+    try:
+        with Progress(console=err_console, transient=True, disable=as_json) as progress:
+            task = progress.add_task(f"judging {solution.name}", total=len(package.tests))
+            result = run_judge(source, language, package.tests, package.limits, package.checker(),
+                               stop_on_failure=stop_on_failure, parallel=parallel,
+                               on_test_done=lambda _: progress.advance(task))
+    except SandboxUnavailable as exc:
+        _fail(f"no sandbox: {exc} (see `codearena doctor`)", code=3)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        table = Table(title=f"{package.title}: {result.verdict.value}")
+        for column in ("test", "verdict", "time", "memory", "message"):
+            table.add_column(column)
+        for test in result.tests:
+            colour = "green" if test.verdict.value == "AC" else "red"
+            table.add_row(test.name, f"[{colour}]{test.verdict.value}[/]", f"{test.time:.3f}s", f"{test.memory} KB",
+                          test.message)
+        console.print(table)
+        if result.compile_output:
+            console.rule("compiler output")
+            console.print(result.compile_output, markup=False, highlight=False)
+        console.print(f"[bold]{result.verdict.value}[/]  {result.message}"
+                      + (f"  score {result.score:g}/{result.max_score:g}" if result.max_score else ""))
+    raise typer.Exit(0 if result.verdict.value == "AC" else 1)
+
+
+@app.command()
 def doctor() -> None:
     """Say which protections are active and run each language's self-test."""
     from .engine import execute

@@ -136,3 +136,55 @@ def builtin_checker(name: str, **options) -> Checker:
     except KeyError:
         raise UnknownChecker(f"unknown checker {name!r}; choose one of: "
                              f"{', '.join([*BUILTIN_CHECKERS, 'custom'])}") from None
+
+
+class CustomChecker:
+    """A checker program in any of the five languages, run in the sandbox like a submission.
+
+    It is called testlib-style, `checker input.txt output.txt answer.txt`, in a box holding those
+    three files, and decides by its exit code: 0 accepted, 1 wrong answer, anything else (a
+    crash, a limit, a compile error, an uncaught exception) is the checker's own failure: IE.
+    """
+
+    name = "custom"
+
+    def __init__(self, source: str, language: str, limits=None, sandbox=None, cache=None):
+        from ..languages import get_language
+        from ..sandbox import Limits
+
+        self.source = source
+        self.language = get_language(language)
+        self.limits = limits or Limits(cpu_time=5.0, memory_mb=256)
+        self._sandbox = sandbox
+        self._cache = cache
+        self._entry = None
+
+    def _prepared(self):
+        from ..sandbox import get_sandbox
+        from .compile import prepare
+
+        if self._entry is None:
+            self._sandbox = self._sandbox or get_sandbox()
+            self._entry = prepare(self._sandbox, self.language, self.source, self._cache)
+        return self._entry
+
+    def check(self, input_data: bytes, expected: bytes, output: bytes) -> CheckResult:
+        from .execute import run_prepared
+
+        entry = self._prepared()
+        if not entry.ok:
+            return CheckResult(Verdict.IE, "checker does not compile: " + entry.compile_output[-500:])
+        run = run_prepared(
+            self._sandbox, entry, self.language, self.source, b"", self.limits,
+            args=["input.txt", "output.txt", "answer.txt"],
+            files={"input.txt": input_data, "output.txt": output, "answer.txt": expected},
+        )
+        message = (run.stdout + run.stderr).decode("utf-8", "replace").strip()[:1000]
+        stderr = run.stderr.decode("utf-8", "replace")
+        crashed = any(marker in stderr for marker in self.language.crash_markers)
+        if run.limit_hit is None and run.signal is None and run.exit_code == 0:
+            return CheckResult(Verdict.AC, message)
+        if run.limit_hit is None and run.signal is None and run.exit_code == 1 and not crashed:
+            return CheckResult(Verdict.WA, message or "rejected by the checker")
+        return CheckResult(Verdict.IE, f"checker failed (exit {run.exit_code}, signal {run.signal}, "
+                                       f"limit {run.limit_hit}): {message}")

@@ -35,6 +35,7 @@ PYTHON = Language(
     version_command=("python3", "--version"),
     env={"PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"},
     memory_error_markers=("MemoryError",),
+    crash_markers=("Traceback (most recent call last):",),
     self_test="print('hello', input())\n",
 )
 
@@ -51,6 +52,7 @@ JAVASCRIPT = Language(
     extra_processes=16,
     address_space_fallback=False,
     memory_error_markers=("JavaScript heap out of memory", "RangeError: Array buffer allocation failed"),
+    crash_markers=("Uncaught", "\n    at "),
     self_test="const s = require('fs').readFileSync(0, 'utf8').trim();\nconsole.log('hello ' + s);\n",
 )
 
@@ -96,6 +98,7 @@ JAVA = Language(
     extra_processes=48,
     address_space_fallback=False,
     memory_error_markers=("java.lang.OutOfMemoryError",),
+    crash_markers=('Exception in thread "',),
     compile_memory_mb=1024,
     self_test="import java.util.Scanner;\npublic class Hello {\n  public static void main(String[] a) {\n"
     "    System.out.println(\"hello \" + new Scanner(System.in).next());\n  }\n}\n",

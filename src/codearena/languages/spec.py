@@ -46,6 +46,9 @@ class Language:
     extra_processes: int = 0
     address_space_fallback: bool = True  # False: never RLIMIT_AS (breaks the JVM and V8)
     memory_error_markers: tuple[str, ...] = ()  # stderr text meaning "ran out of memory"
+    # stderr text of an uncaught exception: these runtimes then exit 1, which a custom checker
+    # also uses for "wrong answer", so a crashing checker is recognised by this instead.
+    crash_markers: tuple[str, ...] = ()
     compile_memory_mb: int = 512
 
     @property
