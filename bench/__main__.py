@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import sandbox_overhead
+from . import judging, sandbox_overhead
 from .common import RESULTS_DIR, machine, write_json
 
-BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run}
+BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run}
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
     for name in args.only or BENCHMARKS:
         print(f"== {name}", flush=True)
         results[name] = BENCHMARKS[name](quick=args.quick)
-        print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "cases")}, indent=2))
+        print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages")}, indent=2))
     path = write_json("all", results)
     print(f"results: {path} and plots in {RESULTS_DIR}")
 

@@ -68,6 +68,7 @@ def build_argv(
         "--hostname", "codearena",
         "--die-with-parent",
         "--new-session",  # no TIOCSTI into a terminal
+        "--as-pid-1",  # codearena-init is pid 1: bwrap then reaps it itself (no zombie left to the host)
         *system_binds(),
         "--proc", "/proc",
         "--dev", "/dev",

@@ -182,9 +182,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[3], strerror(errno));
         _exit(127);
     }
+    /* As pid 1 of the namespace (bwrap --as-pid-1) orphans are re-parented here: reap them all
+     * so they cannot pile up as zombies, until the program itself ends. */
     int status;
-    while (waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) {
+    for (;;) {
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == child) break;
+        if (done < 0 && errno != EINTR) {
             report(status_fd, "error", errno);
             return 123;
         }

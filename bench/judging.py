@@ -1,0 +1,75 @@
+"""Judging a 10-test "a plus b" problem in C++ and Python: cold compile cache against warm,
+and the per-test overhead against running the same compiled program bare."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from codearena.engine.cache import CompileCache
+from codearena.engine.judge import judge
+from codearena.engine.problem import load_problem
+from codearena.sandbox import get_sandbox
+
+from .common import write_json
+
+PROBLEM = Path(__file__).parent.parent / "examples" / "aplusb"
+SOLUTIONS = {
+    "cpp": "#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<\"\\n\";}\n",
+    "python": "a, b = map(int, input().split())\nprint(a + b)\n",
+}
+
+
+def _bare_per_test(language: str, tests, tmp: Path) -> float:
+    if language == "cpp":
+        binary = tmp / "sum"
+        subprocess.run(["g++", "-O2", "-std=c++17", "-o", str(binary), "-x", "c++", "-"], input=SOLUTIONS["cpp"].encode(), check=True)
+        argv = [str(binary)]
+    else:
+        script = tmp / "sum.py"
+        script.write_text(SOLUTIONS["python"])
+        argv = ["/usr/bin/python3", str(script)]
+    samples = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for test in tests:
+            subprocess.run(argv, input=test.input, capture_output=True, check=True)
+        samples.append((time.perf_counter() - start) / len(tests))
+    return statistics.median(samples)
+
+
+def run(quick: bool = False) -> dict:
+    sandbox = get_sandbox()
+    problem = load_problem(PROBLEM)
+    rounds = 3 if quick else 10
+    data = {"benchmark": "judging", "tests": len(problem.tests),
+            "compares": "cold cache (compiles) vs warm cache (no compilation); per test vs the bare program", "languages": {}}
+    for language, source in SOLUTIONS.items():
+        cold, warm = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp).chmod(0o755)
+            for i in range(rounds):
+                cache = CompileCache(Path(tmp) / f"cache-{i}")
+                start = time.perf_counter()
+                result = judge(source, language, problem.tests, problem.limits, problem.checker(), sandbox=sandbox, cache=cache)
+                cold.append(time.perf_counter() - start)
+                assert result.verdict.value == "AC", result
+                start = time.perf_counter()
+                result = judge(source, language, problem.tests, problem.limits, problem.checker(), sandbox=sandbox, cache=cache)
+                warm.append(time.perf_counter() - start)
+                assert result.verdict.value == "AC" and cache.stats.compilations == 1
+            bare = _bare_per_test(language, problem.tests, Path(tmp))
+        cold_ms, warm_ms = statistics.median(cold) * 1000, statistics.median(warm) * 1000
+        per_test_ms = warm_ms / len(problem.tests)
+        data["languages"][language] = {
+            "cold_total_ms": cold_ms, "warm_total_ms": warm_ms, "warm_over_cold": warm_ms / cold_ms,
+            "warm_per_test_ms": per_test_ms, "bare_per_test_ms": bare * 1000,
+            "per_test_overhead_ms": per_test_ms - bare * 1000,
+        }
+    cpp = data["languages"]["cpp"]
+    data["floor"] = {"warm_cpp_at_most_30pct_of_cold": cpp["warm_over_cold"] <= 0.30}
+    write_json("judging", data)
+    return data
