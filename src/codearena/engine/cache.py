@@ -53,6 +53,10 @@ class CacheStats:
             setattr(self, name, getattr(self, name) + 1)
 
 
+def _entry_size(directory: Path) -> int:
+    return sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
+
+
 def cache_key(language: Language, source: str) -> str:
     material = json.dumps([language.id, language.version(), list(language.compile or ()), list(language.run), source])
     return hashlib.sha256(material.encode()).hexdigest()
@@ -112,7 +116,7 @@ class CompileCache:
         return self.lookup(key) or CacheEntry(key, self.entries / key, ok, output, files, failure)
 
     def size_bytes(self) -> int:
-        return sum(f.stat().st_size for f in self.entries.glob("*/*") if f.is_file())
+        return sum(_entry_size(d) for d in self.entries.iterdir() if not d.name.startswith("."))
 
     def _evict_if_needed(self, keep: str) -> None:
         entries = []
@@ -120,7 +124,7 @@ class CompileCache:
         for directory in self.entries.iterdir():
             if directory.name.startswith("."):
                 continue
-            size = sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
+            size = _entry_size(directory)
             entries.append((directory.stat().st_mtime, size, directory))
             total += size
         for _, size, directory in sorted(entries):

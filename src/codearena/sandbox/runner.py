@@ -215,8 +215,9 @@ class Sandbox:
         if self.unsafe:
             log.warning("[SANDBOX] UNSAFE DEVELOPMENT MODE: running %s without isolation", argv[0])
             for bind in binds:  # no mount namespace: copy what would be bound into the box
-                if bind.target.startswith(bwrap_argv.BOX_PATH + "/") and not os.path.lexists(box.work / Path(bind.target).name):
-                    box.write_file(bind.target[len(bwrap_argv.BOX_PATH) + 1:], Path(bind.source).read_bytes(), 0o755)
+                target = Path(bind.target)
+                if target.parent == Path(bwrap_argv.BOX_PATH) and not os.path.lexists(box.work / target.name):
+                    box.write_file(target.name, Path(bind.source).read_bytes(), 0o755)
             return [str(self.helper.path), str(status_fd), "0", *argv], str(box.work)
         command = bwrap_argv.build_argv(
             bwrap=self.bwrap,
