@@ -13,11 +13,16 @@ from rich.table import Table
 
 from .config import sandbox_settings
 from .logging import configure_logging
+from .platform.cli import problems_app, serve, users_app
 
 app = typer.Typer(help="CodeArena: run untrusted code safely.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 console = Console()
 err_console = Console(stderr=True)
+
+app.command()(serve)
+app.add_typer(users_app, name="users")
+app.add_typer(problems_app, name="problems")
 
 
 @app.callback()

@@ -36,3 +36,6 @@ def configure_logging(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(_LEVELS.get(level.lower(), logging.INFO))
+    if root.level > logging.DEBUG:
+        # Migrations announce each plugin at INFO: operators need only what changed (kept at debug).
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -188,3 +188,41 @@ class CustomChecker:
             return CheckResult(Verdict.WA, message or "rejected by the checker")
         return CheckResult(Verdict.IE, f"checker failed (exit {run.exit_code}, signal {run.signal}, "
                                        f"limit {run.limit_hit}): {message}")
+
+
+@dataclass(frozen=True)
+class CheckerConfig:
+    """A checker as data: what a problem stores and a job carries, built into a Checker when needed.
+
+    `source` is the custom checker's code (not a path); `language` its language id."""
+
+    type: str = "standard"
+    abs_tol: float = 1e-6
+    rel_tol: float = 1e-6
+    source: str | None = None
+    language: str | None = None
+
+    def validate(self) -> "CheckerConfig":
+        if self.type == "custom":
+            if not self.source or not self.language:
+                raise UnknownChecker("a custom checker needs its source code and its language")
+            from ..languages import get_language
+
+            get_language(self.language)  # raises UnknownLanguage, listing the supported ones
+        elif self.type not in BUILTIN_CHECKERS:
+            builtin_checker(self.type)  # raises UnknownChecker naming the choices
+        if self.abs_tol < 0 or self.rel_tol < 0:
+            raise UnknownChecker("checker tolerances must be >= 0")
+        return self
+
+    def build(self, sandbox=None, cache=None) -> Checker:
+        if self.type == "custom":
+            return CustomChecker(self.source or "", self.language or "", sandbox=sandbox, cache=cache)
+        return builtin_checker(self.type, abs_tol=self.abs_tol, rel_tol=self.rel_tol)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "CheckerConfig":
+        return cls(**(data or {}))

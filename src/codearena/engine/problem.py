@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..languages import UnknownLanguage, get_language
 from ..sandbox import Limits
-from .checkers import BUILTIN_CHECKERS, Checker, CustomChecker, builtin_checker
+from .checkers import BUILTIN_CHECKERS, Checker, CheckerConfig
 from .judge import TestCase
 
 
@@ -62,13 +62,14 @@ class Problem:
     def sample_tests(self) -> list[TestCase]:
         return [t for t in self.tests if t.name in self.samples]
 
+    def checker_config(self) -> CheckerConfig:
+        spec = self.checker_spec
+        return CheckerConfig(type=spec.type, abs_tol=spec.abs_tol, rel_tol=spec.rel_tol,
+                             source=self.checker_source, language=spec.language if spec.type == "custom" else None)
+
     def checker(self) -> Checker:
         if self._checker is None:
-            spec = self.checker_spec
-            if spec.type == "custom":
-                self._checker = CustomChecker(self.checker_source or "", spec.language or "")
-            else:
-                self._checker = builtin_checker(spec.type, abs_tol=spec.abs_tol, rel_tol=spec.rel_tol)
+            self._checker = self.checker_config().build()
         return self._checker
 
 

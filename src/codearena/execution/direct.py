@@ -1,0 +1,86 @@
+"""Direct mode: run jobs in this process's sandbox, on a bounded pool of long-lived threads.
+
+Long-lived threads matter: bwrap's --die-with-parent follows the thread that spawned it, so a
+run must not be started from a thread that may exit mid-run. The pool also bounds how many
+programs run at once; up to `max_waiting` more wait their turn, beyond that ExecutorBusy (503).
+The event loop only awaits: it is never blocked by a running program.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, TypeVar
+
+from ..engine.execute import execute
+from ..engine.judge import JudgeResult, judge
+from ..engine.results import ExecutionResult
+from ..sandbox import Sandbox, get_sandbox
+from .jobs import JudgeJob, RunJob
+
+log = logging.getLogger("codearena.execution.direct")
+T = TypeVar("T")
+
+
+class ExecutorBusy(Exception):
+    """Every slot is running and the waiting line is full: try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"the execution capacity is exhausted; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def shorten(code: str, width: int = 60) -> str:
+    flat = " ".join(code.split())
+    return flat if len(flat) <= width else flat[: width - 3] + "..."
+
+
+class DirectExecutor:
+    def __init__(self, concurrency: int, max_waiting: int, sandbox: Sandbox | None = None):
+        self.concurrency = concurrency
+        self.max_waiting = max_waiting
+        self._sandbox = sandbox
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="direct-exec")
+        self._admitted = 0
+        self._lock = threading.Lock()
+
+    @property
+    def sandbox(self) -> Sandbox:
+        if self._sandbox is None:
+            self._sandbox = get_sandbox()
+        return self._sandbox
+
+    @property
+    def in_flight(self) -> int:
+        return self._admitted
+
+    async def run(self, job: RunJob) -> ExecutionResult:
+        log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
+        return await self._submit(lambda: execute(job.source, job.language, job.stdin, job.limits,
+                                                  sandbox=self.sandbox))
+
+    async def judge(self, job: JudgeJob) -> JudgeResult:
+        log.info("[DIRECT-EXEC] Judging %s code on %d tests: %s", job.language, len(job.tests), shorten(job.source))
+
+        def work() -> JudgeResult:
+            checker = job.checker.build(sandbox=self.sandbox)
+            return judge(job.source, job.language, list(job.tests), job.limits, checker=checker,
+                         stop_on_failure=job.stop_on_failure, sandbox=self.sandbox)
+
+        return await self._submit(work)
+
+    async def _submit(self, work: Callable[[], T]) -> T:
+        with self._lock:
+            if self._admitted >= self.concurrency + self.max_waiting:
+                raise ExecutorBusy(retry_after=1)
+            self._admitted += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+        finally:
+            with self._lock:
+                self._admitted -= 1
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

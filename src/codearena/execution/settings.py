@@ -1,0 +1,23 @@
+"""Execution settings, with the platform guide's names and units (milliseconds)."""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ExecutionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EXECUTION_", env_file=".env", extra="ignore")
+
+    mode: Literal["direct", "queue"] = "direct"
+    queue_url: str = "http://localhost:3001"
+    poll_interval: int = Field(1000, gt=0, description="ms between polls when the service cannot wait")
+    max_poll_time: int = Field(60000, gt=0, description="ms to wait for a queued job in all")
+    timeout: int = Field(30000, gt=0, description="ms per HTTP request to the execution service")
+    service_token: str | None = Field(None, description="shared token of the execution service")
+    direct_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
+                                    description="programs this server runs at once in direct mode")
+    direct_max_waiting: int = Field(1000, ge=0, description="direct runs that may wait for a slot; beyond: 503")

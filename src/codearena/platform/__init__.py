@@ -1,0 +1,1 @@
+"""Layer 5: the platform API server (FastAPI): accounts, problems, submissions, modules, health."""

@@ -1,0 +1,89 @@
+"""The platform API application: create_app() wires settings, database, execution and routes."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from limits import parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+from .. import __version__
+from ..execution import DirectExecutor, ExecutionFacade, ExecutionSettings, ExecutorBusy
+from ..sandbox import Sandbox
+from .db import make_db_engine, migrate, session_factory
+from .deps import Services
+from .judging import SubmissionJudge
+from .middleware import BodySizeLimit
+from .routes import auth, execute, health, modules, problems, submissions
+from .settings import PlatformSettings
+
+log = logging.getLogger("codearena.platform")
+
+
+def _rate_limiter(settings: PlatformSettings):
+    if not settings.rate_limit.strip():
+        return None, None
+    storage = storage_from_string("async+" + settings.rate_limit_storage_url)
+    return MovingWindowRateLimiter(storage), parse(settings.rate_limit)
+
+
+def describe_validation_error(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def create_app(settings: PlatformSettings, execution: ExecutionSettings | None = None,
+               sandbox: Sandbox | None = None) -> FastAPI:
+    execution = execution or ExecutionSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_db_engine(settings.database_url)
+        migrate(engine)
+        sessions = session_factory(engine)
+        direct = DirectExecutor(execution.direct_concurrency, execution.direct_max_waiting, sandbox)
+        facade = ExecutionFacade(execution, direct)
+        limiter, rate_limit = _rate_limiter(settings)
+        judge = SubmissionJudge(sessions, facade)
+        app.state.services = Services(settings, engine, sessions, facade, judge, limiter, rate_limit,
+                                      datetime.now(timezone.utc))
+        log.info("platform server ready", extra={"mode": execution.mode, "database": engine.dialect.name,
+                                                 "env": settings.node_env})
+        await judge.resume_unfinished()
+        try:
+            yield
+        finally:
+            await judge.stop()
+            facade.close()
+            engine.dispose()
+
+    app = FastAPI(title="CodeArena", version=__version__, lifespan=lifespan,
+                  description="Coding-practice platform API. Authenticate with POST /api/auth/login, "
+                              "then send `Authorization: Bearer TOKEN`.")
+    for module in (auth, execute, problems, submissions, modules, health):
+        app.include_router(module.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError):
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": describe_validation_error(exc), "errors": errors}, status_code=422)
+
+    @app.exception_handler(ExecutorBusy)
+    async def _busy(_request: Request, exc: ExecutorBusy):
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": str(exc.retry_after)})
+
+    if settings.allowed_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_methods=["*"],
+                           allow_headers=["*"], allow_credentials="*" not in settings.allowed_origins)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,96 @@
+"""Request dependencies: the app's services, the caller's identity, and the guards on execution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from limits import RateLimitItem
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..execution import ExecutionFacade
+from ..languages import Language, UnknownLanguage, get_language, supported_ids
+from .judging import SubmissionJudge
+from .security import InvalidToken, Principal, read_token
+from .settings import PlatformSettings
+
+
+@dataclass
+class Services:
+    """Everything a request may need, built once per app (app.state.services)."""
+
+    settings: PlatformSettings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    facade: ExecutionFacade
+    judge: SubmissionJudge
+    limiter: MovingWindowRateLimiter | None
+    rate_limit: RateLimitItem | None
+    started_at: datetime
+
+    def uptime(self) -> float:
+        return round((datetime.now(timezone.utc) - self.started_at).total_seconds(), 3)
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def db_session(svc: Services = Depends(services)) -> Iterator[Session]:
+    with svc.sessions() as session:
+        yield session
+
+
+_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/auth/login")
+
+
+def current_user(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                 svc: Services = Depends(services)) -> Principal:
+    unauthorized = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token: log in at POST /api/auth/login "
+                            "and send `Authorization: Bearer TOKEN`", headers=unauthorized)
+    try:
+        return read_token(credentials.credentials, svc.settings.jwt_secret or "")
+    except InvalidToken as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid or expired token ({exc}): log in again",
+                            headers=unauthorized) from None
+
+
+def require_admin(user: Principal = Depends(current_user)) -> Principal:
+    if not user.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this needs the admin role")
+    return user
+
+
+async def execution_allowed(user: Principal = Depends(current_user), svc: Services = Depends(services)) -> Principal:
+    """Per-user rate limit on every endpoint that runs code: 429 with Retry-After."""
+    if svc.limiter is not None and svc.rate_limit is not None:
+        key = f"user:{user.user_id}"
+        if not await svc.limiter.hit(svc.rate_limit, "exec", key):
+            stats = await svc.limiter.get_window_stats(svc.rate_limit, "exec", key)
+            retry_after = max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
+            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                                f"rate limit of {svc.settings.rate_limit} executions reached; "
+                                f"retry after {retry_after} s", headers={"Retry-After": str(retry_after)})
+    return user
+
+
+def check_size(what: str, text: str, limit: int) -> None:
+    size = len(text.encode("utf-8"))
+    if size > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"{what} is {size} bytes; the limit is {limit} bytes")
+
+
+def resolve_language(name: str) -> Language:
+    try:
+        return get_language(name)
+    except UnknownLanguage:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"unknown language {name!r}; supported: {', '.join(supported_ids())}") from None

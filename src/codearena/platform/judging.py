@@ -1,0 +1,132 @@
+"""Submissions are stored first, then judged in the background, and always end finished.
+
+The record exists (status `pending`) before judging starts. A judging claims its submission
+(pending -> judging, atomically, so two server replicas never judge the same one), runs through
+the execution facade, and stores the verdict; if anything raises, the submission ends as IE
+with the reason. On start, a server resumes submissions left pending, and those left judging
+longer than STALE_CLAIM by a server that died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..engine.judge import JudgeResult
+from ..engine.verdicts import Verdict
+from ..execution import ExecutionFacade, ExecutorBusy, JudgeJob
+from .models import Problem, Submission, utcnow
+from .problems import judge_job
+from .results import test_result_out
+
+log = logging.getLogger("codearena.platform.judging")
+STALE_CLAIM = timedelta(minutes=15)
+BUSY_RETRY_SECONDS = 1.0
+
+
+class SubmissionJudge:
+    def __init__(self, sessions: sessionmaker[Session], facade: ExecutionFacade):
+        self.sessions = sessions
+        self.facade = facade
+        self.tasks: dict[int, asyncio.Task] = {}
+
+    def start(self, submission_id: int) -> asyncio.Task:
+        task = asyncio.create_task(self._judge(submission_id), name=f"judge-{submission_id}")
+        self.tasks[submission_id] = task
+        task.add_done_callback(lambda _t: self.tasks.pop(submission_id, None))
+        return task
+
+    async def wait(self, submission_id: int, timeout: float) -> None:
+        task = self.tasks.get(submission_id)
+        if task is not None:
+            await asyncio.wait({task}, timeout=timeout)
+
+    async def resume_unfinished(self) -> int:
+        ids = await run_in_threadpool(self._unfinished_ids)
+        for submission_id in ids:
+            self.start(submission_id)
+        if ids:
+            log.info("resuming %d unfinished submissions", len(ids))
+        return len(ids)
+
+    async def stop(self) -> None:
+        """Shutdown: unfinished judgings go back to pending, for the next start to resume."""
+        ids = list(self.tasks)
+        for task in list(self.tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        if ids:
+            await run_in_threadpool(self._release, ids)
+
+    def _release(self, ids: list[int]) -> None:
+        with self.sessions() as session, session.begin():
+            session.execute(update(Submission).where(Submission.id.in_(ids), Submission.status == "judging")
+                            .values(status="pending", claimed_at=None))
+
+    def _unfinished_ids(self) -> list[int]:
+        stale = utcnow() - STALE_CLAIM
+        with self.sessions() as session:
+            rows = session.scalars(select(Submission.id).where(or_(
+                Submission.status == "pending",
+                (Submission.status == "judging") & (Submission.claimed_at < stale),
+            )).order_by(Submission.id))
+            return list(rows)
+
+    def _claim(self, submission_id: int) -> JudgeJob | None:
+        """pending (or stale judging) -> judging; None when someone else has it or it is gone."""
+        stale = utcnow() - STALE_CLAIM
+        with self.sessions() as session, session.begin():
+            claimed = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id)
+                .where(or_(Submission.status == "pending",
+                           (Submission.status == "judging") & (Submission.claimed_at < stale)))
+                .values(status="judging", claimed_at=utcnow())
+            ).rowcount
+            if not claimed:
+                return None
+            submission = session.get(Submission, submission_id)
+            problem = session.get(Problem, submission.problem_id)
+            return judge_job(problem, submission.code, submission.language, samples_only=False)
+
+    def _store(self, submission_id: int, result: JudgeResult) -> None:
+        with self.sessions() as session, session.begin():
+            submission = session.get(Submission, submission_id)
+            submission.status = "finished"
+            submission.verdict = result.verdict.value
+            submission.message = result.message
+            submission.compile_output = result.compile_output
+            submission.score, submission.max_score = result.score, result.max_score
+            submission.time = round(result.time, 4) if result.tests else None
+            submission.memory = result.memory if result.tests else None
+            submission.tests = [test_result_out(t).model_dump(by_alias=True, exclude_none=True) for t in result.tests]
+            submission.judged_at = utcnow()
+
+    async def _judge(self, submission_id: int) -> None:
+        try:
+            job = await run_in_threadpool(self._claim, submission_id)
+            if job is None:
+                return
+            while True:
+                try:
+                    result = await self.facade.judge(job)
+                    break
+                except ExecutorBusy:
+                    # Accepted work waits for capacity rather than failing.
+                    await asyncio.sleep(BUSY_RETRY_SECONDS)
+            await run_in_threadpool(self._store, submission_id, result)
+            log.info("submission %d judged: %s", submission_id, result.verdict.value)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the submission must end
+            log.exception("judging submission %d failed", submission_id)
+            failure = JudgeResult(Verdict.IE, f"internal error while judging: {exc}")
+            try:
+                await run_in_threadpool(self._store, submission_id, failure)
+            except Exception:  # noqa: BLE001 - the database itself is failing; resumed on restart
+                log.exception("could not record the failure of submission %d", submission_id)

@@ -1,0 +1,29 @@
+"""POST /api/execute: a free run of the caller's code."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from ...execution import RunJob
+from ...sandbox import Limits
+from ..deps import Services, check_size, execution_allowed, resolve_language, services
+from ..results import execution_out
+from ..schemas import ExecuteRequest, ExecutionResultOut
+from ..security import Principal
+
+router = APIRouter(prefix="/api", tags=["execution"])
+
+
+@router.post("/execute", response_model=ExecutionResultOut,
+             responses={413: {"description": "code or input too large"}, 429: {"description": "rate limited"},
+                        503: {"description": "execution capacity exhausted; see Retry-After"}})
+async def execute(body: ExecuteRequest, _user: Principal = Depends(execution_allowed),
+                  svc: Services = Depends(services)) -> ExecutionResultOut:
+    settings = svc.settings
+    language = resolve_language(body.language)
+    check_size("code", body.code, settings.max_code_bytes)
+    check_size("input", body.input, settings.max_input_bytes)
+    limits = Limits(cpu_time=body.time_limit or settings.execute_time_limit,
+                    memory_mb=body.memory_limit or settings.execute_memory_limit)
+    result = await svc.facade.execute(RunJob(body.code, language.id, body.input, limits))
+    return execution_out(result)

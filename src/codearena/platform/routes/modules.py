@@ -1,0 +1,93 @@
+"""Course modules: admins write them; anyone signed in reads them and runs code in them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...engine.judge import TestCase
+from ...execution import JudgeJob, RunJob
+from ...sandbox import Limits
+from ..deps import Services, check_size, current_user, db_session, execution_allowed, require_admin, resolve_language, services
+from ..models import Module
+from ..results import execution_out, tests_run_out
+from ..schemas import ModuleExecuteOut, ModuleExecuteRequest, ModuleIn, ModuleOut
+from ..security import Principal
+
+router = APIRouter(prefix="/api/modules", tags=["modules"])
+
+
+def _module_or_404(session: Session, module_id: int) -> Module:
+    module = session.get(Module, module_id)
+    if module is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"module {module_id} does not exist")
+    return module
+
+
+def _apply(module: Module, body: ModuleIn) -> Module:
+    module.language = resolve_language(body.language).id
+    module.title, module.content, module.starter_code, module.stdin = body.title, body.content, body.starter_code, body.stdin
+    module.tests = [{"name": t.name or str(i), "input": t.input, "expectedOutput": t.expected_output}
+                    for i, t in enumerate(body.tests, start=1)]
+    module.time_limit, module.memory_limit = body.time_limit, body.memory_limit
+    return module
+
+
+@router.get("", response_model=list[ModuleOut])
+def list_modules(_user: Principal = Depends(current_user), session: Session = Depends(db_session)):
+    return session.scalars(select(Module).order_by(Module.id)).all()
+
+
+@router.get("/{module_id}", response_model=ModuleOut)
+def read_module(module_id: int, _user: Principal = Depends(current_user), session: Session = Depends(db_session)):
+    return _module_or_404(session, module_id)
+
+
+@router.post("", response_model=ModuleOut, status_code=status.HTTP_201_CREATED)
+def create_module(body: ModuleIn, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
+    module = _apply(Module(), body)
+    session.add(module)
+    session.commit()
+    return module
+
+
+@router.put("/{module_id}", response_model=ModuleOut)
+def update_module(module_id: int, body: ModuleIn, _admin: Principal = Depends(require_admin),
+                  session: Session = Depends(db_session)):
+    module = _apply(_module_or_404(session, module_id), body)
+    session.commit()
+    return module
+
+
+@router.delete("/{module_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_module(module_id: int, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
+    session.delete(_module_or_404(session, module_id))
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/execute", response_model=ModuleExecuteOut, responses={404: {"description": "no such module"}})
+async def execute_in_module(body: ModuleExecuteRequest, _user: Principal = Depends(execution_allowed),
+                            svc: Services = Depends(services)) -> ModuleExecuteOut:
+    """Runs the code (default: the starter code) on the input (default: the module's stdin) and,
+    when the module has tests, judges the code against them too."""
+
+    def load() -> Module:
+        with svc.sessions() as session:
+            return _module_or_404(session, body.module_id)
+
+    module = await run_in_threadpool(load)
+    code = module.starter_code if body.code is None else body.code
+    stdin = module.stdin if body.input is None else body.input
+    check_size("code", code, svc.settings.max_code_bytes)
+    check_size("input", stdin, svc.settings.max_input_bytes)
+    limits = Limits(cpu_time=module.time_limit, memory_mb=module.memory_limit)
+    result = execution_out(await svc.facade.execute(RunJob(code, module.language, stdin, limits)))
+    answer = ModuleExecuteOut(**result.model_dump())
+    if module.tests:
+        cases = [TestCase(t["name"], t["input"].encode(), t["expectedOutput"].encode()) for t in module.tests]
+        judged = await svc.facade.judge(JudgeJob(code, module.language, tuple(cases), limits))
+        answer.tests = tests_run_out(judged, cases, show_io=True)
+    return answer

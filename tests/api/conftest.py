@@ -1,0 +1,164 @@
+"""The platform API over real HTTP: uvicorn on a free loopback port, the real sandbox, and a real
+database: every test here runs once on SQLite and once on PostgreSQL (127.0.0.1:5432)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Iterator
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+
+from codearena.execution import ExecutionSettings
+from codearena.platform.app import create_app
+from codearena.platform.routes.auth import create_user
+from codearena.platform.settings import PlatformSettings
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+@dataclass
+class PostgresDatabase:
+    name: str
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:5432/{self.name}"
+
+    def drop(self) -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def create_postgres_database() -> PostgresDatabase:
+    database = PostgresDatabase(f"codearena_test_{uuid.uuid4().hex[:12]}")
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{database.name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is needed on 127.0.0.1:5432 (trust auth): {exc}")
+    return database
+
+
+def test_settings(database_url: str, **overrides) -> PlatformSettings:
+    values = dict(database_url=database_url, jwt_secret=TEST_SECRET, node_env="test", rate_limit="")
+    values.update(overrides)
+    return PlatformSettings(**values)
+
+
+class RunningServer:
+    """A real uvicorn server in a thread, on a socket bound before it starts (no port races)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    def __enter__(self) -> "RunningServer":
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:  # set by uvicorn once the lifespan (migrations) completed
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=60)
+        self.socket.close()
+
+    @property
+    def services(self):
+        return self.app.state.services
+
+    def add_user(self, username: str, password: str = "password123", role: str = "user") -> None:
+        with self.services.sessions() as session:
+            create_user(session, username, password, role)
+
+    def client(self, username: str | None = None, password: str = "password123") -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=120)
+        if username:
+            answer = httpx.post(self.url + "/api/auth/login", json={"username": username, "password": password})
+            answer.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        return client
+
+
+def start_server(database_url: str, sandbox, execution: ExecutionSettings | None = None, **overrides) -> RunningServer:
+    app = create_app(test_settings(database_url, **overrides), execution or ExecutionSettings(), sandbox=sandbox)
+    return RunningServer(app)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db')}/codearena.db"
+        return
+    database = create_postgres_database()
+    yield database.url
+    database.drop()
+
+
+@pytest.fixture(scope="session")
+def server(database_url, sandbox) -> Iterator[RunningServer]:
+    with start_server(database_url, sandbox) as running:
+        running.add_user("admin", role="admin")
+        running.add_user("alice")
+        running.add_user("bob")
+        yield running
+
+
+@pytest.fixture
+def admin(server) -> Iterator[httpx.Client]:
+    with server.client("admin") as client:
+        yield client
+
+
+@pytest.fixture
+def alice(server) -> Iterator[httpx.Client]:
+    with server.client("alice") as client:
+        yield client
+
+
+@pytest.fixture
+def bob(server) -> Iterator[httpx.Client]:
+    with server.client("bob") as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(server) -> Iterator[httpx.Client]:
+    with server.client() as client:
+        yield client
+
+
+HELLO = {
+    "python": "print('hello ' + input())\n",
+    "javascript": "const s = require('fs').readFileSync(0, 'utf8').trim();\nconsole.log('hello ' + s);\n",
+    "c": '#include <stdio.h>\nint main(){char s[64];scanf("%63s",s);printf("hello %s\\n",s);return 0;}\n',
+    "cpp": '#include <iostream>\n#include <string>\nint main(){std::string s;std::cin>>s;std::cout<<"hello "<<s<<"\\n";}\n',
+    "java": 'import java.util.*;\npublic class Main{public static void main(String[] a){Scanner in=new Scanner(System.in);'
+            'System.out.println("hello "+in.next());}}\n',
+}
+
+A_PLUS_B = {
+    "python": "a, b = map(int, input().split())\nprint(a + b)\n",
+    "javascript": "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\n"
+                  "console.log(a + b);\n",
+    "c": '#include <stdio.h>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n',
+    "cpp": '#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
+    "java": 'import java.util.*;\npublic class Main{public static void main(String[] x){Scanner in=new Scanner(System.in);'
+            'long a=in.nextLong(),b=in.nextLong();System.out.println(a+b);}}\n',
+}
+LANGUAGES = list(HELLO)
