@@ -27,6 +27,7 @@ from .results import test_result_out
 log = logging.getLogger("codearena.platform.judging")
 STALE_CLAIM = timedelta(minutes=15)
 BUSY_RETRY_SECONDS = 1.0
+DB_WATCH_INTERVAL = 0.25  # seconds between looks at a submission judged by another replica
 
 
 class SubmissionJudge:
@@ -42,9 +43,26 @@ class SubmissionJudge:
         return task
 
     async def wait(self, submission_id: int, timeout: float) -> None:
+        """Until the submission is finished or `timeout` seconds passed. A judging in this process
+        is awaited; one in another replica is watched in the database."""
         task = self.tasks.get(submission_id)
         if task is not None:
             await asyncio.wait({task}, timeout=timeout)
+            return
+        deadline = asyncio.get_running_loop().time() + timeout
+        while await run_in_threadpool(self._status, submission_id) not in ("finished", None):
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
+            task = self.tasks.get(submission_id)
+            if task is not None:  # it was resumed here meanwhile
+                await asyncio.wait({task}, timeout=remaining)
+                return
+            await asyncio.sleep(min(DB_WATCH_INTERVAL, remaining))
+
+    def _status(self, submission_id: int) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(select(Submission.status).where(Submission.id == submission_id))
 
     async def resume_unfinished(self) -> int:
         ids = await run_in_threadpool(self._unfinished_ids)

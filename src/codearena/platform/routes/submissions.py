@@ -1,7 +1,9 @@
 """Submissions: stored first (pending), judged in the background, followed by GET.
 
 POST answers 202 with the pending submission and a Location header at once; with `?wait=S`
-(up to 60 s) it holds the answer until the verdict or S seconds, whichever comes first.
+(up to 60 s) it holds the answer until the verdict or S seconds, whichever comes first (201
+when finished). GET /api/submissions/{id}?wait=S holds the same way, so a client follows a
+submission to its end without polling in a tight loop.
 """
 
 from __future__ import annotations
@@ -63,9 +65,18 @@ async def submit(body: SubmissionRequest, response: Response,
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
-def read_submission(submission_id: int, user: Principal = Depends(current_user),
-                    session: Session = Depends(db_session)) -> Submission:
-    return _visible_or_404(session, submission_id, user)
+async def read_submission(submission_id: int,
+                          wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the verdict"),
+                          user: Principal = Depends(current_user), svc: Services = Depends(services)) -> Submission:
+    def load() -> Submission:
+        with svc.sessions() as session:
+            return _visible_or_404(session, submission_id, user)
+
+    submission = await run_in_threadpool(load)
+    if wait and submission.status != "finished":
+        await svc.judge.wait(submission_id, wait)
+        submission = await run_in_threadpool(load)
+    return submission
 
 
 @router.get("", response_model=SubmissionPage)

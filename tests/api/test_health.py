@@ -1,0 +1,43 @@
+"""Health and execution status: the guide's exact shapes; unhealthy with 503 when the database is gone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .conftest import create_postgres_database, start_server
+
+
+def test_health_has_exactly_the_guides_keys(anonymous):
+    answer = anonymous.get("/api/health")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"status", "timestamp", "uptime", "services"}
+    assert set(body["services"]) == {"database", "execution"}
+    assert set(body["services"]["execution"]) == {"mode", "queueServiceAvailable"}
+    assert body["status"] == "healthy" and body["services"]["database"] == "connected"
+    assert body["services"]["execution"] == {"mode": "direct", "queueServiceAvailable": False}
+    assert datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00")).tzinfo is not None
+    assert body["uptime"] >= 0
+
+
+def test_execution_status_has_exactly_the_guides_keys(admin):
+    body = admin.get("/api/execution/status").json()
+    assert set(body) == {"mode", "queueServiceAvailable", "config", "timestamp", "uptime"}
+    assert body["config"] == {"queueUrl": "http://localhost:3001", "pollInterval": 1000, "maxPollTime": 60000,
+                              "timeout": 30000}
+    assert body["mode"] == "direct"
+
+
+def test_health_is_503_unhealthy_when_the_database_is_gone(sandbox):
+    database = create_postgres_database()
+    try:
+        with start_server(database.url, sandbox) as running, running.client() as client:
+            assert client.get("/api/health").status_code == 200
+            database.drop()  # WITH (FORCE): every connection of the server is cut
+            answer = client.get("/api/health")
+            assert answer.status_code == 503
+            body = answer.json()
+            assert body["status"] == "unhealthy" and body["services"]["database"] == "disconnected"
+            assert set(body) == {"status", "timestamp", "uptime", "services"}
+    finally:
+        database.drop()

@@ -1,0 +1,85 @@
+"""`codearena serve` and `codearena users create` as real processes: configuration is checked at start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+CLI = [sys.executable, "-m", "codearena"]
+
+
+def _env(tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EXECUTION_", "JWT_", "NODE_ENV", "DATABASE_"))}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path}/server.db", **extra})
+    return env
+
+
+@pytest.mark.parametrize("extra, named", [
+    ({"NODE_ENV": "production"}, "JWT_SECRET"),
+    ({"NODE_ENV": "production", "JWT_SECRET": "secret"}, "JWT_SECRET"),
+    ({"NODE_ENV": "production", "JWT_SECRET": "short-but-not-default"}, "JWT_SECRET"),
+    ({"EXECUTION_MODE": "sideways"}, "EXECUTION_MODE"),
+    ({"EXECUTION_TIMEOUT": "-5"}, "EXECUTION_TIMEOUT"),
+    ({"PORT": "http"}, "PORT"),
+    ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
+])
+def test_serve_refuses_bad_configuration_naming_the_variable(tmp_path, extra, named):
+    result = subprocess.run(CLI + ["serve"], env=_env(tmp_path, **extra), capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_the_api_and_stops_cleanly_on_sigterm(tmp_path):
+    port = _free_port()
+    env = _env(tmp_path, NODE_ENV="production", JWT_SECRET="p" * 48, PORT=str(port), HOST="127.0.0.1")
+    created = subprocess.run(CLI + ["users", "create", "root", "--admin", "--password-stdin"], env=env,
+                             input="correct-horse-battery\n", capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    server = subprocess.Popen(CLI + ["serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # until the port answers (the process is real: nothing to hook into)
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.05)
+        assert health.json()["status"] == "healthy"
+        login = httpx.post(f"http://127.0.0.1:{port}/api/auth/login",
+                           json={"username": "root", "password": "correct-horse-battery"})
+        token = login.json()["token"]
+        status = httpx.get(f"http://127.0.0.1:{port}/api/execution/status", headers={"Authorization": f"Bearer {token}"})
+        assert status.status_code == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells how it ended.
+    assert server.returncode in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in stderr
+    assert '"level": "info"' in stderr  # structured, one JSON object per line
+
+
+def test_users_create_refuses_a_taken_name_and_a_short_password(tmp_path):
+    env = _env(tmp_path)
+    create = CLI + ["users", "create", "carol", "--password-stdin"]
+    assert subprocess.run(create, env=env, input="long-enough-pw\n", capture_output=True, timeout=60).returncode == 0
+    taken = subprocess.run(create, env=env, input="long-enough-pw\n", capture_output=True, text=True, timeout=60)
+    assert taken.returncode != 0 and "taken" in taken.stderr
+    short = subprocess.run(CLI + ["users", "create", "dave", "--password-stdin"], env=env, input="x\n",
+                           capture_output=True, text=True, timeout=60)
+    assert short.returncode != 0 and "password" in short.stderr
