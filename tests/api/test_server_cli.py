@@ -77,7 +77,8 @@ def test_serve_runs_the_api_and_stops_cleanly_on_sigterm(tmp_path):
 def test_users_create_refuses_a_taken_name_and_a_short_password(tmp_path):
     env = _env(tmp_path)
     create = CLI + ["users", "create", "carol", "--password-stdin"]
-    assert subprocess.run(create, env=env, input="long-enough-pw\n", capture_output=True, timeout=60).returncode == 0
+    assert subprocess.run(create, env=env, input="long-enough-pw\n", capture_output=True, text=True,
+                          timeout=60).returncode == 0
     taken = subprocess.run(create, env=env, input="long-enough-pw\n", capture_output=True, text=True, timeout=60)
     assert taken.returncode != 0 and "taken" in taken.stderr
     short = subprocess.run(CLI + ["users", "create", "dave", "--password-stdin"], env=env, input="x\n",
