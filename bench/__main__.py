@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import judging, sandbox_overhead
+from . import judging, platform_latency, sandbox_overhead
 from .common import RESULTS_DIR, machine, write_json
 
-BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run}
+BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
+              "platform_latency": platform_latency.run}
 
 
 def main() -> None:
@@ -21,7 +22,7 @@ def main() -> None:
     for name in args.only or BENCHMARKS:
         print(f"== {name}", flush=True)
         results[name] = BENCHMARKS[name](quick=args.quick)
-        print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages")}, indent=2))
+        print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages", "added_over_bare_ms", "server_share_ms")}, indent=2))
     path = write_json("all", results)
     print(f"results: {path} and plots in {RESULTS_DIR}")
 

@@ -20,23 +20,30 @@ class InitHelper:
     seccomp: bool
 
 
+BUILD_VERSION = b"static-first"  # part of the helper's name: a change of build flags rebuilds it
+
+
 class HelperBuildError(SandboxUnavailable):
     pass
 
 
 def _compile(source: Path, output: Path, with_seccomp: bool) -> bool:
-    argv = ["gcc", "-O2", "-Wall", "-o", str(output), str(source)]
-    if with_seccomp:
-        argv[1:1] = ["-DHAVE_SECCOMP"]
-        argv.append("-lseccomp")
-    result = subprocess.run(argv, capture_output=True, timeout=60)
-    return result.returncode == 0
+    # Static first: it is exec'd twice per run (launcher, then pid 1), and skipping the dynamic
+    # loader saves close to a millisecond a run. Dynamic where static libraries are missing.
+    for static in (["-static"], []):
+        argv = ["gcc", "-O2", "-Wall", *static, "-o", str(output), str(source)]
+        if with_seccomp:
+            argv[1:1] = ["-DHAVE_SECCOMP"]
+            argv.append("-lseccomp")
+        if subprocess.run(argv, capture_output=True, timeout=60).returncode == 0:
+            return True
+    return False
 
 
 def build_init_helper(bin_dir: Path) -> InitHelper:
     """Return the helper for this source, compiling it if needed (atomic against racing builders)."""
     source_text = resources.files("codearena.sandbox").joinpath("init.c").read_bytes()
-    digest = hashlib.sha256(source_text).hexdigest()[:16]
+    digest = hashlib.sha256(source_text + BUILD_VERSION).hexdigest()[:16]
     for seccomp in (True, False):
         candidate = bin_dir / f"codearena-init-{digest}{'-seccomp' if seccomp else ''}"
         if candidate.is_file():

@@ -1,0 +1,113 @@
+"""Platform latency: POST /api/execute end to end (real server process, real HTTP, SQLite)
+against running the same program bare, and against the engine alone (sandbox, no server).
+
+The difference API - bare is what a user pays for the platform; API - engine is the server's own
+share (HTTP, auth, validation, JSON, the thread hop).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from codearena.engine import execute
+from codearena.sandbox import get_sandbox
+
+from .common import interleaved, plot_distributions, summary, write_json
+
+FLOOR_MS = 15.0
+PROGRAMS = {
+    "python": "print('hello')\n",
+    "c": '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n',
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(tmp: str) -> tuple[subprocess.Popen, str, str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PORT": str(port), "HOST": "127.0.0.1",
+           "RATE_LIMIT": "", "LOG_LEVEL": "warning", "JWT_SECRET": "b" * 48}
+    cli = [sys.executable, "-m", "codearena"]
+    subprocess.run(cli + ["users", "create", "bench", "--password-stdin"], env=env, input=b"bench-password\n",
+                   check=True, capture_output=True)
+    server = subprocess.Popen(cli + ["serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(url + "/api/health", timeout=2)
+            break
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the platform server did not start")
+            time.sleep(0.05)
+    token = httpx.post(url + "/api/auth/login", json={"username": "bench", "password": "bench-password"}).json()["token"]
+    return server, url, token
+
+
+def _bare(argv: list[str]) -> None:
+    subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+
+
+def run(quick: bool = False) -> dict:
+    samples = 20 if quick else 100
+    sandbox = get_sandbox()
+    with tempfile.TemporaryDirectory() as tmp:
+        binary = Path(tmp, "hello")
+        subprocess.run(["gcc", "-O2", "-o", str(binary), "-x", "c", "-"], input=PROGRAMS["c"].encode(), check=True)
+        script = Path(tmp, "hello.py")
+        script.write_text(PROGRAMS["python"])
+        server, url, token = _start_server(tmp)
+        try:
+            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+
+                def api(language: str):
+                    def call():
+                        body = client.post("/api/execute", json={"code": PROGRAMS[language], "language": language}).json()
+                        assert body["verdict"] == "AC" and body["stdout"] == "hello\n", body
+                    return call
+
+                def engine(language: str):
+                    def call():
+                        assert execute(PROGRAMS[language], language, sandbox=sandbox).stdout == "hello\n"
+                    return call
+
+                timings = interleaved(samples, {
+                    "c: bare": lambda: _bare([str(binary)]),
+                    "c: engine": engine("c"),
+                    "c: POST /api/execute": api("c"),
+                    "python: bare": lambda: _bare(["/usr/bin/python3", str(script)]),
+                    "python: engine": engine("python"),
+                    "python: POST /api/execute": api("python"),
+                })
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    stats = {name: summary(values) for name, values in timings.items()}
+    median = lambda name: stats[name]["median_ms"]  # noqa: E731
+    added = {lang: median(f"{lang}: POST /api/execute") - median(f"{lang}: bare") for lang in PROGRAMS}
+    server_share = {lang: median(f"{lang}: POST /api/execute") - median(f"{lang}: engine") for lang in PROGRAMS}
+    data = {
+        "benchmark": "platform_latency",
+        "compares": "POST /api/execute (server process, HTTP keep-alive, SQLite) vs the bare program vs the engine "
+                    "alone, interleaved in one run",
+        "cases": stats,
+        "added_over_bare_ms": added,
+        "server_share_ms": server_share,
+        "floor": {"added_over_bare_ms_max": FLOOR_MS, "met": all(v <= FLOOR_MS for v in added.values())},
+    }
+    write_json("platform_latency", data)
+    plot_distributions("platform_latency", "POST /api/execute vs bare vs engine (lower is better)", timings)
+    return data
