@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system run doctor test bench bench-quick clean
+.PHONY: setup system services run doctor test bench bench-quick clean
 
 setup: system $(VENV)/.installed
 
@@ -17,19 +17,22 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+services:
+	@scripts/ensure-services.sh
+
 run: setup
-	$(BIN)/codearena doctor
+	$(BIN)/codearena serve
 
 doctor: setup
 	$(BIN)/codearena doctor
 
-test: setup
+test: setup services
 	$(BIN)/pytest
 
-bench: setup
+bench: setup services
 	$(BIN)/python -m bench
 
-bench-quick: setup
+bench-quick: setup services
 	$(BIN)/python -m bench --quick
 
 clean:
