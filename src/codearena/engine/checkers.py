@@ -124,6 +124,9 @@ BUILTIN_CHECKERS = {c.name: c for c in (StandardChecker(), ExactChecker(), Lines
                                         FloatChecker())}
 
 
+CHECKER_CPU_SECONDS = 5.0  # a custom checker's own CPU limit per test
+
+
 class UnknownChecker(ValueError):
     pass
 
@@ -154,7 +157,7 @@ class CustomChecker:
 
         self.source = source
         self.language = get_language(language)
-        self.limits = limits or Limits(cpu_time=5.0, memory_mb=256)
+        self.limits = limits or Limits(cpu_time=CHECKER_CPU_SECONDS, memory_mb=256)
         self._sandbox = sandbox
         self._cache = cache
         self._entry = None

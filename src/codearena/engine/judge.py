@@ -51,6 +51,11 @@ class TestResult:
     def to_dict(self) -> dict:
         return {**asdict(self), "verdict": self.verdict.value}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "TestResult":
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**{**fields, "verdict": Verdict(data["verdict"])})
+
 
 @dataclass
 class JudgeResult:
@@ -84,6 +89,13 @@ class JudgeResult:
             "time": self.time, "wall_time": self.wall_time, "memory": self.memory, "score": self.score,
             "max_score": self.max_score, "language": self.language, "tests": [t.to_dict() for t in self.tests],
         }
+
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "JudgeResult":
+        return cls(Verdict(data["verdict"]), data.get("message", ""), data.get("compile_output", ""),
+                   [TestResult.from_dict(t) for t in data.get("tests", [])], data.get("score"),
+                   data.get("max_score"), data.get("language", ""))
 
 
 def _clip(data: bytes) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..engine.checkers import CheckerConfig
+from ..engine.checkers import CHECKER_CPU_SECONDS, CheckerConfig
+from ..engine.compile import COMPILE_LIMITS
 from ..engine.judge import TestCase
 from ..sandbox import Limits
 
@@ -16,6 +17,10 @@ class RunJob:
     stdin: str = ""
     limits: Limits = field(default_factory=Limits)
 
+    def budget_seconds(self) -> float:
+        """The longest this job can take when nothing is wrong (compile + run), in seconds."""
+        return COMPILE_LIMITS.effective_wall_time() + self.limits.effective_wall_time()
+
 
 @dataclass(frozen=True)
 class JudgeJob:
@@ -25,3 +30,11 @@ class JudgeJob:
     limits: Limits = field(default_factory=Limits)
     checker: CheckerConfig = field(default_factory=CheckerConfig)
     stop_on_failure: bool = False
+
+    def budget_seconds(self) -> float:
+        compile_time = COMPILE_LIMITS.effective_wall_time()
+        per_test = self.limits.effective_wall_time()
+        if self.checker.type == "custom":  # compiled once, run after every test
+            compile_time *= 2
+            per_test += Limits(cpu_time=CHECKER_CPU_SECONDS).effective_wall_time()
+        return compile_time + per_test * len(self.tests)
