@@ -14,6 +14,7 @@ from rich.table import Table
 from .config import sandbox_settings
 from .logging import configure_logging
 from .platform.cli import problems_app, serve, users_app
+from .queue.cli import execution_service, worker
 
 app = typer.Typer(help="CodeArena: run untrusted code safely.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -21,6 +22,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 app.command()(serve)
+app.command("execution-service")(execution_service)
+app.command()(worker)
 app.add_typer(users_app, name="users")
 app.add_typer(problems_app, name="problems")
 

@@ -37,6 +37,15 @@ def shorten(code: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
+def run_job(job: RunJob | JudgeJob, sandbox: Sandbox) -> ExecutionResult | JudgeResult:
+    """Run a job in this thread, in the sandbox: what direct mode and the queue's workers both do."""
+    if isinstance(job, RunJob):
+        return execute(job.source, job.language, job.stdin, job.limits, sandbox=sandbox)
+    checker = job.checker.build(sandbox=sandbox)
+    return judge(job.source, job.language, list(job.tests), job.limits, checker=checker,
+                 stop_on_failure=job.stop_on_failure, sandbox=sandbox)
+
+
 class DirectExecutor:
     def __init__(self, concurrency: int, max_waiting: int, sandbox: Sandbox | None = None):
         self.concurrency = concurrency
@@ -58,18 +67,11 @@ class DirectExecutor:
 
     async def run(self, job: RunJob) -> ExecutionResult:
         log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
-        return await self._submit(lambda: execute(job.source, job.language, job.stdin, job.limits,
-                                                  sandbox=self.sandbox))
+        return await self._submit(lambda: run_job(job, self.sandbox))
 
     async def judge(self, job: JudgeJob) -> JudgeResult:
         log.info("[DIRECT-EXEC] Judging %s code on %d tests: %s", job.language, len(job.tests), shorten(job.source))
-
-        def work() -> JudgeResult:
-            checker = job.checker.build(sandbox=self.sandbox)
-            return judge(job.source, job.language, list(job.tests), job.limits, checker=checker,
-                         stop_on_failure=job.stop_on_failure, sandbox=self.sandbox)
-
-        return await self._submit(work)
+        return await self._submit(lambda: run_job(job, self.sandbox))
 
     async def _submit(self, work: Callable[[], T]) -> T:
         with self._lock:

@@ -1,0 +1,67 @@
+"""Queue commands: `execution-service` and `worker`. Registered by codearena.cli."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+err_console = Console(stderr=True)
+
+
+def _settings():
+    from ..platform.cli import describe_settings_error
+    from .settings import QueueSettings
+
+    try:
+        return QueueSettings()
+    except ValidationError as exc:
+        err_console.print(f"[red]error:[/red] invalid configuration: {describe_settings_error(exc)}", highlight=False)
+        raise typer.Exit(2)
+
+
+def execution_service(
+    host: Optional[str] = typer.Option(None, help="default: EXECUTION_SERVICE_HOST or 0.0.0.0"),
+    port: Optional[int] = typer.Option(None, help="default: EXECUTION_SERVICE_PORT or 3001"),
+) -> None:
+    """Run the execution service: the HTTP API that queues jobs for the workers."""
+    import uvicorn
+
+    from ..logging import configure_logging
+    from .service import MissingServiceToken, create_service_app
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    try:
+        app = create_service_app(settings)
+    except MissingServiceToken as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    uvicorn.run(app, host=host or settings.execution_service_host, port=port or settings.execution_service_port,
+                log_config=None, timeout_graceful_shutdown=30)
+
+
+def worker(
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", "-c", min=1, max=256,
+                                              help="jobs run at once (default: one per core)"),
+) -> None:
+    """Run a worker: take jobs from the queue and run them in this machine's sandbox."""
+    from ..logging import configure_logging
+    from ..sandbox import SandboxUnavailable, get_sandbox
+    from .worker import Worker
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    try:
+        sandbox = get_sandbox()
+    except SandboxUnavailable as exc:
+        err_console.print(f"[red]error:[/red] no sandbox: {exc} (see `codearena doctor`)", highlight=False)
+        raise typer.Exit(3)
+    runner = Worker(settings, concurrency or os.cpu_count() or 1, sandbox)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: runner.stop())
+    runner.run()

@@ -1,0 +1,207 @@
+"""`codearena execution-service`: the HTTP front of the queue (port 3001).
+
+POST /jobs, GET /jobs/{id}[?wait=S], DELETE /jobs/{id}, GET /health, /metrics, /languages.
+Every request needs the shared service token (`Authorization: Bearer TOKEN` or
+`X-Service-Token: TOKEN`): this is never an open code runner. Redis unreachable: 503 with
+Retry-After, within seconds, never a 500 or a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from contextlib import asynccontextmanager
+
+import redis
+import redis.asyncio as aioredis
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from .. import __version__
+from ..engine.checkers import UnknownChecker
+from ..execution.direct import shorten
+from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
+from .broker import BacklogFull, ServiceStore, redis_options
+from .metrics import exposition
+from .protocol import JobCreated, JobRecord, JobRequest
+from .settings import QueueSettings
+from .waiters import RECHECK, Waiters
+
+log = logging.getLogger("codearena.queue.service")
+MAX_WAIT_SECONDS = 60.0
+REDIS_DOWN_RETRY_AFTER = 5
+
+
+class MissingServiceToken(ValueError):
+    pass
+
+
+def _require_token(settings: QueueSettings):
+    expected = (settings.execution_service_token or "").encode()
+
+    def check(authorization: str | None = Header(None), x_service_token: str | None = Header(None)) -> None:
+        given = x_service_token
+        if given is None and authorization and authorization.lower().startswith("bearer "):
+            given = authorization[7:]
+        if not given or not hmac.compare_digest(given.encode(), expected):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid service token is required "
+                                "(Authorization: Bearer TOKEN or X-Service-Token: TOKEN)",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    return check
+
+
+def validate_request(body: JobRequest, settings: QueueSettings) -> float:
+    """Reject what a worker could not run, with a message that says what to fix; returns the job's
+    time budget (seconds), from which the reclaim timeout derives."""
+    try:
+        get_language(body.language)
+    except UnknownLanguage:
+        raise HTTPException(422, f"unknown language {body.language!r}; supported: {', '.join(supported_ids())}") from None
+    try:
+        body.checker.to_config().validate()
+    except (UnknownChecker, UnknownLanguage) as exc:
+        raise HTTPException(422, f"checker: {exc}") from None
+    if body.kind == "judge" and not body.tests:
+        raise HTTPException(422, "a judge job needs at least one test in `tests`")
+    if len(body.tests) > settings.max_tests:
+        raise HTTPException(413, f"{len(body.tests)} tests; the limit is {settings.max_tests}")
+    for what, text, limit in [("source", body.source, settings.max_code_bytes),
+                              ("stdin", body.stdin, settings.max_input_bytes),
+                              *[(f"test {t.name}", t.input, settings.max_input_bytes) for t in body.tests]]:
+        if len(text.encode()) > limit:
+            raise HTTPException(413, f"{what} is {len(text.encode())} bytes; the limit is {limit} bytes")
+    return body.to_job().budget_seconds()
+
+
+def create_service_app(settings: QueueSettings) -> FastAPI:
+    if not settings.execution_service_token:
+        raise MissingServiceToken("EXECUTION_SERVICE_TOKEN must be set: the execution service never runs code "
+                                  "for callers without the shared token")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        client = aioredis.Redis.from_url(settings.redis_url, max_connections=256, **redis_options())
+        store = ServiceStore(client, settings)
+        waiters = Waiters(client, store.keys.done_channel)
+        app.state.store, app.state.waiters, app.state.started = store, waiters, time.time()
+        try:
+            await store.ensure_groups()
+        except redis.ConnectionError as exc:
+            log.warning("[EXEC-SERVICE] Redis unreachable at start (%s); answering 503 until it is back", exc)
+        waiters.start()
+        log.info("[EXEC-SERVICE] ready", extra={"redis": settings.redis_url.split("@")[-1],
+                                                "prefix": settings.queue_prefix})
+        try:
+            yield
+        finally:
+            await waiters.close()
+            await client.aclose()
+
+    app = FastAPI(title="CodeArena execution service", version=__version__, lifespan=lifespan,
+                  dependencies=[Depends(_require_token(settings))],
+                  description="Jobs for the workers. Every request needs the service token.")
+
+    def store_of(request: Request) -> ServiceStore:
+        return request.app.state.store
+
+    @app.exception_handler(redis.RedisError)
+    async def _redis_down(_request: Request, exc: redis.RedisError):
+        log.warning("[EXEC-SERVICE] Redis error: %s", exc)
+        return JSONResponse({"detail": "the job store (Redis) is unreachable; retry shortly"}, status_code=503,
+                            headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER)})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError):
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
+                           for e in exc.errors())
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    async def wait_for(request: Request, job_id: str, seconds: float) -> JobRecord | None:
+        store, waiters = store_of(request), request.app.state.waiters
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        future = waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
+        try:
+            while True:
+                record = await store.record(job_id)
+                remaining = deadline - loop.time()
+                if record is None or record.state in ("done", "cancelled") or remaining <= 0:
+                    return record
+                try:
+                    await asyncio.wait_for(asyncio.shield(future), timeout=min(remaining, RECHECK))
+                except TimeoutError:
+                    pass
+                if future.done():
+                    future = waiters.register(job_id)
+        finally:
+            waiters.unregister(job_id, future)
+
+    @app.post("/jobs", status_code=202, response_model=JobRecord | JobCreated,
+              responses={503: {"description": "backlog full or Redis down; see Retry-After"}})
+    async def submit(body: JobRequest, request: Request, response: Response,
+                     wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")):
+        budget = validate_request(body, settings)
+        try:
+            job_id = await store_of(request).submit(body, budget)
+        except BacklogFull as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+        log.info("[EXEC-SERVICE] job %s queued: %s %s (%s): %s", job_id, body.kind, body.language,
+                 body.effective_priority, shorten(body.source))
+        response.headers["Location"] = f"/jobs/{job_id}"
+        if wait:
+            record = await wait_for(request, job_id, wait)
+            if record is not None:
+                if record.state in ("done", "cancelled"):
+                    response.status_code = 200
+                return record
+        return JobCreated(id=job_id, state="queued")
+
+    @app.get("/jobs/{job_id}", response_model=JobRecord, responses={404: {"description": "unknown or expired"}})
+    async def read(job_id: str, request: Request,
+                   wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")):
+        record = await (wait_for(request, job_id, wait) if wait else store_of(request).record(job_id))
+        if record is None:
+            raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
+        return record
+
+    @app.delete("/jobs/{job_id}", responses={409: {"description": "already running or finished"}})
+    async def cancel(job_id: str, request: Request) -> dict:
+        state = await store_of(request).cancel(job_id)
+        if state == "missing":
+            raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
+        if state != "cancelled":
+            raise HTTPException(409, f"job {job_id} is {state}; only a queued job can be cancelled")
+        log.info("[EXEC-SERVICE] job %s cancelled", job_id)
+        return {"id": job_id, "state": "cancelled"}
+
+    @app.get("/health")
+    async def health(request: Request) -> JSONResponse:
+        store = store_of(request)
+        try:
+            await store.client.ping()
+            backlog, workers = await store.backlog(), await store.workers()
+        except (redis.RedisError, OSError):
+            return JSONResponse({"status": "unhealthy", "redis": "disconnected", "workers": 0, "backlog": None},
+                                status_code=503, headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER)})
+        return JSONResponse({
+            "status": "healthy", "redis": "connected", "workers": len(workers),
+            "slots": sum(w.get("concurrency", 0) for w in workers), "backlog": backlog,
+            "maxBacklog": settings.queue_max_backlog, "uptime": round(time.time() - request.app.state.started, 3),
+        })
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    async def metrics(request: Request) -> PlainTextResponse:
+        store = store_of(request)
+        text = exposition(await store.metrics(), await store.backlog(), len(await store.workers()))
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+    @app.get("/languages")
+    def languages() -> list[dict]:  # sync: the first call probes the toolchains (in a thread)
+        return [{"id": lang.id, "name": lang.name, "version": lang.version(), "aliases": list(lang.aliases),
+                 "extensions": list(lang.extensions)} for lang in LANGUAGES if lang.available()]
+
+    return app
