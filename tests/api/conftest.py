@@ -3,9 +3,6 @@ database: every test here runs once on SQLite and once on PostgreSQL (127.0.0.1:
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Iterator
@@ -13,12 +10,13 @@ from typing import Iterator
 import httpx
 import psycopg
 import pytest
-import uvicorn
 
 from codearena.execution import ExecutionSettings
 from codearena.platform.app import create_app
 from codearena.platform.routes.auth import create_user
 from codearena.platform.settings import PlatformSettings
+
+from ..support import RunningServer
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -53,31 +51,7 @@ def test_settings(database_url: str, **overrides) -> PlatformSettings:
     return PlatformSettings(**values)
 
 
-class RunningServer:
-    """A real uvicorn server in a thread, on a socket bound before it starts (no port races)."""
-
-    def __init__(self, app):
-        self.app = app
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self) -> "RunningServer":
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:  # set by uvicorn once the lifespan (migrations) completed
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the API server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=60)
-        self.socket.close()
-
+class PlatformServer(RunningServer):
     @property
     def services(self):
         return self.app.state.services
@@ -95,9 +69,9 @@ class RunningServer:
         return client
 
 
-def start_server(database_url: str, sandbox, execution: ExecutionSettings | None = None, **overrides) -> RunningServer:
+def start_server(database_url: str, sandbox, execution: ExecutionSettings | None = None, **overrides) -> PlatformServer:
     app = create_app(test_settings(database_url, **overrides), execution or ExecutionSettings(), sandbox=sandbox)
-    return RunningServer(app)
+    return PlatformServer(app)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 
 import redis
 import redis.asyncio as aioredis
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, status
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
@@ -39,19 +39,28 @@ class MissingServiceToken(ValueError):
     pass
 
 
-def _require_token(settings: QueueSettings):
-    expected = (settings.execution_service_token or "").encode()
+class ServiceTokenGate:
+    """Every request, whatever its path (unknown ones included), needs the token: 401 otherwise."""
 
-    def check(authorization: str | None = Header(None), x_service_token: str | None = Header(None)) -> None:
-        given = x_service_token
-        if given is None and authorization and authorization.lower().startswith("bearer "):
+    def __init__(self, app, token: str):
+        self.app = app
+        self.expected = token.encode()
+
+    def _allowed(self, headers: dict[bytes, bytes]) -> bool:
+        given = headers.get(b"x-service-token")
+        authorization = headers.get(b"authorization", b"")
+        if given is None and authorization[:7].lower() == b"bearer ":
             given = authorization[7:]
-        if not given or not hmac.compare_digest(given.encode(), expected):
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid service token is required "
-                                "(Authorization: Bearer TOKEN or X-Service-Token: TOKEN)",
-                                headers={"WWW-Authenticate": "Bearer"})
+        return bool(given) and hmac.compare_digest(given, self.expected)
 
-    return check
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not self._allowed(dict(scope["headers"])):
+            response = JSONResponse({"detail": "a valid service token is required "
+                                               "(Authorization: Bearer TOKEN or X-Service-Token: TOKEN)"},
+                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def validate_request(body: JobRequest, settings: QueueSettings) -> float:
@@ -102,8 +111,8 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
             await client.aclose()
 
     app = FastAPI(title="CodeArena execution service", version=__version__, lifespan=lifespan,
-                  dependencies=[Depends(_require_token(settings))],
                   description="Jobs for the workers. Every request needs the service token.")
+    app.add_middleware(ServiceTokenGate, token=settings.execution_service_token)
 
     def store_of(request: Request) -> ServiceStore:
         return request.app.state.store

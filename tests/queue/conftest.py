@@ -1,0 +1,122 @@
+"""Queue mode for real: the execution service over HTTP (uvicorn on loopback), worker processes
+(`codearena worker`), the real Redis on 127.0.0.1:6379 under a key prefix of the test's own
+(removed afterwards), and the real sandbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from typing import Iterator
+
+import httpx
+import pytest
+import redis
+
+from codearena.queue.keys import Keys
+from codearena.queue.service import create_service_app
+from codearena.queue.settings import QueueSettings
+
+from ..support import RunningServer
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+TOKEN = "test-service-token"
+FAST_HEARTBEATS = {"WORKER_HEARTBEAT_INTERVAL": "0.2", "WORKER_HEARTBEAT_TTL": "1.5"}
+
+
+def queue_settings(prefix: str, redis_url: str = REDIS_URL, **overrides) -> QueueSettings:
+    values = dict(redis_url=redis_url, queue_prefix=prefix, execution_service_token=TOKEN,
+                  worker_heartbeat_interval=0.2, worker_heartbeat_ttl=1.5)
+    values.update(overrides)
+    return QueueSettings(**values)
+
+
+class ServiceServer(RunningServer):
+    def client(self, token: str | None = TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=120)
+
+
+class WorkerProcess:
+    """`codearena worker` as its own process (it can be killed with -9)."""
+
+    def __init__(self, prefix: str, concurrency: int = 1, redis_url: str = REDIS_URL, **env):
+        self.env = {**os.environ, "REDIS_URL": redis_url, "QUEUE_PREFIX": prefix, "LOG_LEVEL": "info",
+                    **FAST_HEARTBEATS, **env}
+        self.process = subprocess.Popen([sys.executable, "-m", "codearena", "worker", "-c", str(concurrency)],
+                                        env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.pid = self.process.pid
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.process.stderr.close()
+
+    def terminate(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = self.process.communicate(timeout=120)
+        return stderr
+
+
+class Queue:
+    """One test's queue: its own prefix, a service, and the workers it starts."""
+
+    def __init__(self, prefix: str, service: ServiceServer):
+        self.prefix = prefix
+        self.keys = Keys(prefix)
+        self.service = service
+        self.redis = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+        self.workers: list[WorkerProcess] = []
+
+    def start_worker(self, concurrency: int = 1, wait: bool = True, **env) -> WorkerProcess:
+        worker = WorkerProcess(self.prefix, concurrency, **env)
+        self.workers.append(worker)
+        if wait:
+            self.wait_for_workers(lambda names: any(f":{worker.pid}:" in n for n in names))
+        return worker
+
+    def worker_names(self) -> list[str]:
+        return [k.split(":worker:", 1)[1] for k in self.redis.scan_iter(match=self.keys.workers_pattern)]
+
+    def wait_for_workers(self, condition, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition(self.worker_names()):  # heartbeats appear in Redis
+            assert time.monotonic() < deadline, "workers did not come up"
+            time.sleep(0.05)
+
+    def job(self, job_id: str) -> dict:
+        return self.redis.hgetall(self.keys.job(job_id))
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            if worker.process.poll() is None:
+                worker.kill()
+        self.workers.clear()
+
+
+def remove_prefix(prefix: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def queue(sandbox) -> Iterator[Queue]:
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+        running = Queue(prefix, service)
+        try:
+            yield running
+        finally:
+            running.stop_workers()
+            remove_prefix(prefix)
+
+
+@pytest.fixture
+def client(queue) -> Iterator[httpx.Client]:
+    with queue.service.client() as c:
+        yield c

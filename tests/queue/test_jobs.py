@@ -1,0 +1,116 @@
+"""Jobs over HTTP, run by real workers: every language, single runs and judging."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
+
+TESTS = [{"name": "1", "input": "1 2\n", "expected_output": "3\n"},
+         {"name": "2", "input": "40 2\n", "expected_output": "42\n"}]
+
+
+@pytest.fixture
+def worker(queue):
+    return queue.start_worker(concurrency=2)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_run_in_every_language(client, worker, language):
+    answer = client.post("/jobs", params={"wait": 60}, json={"language": language, "source": HELLO[language],
+                                                              "stdin": "queue"})
+    assert answer.status_code == 200, answer.text
+    record = answer.json()
+    assert record["state"] == "done" and record["kind"] == "run" and record["attempts"] == 1
+    assert f":{worker.pid}:" in record["worker"]  # a worker ran it, not the service
+    assert record["result"]["verdict"] == "AC" and record["result"]["stdout"] == "hello queue\n"
+    assert answer.headers["Location"] == f"/jobs/{record['id']}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_judging_in_every_language(client, worker, language):
+    answer = client.post("/jobs", params={"wait": 60}, json={"kind": "judge", "language": language,
+                                                              "source": A_PLUS_B[language], "tests": TESTS})
+    record = answer.json()
+    assert record["state"] == "done" and record["priority"] == "bulk"
+    assert record["result"]["verdict"] == "AC"
+    assert [t["name"] for t in record["result"]["tests"]] == ["1", "2"]
+
+
+def test_submit_then_follow_with_get(client, worker):
+    created = client.post("/jobs", json={"language": "python", "source": "print(6*7)"})
+    assert created.status_code == 202
+    job_id = created.json()["id"]
+    record = client.get(f"/jobs/{job_id}", params={"wait": 60}).json()
+    assert record["state"] == "done" and record["result"]["stdout"] == "42\n"
+    assert client.get(f"/jobs/{job_id}").json() == record  # stored, read back the same
+
+
+def test_wrong_answer_compile_error_and_time_limit_are_results(client, worker):
+    wrong = client.post("/jobs", params={"wait": 60}, json={
+        "kind": "judge", "language": "python", "source": "print(3)", "tests": TESTS}).json()
+    assert wrong["result"]["verdict"] == "WA" and "test 2" in wrong["result"]["message"]
+    compile_error = client.post("/jobs", params={"wait": 60}, json={"language": "cpp", "source": "int main( {"}).json()
+    assert compile_error["result"]["verdict"] == "CE"
+    slow = client.post("/jobs", params={"wait": 60}, json={"language": "c", "source": "int main(){for(;;);}",
+                                                            "limits": {"cpu_time": 0.5}}).json()
+    assert slow["result"]["verdict"] == "TLE"
+
+
+@pytest.mark.parametrize("body, status, text", [
+    ({"language": "cobol", "source": "x"}, 422, "python"),
+    ({"language": "python"}, 422, "source"),
+    ({"kind": "judge", "language": "python", "source": "x"}, 422, "test"),
+    ({"language": "python", "source": "x", "limits": {"cpu_time": 999}}, 422, "cpu_time"),
+    ({"language": "python", "source": "x", "checker": {"type": "custom"}}, 422, "checker"),
+    ({"language": "python", "source": "#" * (64 * 1024 + 1)}, 413, "source"),
+    ({"language": "python", "source": "x", "surprise": 1}, 422, "surprise"),
+])
+def test_invalid_jobs_say_what_to_fix(client, body, status, text):
+    answer = client.post("/jobs", json=body)
+    assert answer.status_code == status
+    assert text in answer.json()["detail"]
+
+
+def test_unknown_job_is_404(client):
+    assert client.get("/jobs/nope").status_code == 404
+    assert client.delete("/jobs/nope").status_code == 404
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"X-Service-Token": "wrong"},
+                                     {"Authorization": "Basic dGVzdC1zZXJ2aWNlLXRva2Vu"}])
+@pytest.mark.parametrize("method, path", [("post", "/jobs"), ("get", "/jobs/x"), ("delete", "/jobs/x"),
+                                          ("get", "/health"), ("get", "/metrics"), ("get", "/languages"),
+                                          ("get", "/docs"), ("get", "/openapi.json")])
+def test_nothing_gets_in_without_the_token(queue, headers, method, path):
+    with queue.service.client(token=None) as anonymous:
+        answer = getattr(anonymous, method)(path, headers=headers,
+                                            **({"json": {"language": "python", "source": "print(1)"}}
+                                               if method == "post" else {}))
+    assert answer.status_code == 401
+
+
+def test_the_service_refuses_to_start_without_a_token(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "EXECUTION_SERVICE_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "codearena", "execution-service"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "EXECUTION_SERVICE_TOKEN" in result.stderr
+
+
+def test_languages_health_and_metrics(client, worker):
+    languages = client.get("/languages").json()
+    assert {lang["id"] for lang in languages} == set(LANGUAGES)
+    assert all(lang["version"] for lang in languages)
+    client.post("/jobs", params={"wait": 60}, json={"language": "python", "source": "print(1)"})
+    health = client.get("/health").json()
+    assert health["status"] == "healthy" and health["redis"] == "connected"
+    assert health["workers"] == 1 and health["slots"] == 2 and health["backlog"] == {"interactive": 0, "bulk": 0}
+    metrics = client.get("/metrics").text
+    assert 'codearena_jobs_total{outcome="AC"} 1.0' in metrics
+    assert "codearena_job_run_seconds_count 1.0" in metrics
+    assert 'codearena_queue_depth{priority="interactive"} 0.0' in metrics
+    assert "codearena_workers_alive 1.0" in metrics
