@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry as SyncRetry
 
 from ..engine.verdicts import Verdict
 from . import scripts
@@ -36,10 +39,13 @@ class BacklogFull(Exception):
         self.retry_after = retry_after
 
 
-def redis_options() -> dict:
-    # Bounded waits everywhere: an unreachable Redis is an error within seconds, never a hang.
+def redis_options(asynchronous: bool = False) -> dict:
+    """Bounded waits everywhere: an unreachable Redis is an error within seconds, never a hang.
+    A few quick retries on connection errors absorb a Redis restart (stale pooled connections)."""
+    retry_class = AsyncRetry if asynchronous else SyncRetry
     return {"socket_connect_timeout": 2, "socket_timeout": 10, "health_check_interval": 15,
-            "retry_on_timeout": False, "decode_responses": True}
+            "retry": retry_class(ExponentialBackoff(cap=0.4, base=0.05), retries=3),
+            "retry_on_error": [redis.ConnectionError], "decode_responses": True}
 
 
 def record_from_hash(job_id: str, fields: dict, result_json: str | None) -> JobRecord:

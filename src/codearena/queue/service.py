@@ -93,7 +93,7 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = aioredis.Redis.from_url(settings.redis_url, max_connections=256, **redis_options())
+        client = aioredis.Redis.from_url(settings.redis_url, max_connections=256, **redis_options(asynchronous=True))
         store = ServiceStore(client, settings)
         waiters = Waiters(client, store.keys.done_channel)
         app.state.store, app.state.waiters, app.state.started = store, waiters, time.time()

@@ -117,6 +117,12 @@ class Worker:
             except redis.ConnectionError as exc:
                 log.warning("[WORKER] Redis unreachable (%s); retrying", exc)
                 self.stopping.wait(1.0)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # Redis came back empty (restarted without persistence): recreate the group.
+                log.warning("[WORKER] consumer group missing; recreating it")
+                self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
 
     # -- one job --------------------------------------------------------------------------
     def _process(self, delivery: Delivery, attempts: int) -> None:
