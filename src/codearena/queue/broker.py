@@ -48,12 +48,15 @@ def redis_options(asynchronous: bool = False) -> dict:
             "retry_on_error": [redis.ConnectionError], "decode_responses": True}
 
 
+RECORD_FIELDS = ("state", "kind", "language", "priority", "attempts", "worker", "created_at", "started_at",
+                 "finished_at")
+
+
 def record_from_hash(job_id: str, fields: dict, result_json: str | None) -> JobRecord:
-    request = json.loads(fields.get("request", "{}"))
     as_float = lambda name: float(fields[name]) if fields.get(name) else None  # noqa: E731
     return JobRecord(
-        id=job_id, kind=request.get("kind", "run"), state=fields.get("state", "queued"),
-        priority=fields.get("priority", ""), language=request.get("language", ""),
+        id=job_id, kind=fields.get("kind") or "run", state=fields.get("state", "queued"),
+        priority=fields.get("priority", ""), language=fields.get("language") or "",
         attempts=int(fields.get("attempts", 0)), worker=fields.get("worker"),
         created_at=as_float("created_at") or 0.0, started_at=as_float("started_at"),
         finished_at=as_float("finished_at"), result=json.loads(result_json) if result_json else None,
@@ -90,8 +93,8 @@ class ServiceStore:
     async def submit(self, request: JobRequest, budget_seconds: float) -> str:
         job_id = uuid.uuid4().hex
         priority = request.effective_priority
-        fields = {"request": request.model_dump_json(), "priority": priority, "created_at": f"{time.time():.6f}",
-                  "budget": f"{budget_seconds:.3f}"}
+        fields = {"request": request.model_dump_json(), "kind": request.kind, "language": request.language,
+                  "priority": priority, "created_at": f"{time.time():.6f}", "budget": f"{budget_seconds:.3f}"}
         accepted, backlog = await self._submit(
             keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(priority)],
             args=[self.settings.queue_max_backlog, job_id, QUEUED_TTL, *sum(fields.items(), ())],
@@ -102,11 +105,13 @@ class ServiceStore:
         return job_id
 
     async def record(self, job_id: str) -> JobRecord | None:
+        # Named fields only: the stored request (with its source) stays in Redis.
         async with self.client.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.job(job_id))
+            pipe.hmget(self.keys.job(job_id), RECORD_FIELDS)
             pipe.get(self.keys.result(job_id))
-            fields, result = await pipe.execute()
-        return record_from_hash(job_id, fields, result) if fields else None
+            values, result = await pipe.execute()
+        fields = {k: v for k, v in zip(RECORD_FIELDS, values) if v is not None}
+        return record_from_hash(job_id, fields, result) if fields.get("state") else None
 
     async def cancel(self, job_id: str) -> str:
         return await self._cancel(keys=[self.keys.job(job_id), self.keys.metrics],

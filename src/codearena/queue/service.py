@@ -149,10 +149,16 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
         finally:
             waiters.unregister(job_id, future)
 
+    def as_json(model, status_code: int = 200, headers: dict | None = None) -> Response:
+        # Serialized once, straight from the model (a response_model would validate it again).
+        return Response(model.model_dump_json(), status_code=status_code, headers=headers,
+                        media_type="application/json")
+
     @app.post("/jobs", status_code=202, response_model=JobRecord | JobCreated,
               responses={503: {"description": "backlog full or Redis down; see Retry-After"}})
-    async def submit(body: JobRequest, request: Request, response: Response,
+    async def submit(body: JobRequest, request: Request,
                      wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")):
+        """202 with the job's id (or, with `wait`, its record: 200 once done)."""
         budget = validate_request(body, settings)
         try:
             job_id = await store_of(request).submit(body, budget)
@@ -160,14 +166,12 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
         log.info("[EXEC-SERVICE] job %s queued: %s %s (%s): %s", job_id, body.kind, body.language,
                  body.effective_priority, shorten(body.source))
-        response.headers["Location"] = f"/jobs/{job_id}"
+        headers = {"Location": f"/jobs/{job_id}"}
         if wait:
             record = await wait_for(request, job_id, wait)
             if record is not None:
-                if record.state in ("done", "cancelled"):
-                    response.status_code = 200
-                return record
-        return JobCreated(id=job_id, state="queued")
+                return as_json(record, 200 if record.state in ("done", "cancelled") else 202, headers)
+        return as_json(JobCreated(id=job_id, state="queued"), 202, headers)
 
     @app.get("/jobs/{job_id}", response_model=JobRecord, responses={404: {"description": "unknown or expired"}})
     async def read(job_id: str, request: Request,
@@ -175,7 +179,7 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
         record = await (wait_for(request, job_id, wait) if wait else store_of(request).record(job_id))
         if record is None:
             raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
-        return record
+        return as_json(record)
 
     @app.delete("/jobs/{job_id}", responses={409: {"description": "already running or finished"}})
     async def cancel(job_id: str, request: Request) -> dict:

@@ -1,0 +1,79 @@
+"""Start CodeArena's own processes for a benchmark: the platform server, the execution service,
+workers. Each on a free loopback port, under its own Redis prefix, with quiet logs."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import redis
+
+CLI = [sys.executable, "-m", "codearena"]
+TOKEN = "bench-token-" + uuid.uuid4().hex
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, headers: dict | None = None, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, headers=headers, timeout=2)
+            return
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up")
+            time.sleep(0.05)
+
+
+class QueueStack:
+    """An execution service and workers under a fresh prefix; removed (keys too) on exit."""
+
+    def __init__(self):
+        self.prefix = f"bench-{uuid.uuid4().hex[:8]}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "REDIS_URL": REDIS_URL, "QUEUE_PREFIX": self.prefix, "LOG_LEVEL": "warning",
+                    "EXECUTION_SERVICE_TOKEN": TOKEN, "EXECUTION_SERVICE_PORT": str(self.port),
+                    "EXECUTION_SERVICE_HOST": "127.0.0.1"}
+        self.headers = {"Authorization": f"Bearer {TOKEN}"}
+        self.service: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "QueueStack":
+        self.service = subprocess.Popen(CLI + ["execution-service"], env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_for_http(self.url + "/health", self.service, self.headers)
+        return self
+
+    def set_workers(self, count: int, concurrency: int = 1) -> None:
+        for worker in self.workers:
+            worker.terminate()
+            worker.wait(timeout=120)
+        self.workers = [subprocess.Popen(CLI + ["worker", "-c", str(concurrency)], env=self.env,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+        deadline = time.monotonic() + 60
+        while httpx.get(self.url + "/health", headers=self.headers).json()["workers"] != count:
+            if time.monotonic() > deadline:
+                raise RuntimeError("workers did not come up")
+            time.sleep(0.05)
+
+    def __exit__(self, *exc) -> None:
+        for process in self.workers + [self.service]:
+            process.terminate()
+        for process in self.workers + [self.service]:
+            process.wait(timeout=120)
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)

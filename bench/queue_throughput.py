@@ -1,0 +1,121 @@
+"""Queue latency and throughput: one job through the execution service and a worker against the
+same job run directly in the sandbox (idle, one at a time); then many jobs at once through 1 and
+2 worker processes against the same number run directly, two at a time, in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from codearena.engine import execute
+from codearena.sandbox import get_sandbox
+
+from .common import RESULTS_DIR, interleaved, plot_distributions, summary, write_json
+from .processes import QueueStack
+
+PROGRAMS = {
+    "c": '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n',
+    "python": "print('hello')\n",
+}
+LATENCY_FLOOR_MS = 5.0
+THROUGHPUT_FLOOR = 0.8
+
+
+def _through_queue(client: httpx.Client, language: str) -> None:
+    record = client.post("/jobs", params={"wait": 60}, json={"language": language, "source": PROGRAMS[language]}).json()
+    assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+
+
+IN_FLIGHT = 8  # jobs a client keeps submitted at once: enough to keep every worker slot busy
+
+
+async def _burst(url: str, headers: dict, language: str, jobs: int) -> float:
+    """Push `jobs` through the queue, IN_FLIGHT at a time over kept-alive connections (as a
+    platform server's client would); jobs per second."""
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300, limits=limits) as client:
+        async def one():
+            async with gate:
+                answer = await client.post("/jobs", params={"wait": 60},
+                                           json={"language": language, "source": PROGRAMS[language]})
+                record = answer.json()
+                while record["state"] != "done":  # a wait can end before a long burst drains
+                    record = (await client.get(f"/jobs/{record['id']}", params={"wait": 60})).json()
+                assert record["result"]["stdout"] == "hello\n"
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(jobs)))
+        return jobs / (time.perf_counter() - started)
+
+
+def _direct_burst(language: str, jobs: int, parallel: int) -> float:
+    sandbox = get_sandbox()
+    with ThreadPoolExecutor(parallel) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: execute(PROGRAMS[language], language, sandbox=sandbox), range(jobs)))
+        return jobs / (time.perf_counter() - started)
+
+
+def run(quick: bool = False) -> dict:
+    samples = 20 if quick else 100
+    burst = 30 if quick else 150
+    sandbox = get_sandbox()
+    throughput: dict[str, dict] = {}
+    with QueueStack() as stack:
+        stack.set_workers(1)
+        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as client:
+            timings = interleaved(samples, {
+                f"{lang}: {how}": (lambda lang=lang, how=how: _through_queue(client, lang) if how == "queue"
+                                   else execute(PROGRAMS[lang], lang, sandbox=sandbox))
+                for lang in PROGRAMS for how in ("direct", "queue")
+            })
+        for language in PROGRAMS:
+            throughput[language] = {"1 worker": asyncio.run(_burst(stack.url, stack.headers, language, burst))}
+        stack.set_workers(2)
+        for language in PROGRAMS:
+            throughput[language]["2 workers"] = asyncio.run(_burst(stack.url, stack.headers, language, burst))
+            throughput[language]["direct, 2 at a time"] = _direct_burst(language, burst, 2)
+            throughput[language]["direct, 1 at a time"] = _direct_burst(language, burst, 1)
+    stats = {name: summary(values) for name, values in timings.items()}
+    added = {lang: stats[f"{lang}: queue"]["median_ms"] - stats[f"{lang}: direct"]["median_ms"] for lang in PROGRAMS}
+    ratio = {lang: throughput[lang]["2 workers"] / throughput[lang]["direct, 2 at a time"] for lang in PROGRAMS}
+    data = {
+        "benchmark": "queue_throughput",
+        "compares": "one job via POST /jobs?wait (service + worker processes, Redis) vs execute() in the sandbox, "
+                    "interleaved; bursts of jobs/s through 1 and 2 worker processes vs the same jobs run directly",
+        "cases": stats,
+        "queue_added_ms": added,
+        "throughput_jobs_per_s": throughput,
+        "two_workers_vs_direct_two": ratio,
+        "burst_jobs": burst,
+        "floor": {"queue_added_ms_max": LATENCY_FLOOR_MS, "two_worker_ratio_min": THROUGHPUT_FLOOR,
+                  "met": all(v <= LATENCY_FLOOR_MS for v in added.values())
+                  and all(v >= THROUGHPUT_FLOOR for v in ratio.values())},
+    }
+    write_json("queue_throughput", data)
+    plot_distributions("queue_latency", "One job: queue vs direct (lower is better)", timings)
+    _plot_throughput(throughput)
+    return data
+
+
+def _plot_throughput(throughput: dict[str, dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(throughput), figsize=(10, 4))
+    for ax, (language, figures) in zip(axes, throughput.items()):
+        ax.bar(list(figures), list(figures.values()), color=["#4c72b0", "#4c72b0", "#999999", "#cccccc"])
+        ax.set_title(f"{language} hello world")
+        ax.set_ylabel("jobs per second")
+        ax.tick_params(axis="x", labelrotation=20)
+    fig.suptitle("Throughput against the number of workers (higher is better)")
+    fig.tight_layout()
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    fig.savefig(RESULTS_DIR / "queue_throughput.png", dpi=110)
+    plt.close(fig)
