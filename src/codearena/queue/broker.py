@@ -33,6 +33,10 @@ from .settings import QueueSettings
 QUEUED_TTL = 7 * 24 * 3600  # a queued job's record outlives any sane backlog
 
 
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
 class BacklogFull(Exception):
     def __init__(self, backlog: int, retry_after: int = 5):
         super().__init__(f"the queue holds {backlog} unfinished jobs, its limit; retry after {retry_after} s")
@@ -90,8 +94,7 @@ class ServiceStore:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def submit(self, request: JobRequest, budget_seconds: float) -> str:
-        job_id = uuid.uuid4().hex
+    async def submit(self, request: JobRequest, budget_seconds: float, job_id: str) -> None:
         priority = request.effective_priority
         fields = {"request": request.model_dump_json(), "kind": request.kind, "language": request.language,
                   "priority": priority, "created_at": f"{time.time():.6f}", "budget": f"{budget_seconds:.3f}"}
@@ -102,7 +105,6 @@ class ServiceStore:
         if not accepted:
             await self.client.hincrbyfloat(self.keys.metrics, "jobs_total:rejected", 1)
             raise BacklogFull(int(backlog))
-        return job_id
 
     async def record(self, job_id: str) -> JobRecord | None:
         # Named fields only: the stored request (with its source) stays in Redis.

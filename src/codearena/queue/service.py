@@ -24,7 +24,7 @@ from .. import __version__
 from ..engine.checkers import UnknownChecker
 from ..execution.direct import shorten
 from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
-from .broker import BacklogFull, ServiceStore, redis_options
+from .broker import BacklogFull, ServiceStore, new_job_id, redis_options
 from .metrics import exposition
 from .protocol import JobCreated, JobRecord, JobRequest
 from .settings import QueueSettings
@@ -129,25 +129,36 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
                            for e in exc.errors())
         return JSONResponse({"detail": detail}, status_code=422)
 
-    async def wait_for(request: Request, job_id: str, seconds: float) -> JobRecord | None:
+    async def wait_for(request: Request, job_id: str, seconds: float, future=None) -> JobRecord | None:
+        """The job's record once it ended, or as it is after `seconds`. `future`: already registered
+        (a job submitted a moment ago cannot have ended yet: wait before the first read)."""
         store, waiters = store_of(request), request.app.state.waiters
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        future = waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
+        fresh = future is not None
+        future = future or waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
         try:
             while True:
+                if fresh:
+                    fresh = False
+                    await _park(future, min(seconds, RECHECK))
+                    if future.done():
+                        future = waiters.register(job_id)
                 record = await store.record(job_id)
                 remaining = deadline - loop.time()
                 if record is None or record.state in ("done", "cancelled") or remaining <= 0:
                     return record
-                try:
-                    await asyncio.wait_for(asyncio.shield(future), timeout=min(remaining, RECHECK))
-                except TimeoutError:
-                    pass
+                await _park(future, min(remaining, RECHECK))
                 if future.done():
                     future = waiters.register(job_id)
         finally:
             waiters.unregister(job_id, future)
+
+    async def _park(future, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(asyncio.shield(future), timeout=seconds)
+        except TimeoutError:
+            pass
 
     def as_json(model, status_code: int = 200, headers: dict | None = None) -> Response:
         # Serialized once, straight from the model (a response_model would validate it again).
@@ -160,15 +171,23 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
                      wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")):
         """202 with the job's id (or, with `wait`, its record: 200 once done)."""
         budget = validate_request(body, settings)
+        job_id = new_job_id()
+        # Registered before the job exists: its result cannot be published unseen.
+        future = request.app.state.waiters.register(job_id) if wait else None
         try:
-            job_id = await store_of(request).submit(body, budget)
+            await store_of(request).submit(body, budget, job_id)
         except BacklogFull as exc:
+            request.app.state.waiters.unregister(job_id, future)
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+        except BaseException:
+            if future is not None:
+                request.app.state.waiters.unregister(job_id, future)
+            raise
         log.info("[EXEC-SERVICE] job %s queued: %s %s (%s): %s", job_id, body.kind, body.language,
                  body.effective_priority, shorten(body.source))
         headers = {"Location": f"/jobs/{job_id}"}
         if wait:
-            record = await wait_for(request, job_id, wait)
+            record = await wait_for(request, job_id, wait, future)
             if record is not None:
                 return as_json(record, 200 if record.state in ("done", "cancelled") else 202, headers)
         return as_json(JobCreated(id=job_id, state="queued"), 202, headers)
