@@ -57,7 +57,14 @@ class WorkerProcess:
 
     def terminate(self) -> str:
         self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=120)
+        try:
+            _, stderr = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGUSR1)  # every thread's stack, for the failure message
+            time.sleep(1)
+            self.process.kill()
+            _, stderr = self.process.communicate(timeout=30)
+            raise AssertionError(f"worker did not stop on SIGTERM:\n{stderr[-6000:]}")
         return stderr
 
 
