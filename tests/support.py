@@ -12,10 +12,11 @@ import uvicorn
 class RunningServer:
     """A real uvicorn server in a thread, on a socket bound before it starts (no port races)."""
 
-    def __init__(self, app):
+    def __init__(self, app, port: int = 0):
         self.app = app
         self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", port))
         self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         self.server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
@@ -33,3 +34,45 @@ class RunningServer:
         self.server.should_exit = True
         self.thread.join(timeout=60)
         self.socket.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HangingServer:
+    """Accepts connections, reads the request line, and never answers (a service that hangs).
+    Counts the requests it swallowed, by their request line."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.request_lines: list[str] = []
+        self.connections: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            connection.settimeout(5)
+            try:
+                self.request_lines.append(connection.recv(65536).split(b"\r\n", 1)[0].decode(errors="replace"))
+            except OSError:
+                pass
+
+    def __enter__(self) -> "HangingServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()

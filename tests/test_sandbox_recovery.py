@@ -38,3 +38,34 @@ def test_slots_are_exclusive_across_holders(sandbox):
     finally:
         for slot in held:
             slot.release()
+
+
+def test_sweep_clears_slots_nobody_holds_and_spares_held_ones(sandbox, no_leftovers):
+    """What a process killed mid-run leaves (a mounted box, a cgroup with a live process) is
+    cleared by sweep_stale(); a slot another process still holds is not touched."""
+    import subprocess
+
+    crashed = sandbox.slots.acquire()
+    stale = sandbox.boxes_dir / str(crashed.number)
+    stale.mkdir()
+    mount_tmpfs(stale, 1 << 20, 64, crashed.uid, crashed.gid)
+    os.symlink("/etc", stale / "planted")
+    cgroup = sandbox.cgroups.create(f"box-{crashed.number}")
+    orphan = subprocess.Popen(["sleep", "600"])
+    for procs in dict.fromkeys(d / "cgroup.procs" for d in cgroup.dirs.values()):
+        procs.write_text(str(orphan.pid))
+    crashed.release()  # the process "died": its flock is gone, its box and cgroup are not
+
+    held = sandbox.slots.acquire()
+    with sandbox.box() as _in_use:
+        held_box = sandbox.boxes_dir / str(held.number)
+        held_box.mkdir()
+        try:
+            assert sandbox.sweep_stale() >= 1
+            assert held_box.exists()  # held by us: spared
+        finally:
+            held_box.rmdir()
+            held.release()
+    assert orphan.wait(timeout=10) == -9  # killed with its cgroup
+    assert not os.path.lexists(stale)
+    assert os.path.isdir("/etc")

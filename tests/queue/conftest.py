@@ -121,6 +121,7 @@ def queue(sandbox) -> Iterator[Queue]:
         finally:
             running.stop_workers()
             remove_prefix(prefix)
+            sandbox.sweep_stale()  # boxes of workers the test killed mid-run
 
 
 @pytest.fixture

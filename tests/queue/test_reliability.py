@@ -11,6 +11,8 @@ import pytest
 
 from codearena.queue.keys import GROUP
 
+from ..conftest import leftovers
+
 
 def busy_program(tag: str, seconds: float = 0.4) -> str:
     """A Python program that burns CPU for a while, then prints its own tag (results prove identity)."""
@@ -25,7 +27,7 @@ def wait_until(condition, timeout: float = 60, what: str = "condition") -> None:
         time.sleep(0.01)
 
 
-def test_kill_9_workers_mid_job_loses_nothing(queue, client):
+def test_kill_9_workers_mid_job_loses_nothing(queue, client, sandbox):
     """20+ jobs; while each is running, its worker is killed with SIGKILL at a random moment and a
     new worker starts. Every job still completes, once, with its own output."""
     rng = random.Random(20261126)
@@ -54,10 +56,14 @@ def test_kill_9_workers_mid_job_loses_nothing(queue, client):
         killed += record["attempts"] > 1
         assert int(queue.job(job_id).get("duplicate_results", 0)) == 0 or record["attempts"] > 1
     assert killed >= 10, "the test should have interrupted most jobs mid-run"
-    # Nothing left over: no unfinished entries, nothing pending in the group.
+    # Nothing left over: no unfinished entries, nothing pending in the group...
     for stream in queue.keys.streams:
         assert queue.redis.xlen(stream) == 0
         assert queue.redis.xpending(stream, GROUP)["pending"] == 0
+    # ...and what the killed workers' runs left on this machine is cleared by the next worker start.
+    queue.stop_workers()
+    queue.start_worker()
+    assert leftovers(sandbox) == []
 
 
 def test_two_workers_share_the_load_and_results_go_to_their_own_jobs(queue, client):

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 from ..engine.execute import execute
 from ..engine.judge import JudgeResult, judge
 from ..engine.results import ExecutionResult
-from ..sandbox import Sandbox, get_sandbox
+from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox
 from .jobs import JudgeJob, RunJob
 
 log = logging.getLogger("codearena.execution.direct")
@@ -60,6 +60,12 @@ class DirectExecutor:
         if self._sandbox is None:
             self._sandbox = get_sandbox()
         return self._sandbox
+
+    def sweep_stale(self) -> int:
+        try:
+            return self.sandbox.sweep_stale()
+        except SandboxUnavailable:
+            return 0  # no sandbox here: runs will report IE; nothing to sweep
 
     @property
     def in_flight(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,3 +21,13 @@ class ExecutionSettings(BaseSettings):
     direct_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
                                     description="programs this server runs at once in direct mode")
     direct_max_waiting: int = Field(1000, ge=0, description="direct runs that may wait for a slot; beyond: 503")
+    breaker_failures: int = Field(3, ge=1, description="queue failures in a row before going direct for a while")
+    breaker_probe_interval: int = Field(2000, gt=0, description="ms between health probes while the breaker is open")
+    health_cache_ttl: int = Field(5000, ge=0, description="ms a probe of the service's health is reused")
+
+    @model_validator(mode="after")
+    def _token_in_queue_mode(self) -> "ExecutionSettings":
+        if self.mode == "queue" and not self.service_token:
+            raise ValueError("EXECUTION_SERVICE_TOKEN must be set when EXECUTION_MODE=queue "
+                             "(the execution service refuses callers without it)")
+        return self

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -52,6 +53,8 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         migrate(engine)
         sessions = session_factory(engine)
         direct = DirectExecutor(execution.direct_concurrency, execution.direct_max_waiting, sandbox)
+        if sandbox is None:  # a server of its own: clear what a killed predecessor left (tests share one)
+            await run_in_threadpool(direct.sweep_stale)
         facade = ExecutionFacade(execution, direct)
         limiter, rate_limit = _rate_limiter(settings)
         judge = SubmissionJudge(sessions, facade)
@@ -64,7 +67,7 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
             yield
         finally:
             await judge.stop()
-            facade.close()
+            await facade.aclose()
             engine.dispose()
 
     app = FastAPI(title="CodeArena", version=__version__, lifespan=lifespan,

@@ -62,6 +62,7 @@ def worker(
     except SandboxUnavailable as exc:
         err_console.print(f"[red]error:[/red] no sandbox: {exc} (see `codearena doctor`)", highlight=False)
         raise typer.Exit(3)
+    sandbox.sweep_stale()  # what a worker killed on this machine left behind
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints every thread's stack (diagnosis)
     runner = Worker(settings, concurrency or os.cpu_count() or 1, sandbox)
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -78,19 +78,38 @@ class SlotPool:
         self.size = size
         locks_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
+    def try_acquire(self, number: int) -> Slot | None:
+        """Slot `number` if no process holds it, else None."""
+        fd = os.open(self.locks_dir / f"slot-{number}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        uid = self.uid_base + number
+        return Slot(number=number, uid=uid, gid=uid, lock_fd=fd)
+
     def acquire(self) -> Slot:
         start = random.randrange(self.size)  # spread contention across slots
         for i in range(self.size):
-            number = (start + i) % self.size
-            fd = os.open(self.locks_dir / f"slot-{number}", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            uid = self.uid_base + number
-            return Slot(number=number, uid=uid, gid=uid, lock_fd=fd)
+            slot = self.try_acquire((start + i) % self.size)
+            if slot is not None:
+                return slot
         raise RuntimeError(f"all {self.size} sandbox slots are busy")
+
+
+def clear_stale_box(root: Path) -> bool:
+    """A box left by a crashed process that held its slot: remove it without walking it (a tmpfs
+    box is unmounted first, so nothing the program wrote is followed). True if there was one."""
+    if not os.path.lexists(root):
+        return False
+    if is_mount_point(root):
+        unmount(root)
+    if os.path.islink(root):
+        os.unlink(root)
+    elif root.is_dir():
+        shutil.rmtree(root)
+    return True
 
 
 class Box:
@@ -160,12 +179,4 @@ class Box:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def _clear_stale(self) -> None:
-        """A box left by a crashed process that held this slot: remove it without walking it."""
-        if not os.path.lexists(self.root):
-            return
-        if is_mount_point(self.root):
-            unmount(self.root)
-        if os.path.islink(self.root):
-            os.unlink(self.root)
-        elif self.root.is_dir():
-            shutil.rmtree(self.root)
+        clear_stale_box(self.root)

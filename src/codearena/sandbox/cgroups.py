@@ -248,14 +248,23 @@ class CgroupHost:
     bases: dict[str, Path]  # controller (or "unified") -> parent directory of the box cgroups
 
     def create(self, name: str) -> Cgroup:
-        cls = CgroupV1 if self.version == 1 else CgroupV2
-        dirs = {key: base / name for key, base in self.bases.items()}
-        stale = cls(dirs)
-        if any(d.exists() for d in dirs.values()):  # left by a crashed service: clear it first
-            stale.remove()
-        for d in dict.fromkeys(dirs.values()):
+        self.remove_stale(name)
+        cgroup = self._cgroup(name)
+        for d in dict.fromkeys(cgroup.dirs.values()):
             d.mkdir()
-        return cls(dirs)
+        return cgroup
+
+    def remove_stale(self, name: str) -> bool:
+        """Kill and remove a cgroup left by a crashed service. True if there was one."""
+        cgroup = self._cgroup(name)
+        if not any(d.exists() for d in cgroup.dirs.values()):
+            return False
+        cgroup.remove()
+        return True
+
+    def _cgroup(self, name: str) -> Cgroup:
+        cls = CgroupV1 if self.version == 1 else CgroupV2
+        return cls({key: base / name for key, base in self.bases.items()})
 
     def describe(self) -> str:
         return f"cgroup v{self.version} ({', '.join(sorted(self.bases))})"

@@ -27,7 +27,7 @@ from typing import Iterator
 
 from ..config import SandboxSettings, sandbox_settings
 from . import bwrap as bwrap_argv
-from .box import Box, SlotPool
+from .box import Box, SlotPool, clear_stale_box
 from .cgroups import Cgroup, CgroupHost, detect
 from .errors import SandboxUnavailable
 from .helper import InitHelper, build_init_helper
@@ -171,6 +171,25 @@ class Sandbox:
         }
 
     # -- boxes ------------------------------------------------------------------------------
+    def sweep_stale(self) -> int:
+        """Clear the boxes and cgroups of slots no process holds (left by a process killed mid-run,
+        e.g. a worker lost to kill -9); slots in use are not touched. Returns how many were cleared."""
+        cleared = 0
+        for number in range(self.settings.slots):
+            slot = self.slots.try_acquire(number)
+            if slot is None:
+                continue
+            try:
+                found = clear_stale_box(self.boxes_dir / str(number))
+                if self.cgroups:
+                    found = self.cgroups.remove_stale(f"box-{number}") or found
+                cleared += found
+            finally:
+                slot.release()
+        if cleared:
+            log.info("[SANDBOX] cleared %d stale boxes left by a process that died mid-run", cleared)
+        return cleared
+
     @contextmanager
     def box(self, disk_mb: int = 64) -> Iterator[Box]:
         slot = self.slots.acquire()

@@ -1,0 +1,132 @@
+"""The platform's client of the execution service (queue mode): submit a job, wait for its result.
+
+Waiting uses the service's `wait` (the answer comes as soon as the result exists); where a wait
+comes back early without a result (a service without `wait`), polls are paced by
+EXECUTION_POLL_INTERVAL. EXECUTION_MAX_POLL_TIME bounds the whole wait, EXECUTION_TIMEOUT each
+request. Every way this can go wrong raises QueueFailure with a reason, for the facade to fall
+back on; a job given up on is cancelled (best effort) so that it does not run for nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import httpx
+
+from ..engine.judge import JudgeResult
+from ..engine.results import ExecutionResult
+from ..engine.verdicts import Verdict
+from .jobs import JudgeJob, RunJob
+from .settings import ExecutionSettings
+
+log = logging.getLogger("codearena.execution.queue")
+MAX_SERVICE_WAIT = 60.0  # the service holds a request at most this long
+REQUEST_MARGIN = 1.0  # seconds of EXECUTION_TIMEOUT kept for the answer itself, past the wait
+
+
+class QueueFailure(Exception):
+    """The queue path failed; `reason` says how (for the log and the fallback)."""
+
+    def __init__(self, reason: str, job_id: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.job_id = job_id
+
+
+def job_payload(job: RunJob | JudgeJob) -> dict:
+    from ..queue.protocol import JobRequest  # the service's own request shape
+
+    return JobRequest.from_job(job).model_dump(mode="json", exclude_none=True)
+
+
+def parse_result(record: object, job: RunJob | JudgeJob) -> ExecutionResult | JudgeResult:
+    """The record's result as the engine's type, or QueueFailure if it is not a valid one."""
+    try:
+        result = record["result"]  # type: ignore[index]
+        Verdict(result["verdict"])
+        if isinstance(job, RunJob):
+            parsed = ExecutionResult.from_dict({k: result[k] for k in ExecutionResult.__dataclass_fields__
+                                                 if k in result})
+            if not isinstance(parsed.stdout, str) or not isinstance(parsed.time, (int, float)):
+                raise TypeError("stdout or time of the wrong type")
+            return parsed
+        return JudgeResult.from_dict(result)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise QueueFailure(f"the service answered something that is not a valid result ({exc})") from None
+
+
+class QueueClient:
+    def __init__(self, settings: ExecutionSettings):
+        self.settings = settings
+        headers = {"Authorization": f"Bearer {settings.service_token}"} if settings.service_token else {}
+        self.http = httpx.AsyncClient(
+            base_url=settings.queue_url, headers=headers, timeout=settings.timeout / 1000,
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    def _wait_for(self, remaining: float) -> float:
+        return max(0.0, min(remaining, MAX_SERVICE_WAIT, self.settings.timeout / 1000 - REQUEST_MARGIN))
+
+    async def _request(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            answer = await self.http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise QueueFailure(f"no answer within EXECUTION_TIMEOUT={self.settings.timeout} ms") from None
+        except httpx.TransportError as exc:
+            raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}") from None
+        if answer.status_code >= 500:
+            raise QueueFailure(f"service answered {answer.status_code}: {answer.text[:200]}")
+        if answer.status_code not in (200, 202):
+            raise QueueFailure(f"service refused the job ({answer.status_code}): {answer.text[:200]}")
+        try:
+            body = answer.json()
+        except ValueError:
+            raise QueueFailure(f"service answered {answer.status_code} with something that is not JSON") from None
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise QueueFailure("service answered JSON that is not a job")
+        return body
+
+    async def run(self, job: RunJob | JudgeJob) -> ExecutionResult | JudgeResult:
+        started = time.monotonic()
+        budget = self.settings.max_poll_time / 1000
+        remaining = lambda: budget - (time.monotonic() - started)  # noqa: E731
+        wait = self._wait_for(remaining())
+        record = await self._request("POST", "/jobs", params={"wait": round(wait, 3)}, json=job_payload(job))
+        job_id = record["id"]
+        try:
+            while record.get("state") != "done":
+                if record.get("state") == "cancelled":
+                    raise QueueFailure("the job was cancelled in the queue", job_id)
+                if remaining() <= 0:
+                    raise QueueFailure(f"no result within EXECUTION_MAX_POLL_TIME={self.settings.max_poll_time} ms",
+                                       job_id)
+                wait = self._wait_for(remaining())
+                asked = time.monotonic()
+                record = await self._request("GET", f"/jobs/{job_id}", params={"wait": round(wait, 3)})
+                if record.get("state") != "done" and time.monotonic() - asked < wait / 2:
+                    # Came back early without a result: this service does not hold requests; poll.
+                    await asyncio.sleep(min(self.settings.poll_interval / 1000, max(remaining(), 0)))
+            return parse_result(record, job)
+        except QueueFailure as failure:
+            failure.job_id = job_id
+            await self.cancel(job_id)
+            raise
+
+    async def cancel(self, job_id: str) -> None:
+        """Best effort: a job we stopped waiting for should not run for nobody."""
+        try:
+            await self.http.delete(f"/jobs/{job_id}", timeout=2.0)
+        except httpx.HTTPError:
+            pass
+
+    async def healthy(self) -> bool:
+        try:
+            answer = await self.http.get("/health", timeout=min(2.0, self.settings.timeout / 1000))
+            return answer.status_code == 200 and answer.json().get("status") == "healthy"
+        except (httpx.HTTPError, ValueError):
+            return False

@@ -1,0 +1,44 @@
+"""The whole platform in queue mode: platform server (in-thread, SQLite), execution service
+(in-thread), worker processes, the real Redis under a private prefix, the real sandbox."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Iterator
+
+import pytest
+
+from codearena.execution import ExecutionSettings
+from codearena.queue.service import create_service_app
+
+from ..api.conftest import PlatformServer, start_server
+from ..queue.conftest import TOKEN, Queue, ServiceServer, queue_settings, remove_prefix
+
+
+def queue_mode(queue_url: str, **overrides) -> ExecutionSettings:
+    values = dict(mode="queue", queue_url=queue_url, service_token=TOKEN, timeout=10000, max_poll_time=30000,
+                  poll_interval=100, health_cache_ttl=0, breaker_probe_interval=100)
+    values.update(overrides)
+    return ExecutionSettings(**values)
+
+
+def platform(tmp_path, sandbox, execution: ExecutionSettings) -> PlatformServer:
+    running = start_server(f"sqlite:///{tmp_path}/platform-{uuid.uuid4().hex[:6]}.db", sandbox, execution=execution)
+    return running
+
+
+@pytest.fixture
+def stack(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
+    """A queue with one worker, and a platform server in queue mode in front of it."""
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+        queue = Queue(prefix, service)
+        queue.start_worker(concurrency=2)
+        try:
+            with platform(tmp_path, sandbox, queue_mode(service.url)) as server:
+                server.add_user("admin", role="admin")
+                server.add_user("alice")
+                yield queue, server
+        finally:
+            queue.stop_workers()
+            remove_prefix(prefix)

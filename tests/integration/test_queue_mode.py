@@ -1,0 +1,92 @@
+"""The guide's checklist, queue mode: every endpoint and language really runs on a worker, and
+the answers are the ones direct mode gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
+from ..api.test_problems import problem_body
+from .conftest import platform
+
+VARYING = {"time", "wallTime", "memory", "createdAt", "judgedAt", "id"}
+
+
+def stable(value):
+    """A response without the figures that differ run to run (times, memory, ids)."""
+    if isinstance(value, dict):
+        return {k: stable(v) for k, v in value.items() if k not in VARYING}
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    return value
+
+
+def ran_on_workers(queue) -> int:
+    return sum(1 for key in queue.redis.scan_iter(match=queue.keys.job("*")) if queue.redis.hget(key, "worker"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_endpoint_runs_on_a_worker(stack, language):
+    queue, server = stack
+    facade = server.services.facade
+    with server.client("admin") as admin, server.client("alice") as alice:
+        problem = admin.post("/api/problems", json=problem_body()).json()
+        module = admin.post("/api/modules", json={"title": "m", "language": language, "starterCode": HELLO[language],
+                                                  "stdin": "mod", "tests": [{"input": "x", "expectedOutput": "hello x"}]}).json()
+        before = ran_on_workers(queue)
+        executed = alice.post("/api/execute", json={"code": HELLO[language], "language": language, "input": "q"}).json()
+        assert executed["verdict"] == "AC" and executed["stdout"] == "hello q\n"
+        sampled = alice.post("/api/problems/run", json={"problemId": problem["id"], "code": A_PLUS_B[language],
+                                                        "language": language}).json()
+        assert sampled["verdict"] == "AC" and sampled["passed"] == 2
+        submitted = alice.post("/api/submissions?wait=60", json={"problemId": problem["id"], "code": A_PLUS_B[language],
+                                                                 "language": language}).json()
+        assert submitted["verdict"] == "AC" and submitted["score"] == 10
+        in_module = alice.post("/api/modules/execute", json={"moduleId": module["id"]}).json()
+        assert in_module["stdout"] == "hello mod\n" and in_module["tests"]["verdict"] == "AC"
+    # 5 executions (the module runs the code and judges it), every one on a worker: no silent fallback.
+    assert facade.stats["fallback"] == 0
+    assert ran_on_workers(queue) - before == 5
+
+
+def test_same_request_same_response_in_both_modes(stack, sandbox, tmp_path):
+    from codearena.execution import ExecutionSettings
+
+    queue, queued = stack
+    requests = [
+        ("/api/execute", {"code": HELLO["python"], "language": "python", "input": "same"}),
+        ("/api/execute", {"code": "int main( {", "language": "c"}),  # compile error
+        ("/api/execute", {"code": "import sys\nprint('out')\nsys.exit(4)", "language": "python"}),  # runtime error
+        ("/api/execute", {"code": "int main(){for(;;);}", "language": "cpp", "timeLimit": 0.5}),  # time limit
+        ("/api/execute", {"code": "x = bytearray(300 * 1024 * 1024)", "language": "python", "memoryLimit": 64}),
+        ("/api/execute", {"code": "console.log(JSON.stringify({a: 1}))", "language": "javascript"}),
+    ]
+    with platform(tmp_path, sandbox, ExecutionSettings(mode="direct")) as direct:
+        direct.add_user("alice")
+        with direct.client("alice") as via_direct, queued.client("alice") as via_queue:
+            for path, body in requests:
+                a, b = via_direct.post(path, json=body), via_queue.post(path, json=body)
+                assert a.status_code == b.status_code == 200
+                assert stable(a.json()) == stable(b.json()), body
+                assert set(a.json()) == set(b.json())
+    assert queued.services.facade.stats["fallback"] == 0 and queued.services.facade.stats["queue"] == len(requests)
+
+
+def test_judging_answers_match_in_both_modes(stack, sandbox, tmp_path):
+    from codearena.execution import ExecutionSettings
+
+    _, queued = stack
+    with platform(tmp_path, sandbox, ExecutionSettings(mode="direct")) as direct:
+        direct.add_user("admin", role="admin")
+        direct.add_user("alice")
+        answers = []
+        for server in (direct, queued):
+            with server.client("admin") as admin, server.client("alice") as alice:
+                problem = admin.post("/api/problems", json=problem_body(slug="same")).json()
+                body = {"problemId": problem["id"], "code": "print(3)", "language": "python"}
+                answers.append((stable(alice.post("/api/problems/run", json=body).json()),
+                                stable(alice.post("/api/submissions?wait=60", json=body).json())))
+    assert answers[0][0] == answers[1][0]
+    direct_submission, queued_submission = answers[0][1], answers[1][1]
+    assert direct_submission == {**queued_submission, "userId": direct_submission["userId"],
+                                 "problemId": direct_submission["problemId"]}
