@@ -7,54 +7,21 @@ share (HTTP, auth, validation, JSON, the thread hop).
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
-
-import httpx
 
 from codearena.engine import execute
 from codearena.sandbox import get_sandbox
 
 from .common import interleaved, plot_distributions, summary, write_json
+from .processes import PlatformProcess
 
 FLOOR_MS = 15.0
 PROGRAMS = {
     "python": "print('hello')\n",
     "c": '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n',
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(tmp: str) -> tuple[subprocess.Popen, str, str]:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "PORT": str(port), "HOST": "127.0.0.1",
-           "RATE_LIMIT": "", "LOG_LEVEL": "warning", "JWT_SECRET": "b" * 48}
-    cli = [sys.executable, "-m", "codearena"]
-    subprocess.run(cli + ["users", "create", "bench", "--password-stdin"], env=env, input=b"bench-password\n",
-                   check=True, capture_output=True)
-    server = subprocess.Popen(cli + ["serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(url + "/api/health", timeout=2)
-            break
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the platform server did not start")
-            time.sleep(0.05)
-    token = httpx.post(url + "/api/auth/login", json={"username": "bench", "password": "bench-password"}).json()["token"]
-    return server, url, token
 
 
 def _bare(argv: list[str]) -> None:
@@ -69,32 +36,27 @@ def run(quick: bool = False) -> dict:
         subprocess.run(["gcc", "-O2", "-o", str(binary), "-x", "c", "-"], input=PROGRAMS["c"].encode(), check=True)
         script = Path(tmp, "hello.py")
         script.write_text(PROGRAMS["python"])
-        server, url, token = _start_server(tmp)
-        try:
-            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        with PlatformProcess(tmp) as server, server.client() as client:
 
-                def api(language: str):
-                    def call():
-                        body = client.post("/api/execute", json={"code": PROGRAMS[language], "language": language}).json()
-                        assert body["verdict"] == "AC" and body["stdout"] == "hello\n", body
-                    return call
+            def api(language: str):
+                def call():
+                    body = client.post("/api/execute", json={"code": PROGRAMS[language], "language": language}).json()
+                    assert body["verdict"] == "AC" and body["stdout"] == "hello\n", body
+                return call
 
-                def engine(language: str):
-                    def call():
-                        assert execute(PROGRAMS[language], language, sandbox=sandbox).stdout == "hello\n"
-                    return call
+            def engine(language: str):
+                def call():
+                    assert execute(PROGRAMS[language], language, sandbox=sandbox).stdout == "hello\n"
+                return call
 
-                timings = interleaved(samples, {
-                    "c: bare": lambda: _bare([str(binary)]),
-                    "c: engine": engine("c"),
-                    "c: POST /api/execute": api("c"),
-                    "python: bare": lambda: _bare(["/usr/bin/python3", str(script)]),
-                    "python: engine": engine("python"),
-                    "python: POST /api/execute": api("python"),
-                })
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
+            timings = interleaved(samples, {
+                "c: bare": lambda: _bare([str(binary)]),
+                "c: engine": engine("c"),
+                "c: POST /api/execute": api("c"),
+                "python: bare": lambda: _bare(["/usr/bin/python3", str(script)]),
+                "python: engine": engine("python"),
+                "python: POST /api/execute": api("python"),
+            })
     stats = {name: summary(values) for name, values in timings.items()}
     median = lambda name: stats[name]["median_ms"]  # noqa: E731
     added = {lang: median(f"{lang}: POST /api/execute") - median(f"{lang}: bare") for lang in PROGRAMS}

@@ -77,3 +77,33 @@ class QueueStack:
         keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
         if keys:
             client.delete(*keys)
+
+
+class PlatformProcess:
+    """`codearena serve` with its own SQLite file and a user `bench`; `token` logs it in."""
+
+    def __init__(self, workdir: str, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        name = uuid.uuid4().hex[:6]
+        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir}/platform-{name}.db", "PORT": str(self.port),
+                    "HOST": "127.0.0.1", "RATE_LIMIT": "", "LOG_LEVEL": "warning", "JWT_SECRET": "b" * 48, **env}
+        self.process: subprocess.Popen | None = None
+        self.token = ""
+
+    def __enter__(self) -> "PlatformProcess":
+        subprocess.run(CLI + ["users", "create", "bench", "--password-stdin"], env=self.env,
+                       input=b"bench-password\n", check=True, capture_output=True)
+        self.process = subprocess.Popen(CLI + ["serve"], env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        wait_for_http(self.url + "/api/health", self.process)
+        login = httpx.post(self.url + "/api/auth/login", json={"username": "bench", "password": "bench-password"})
+        self.token = login.json()["token"]
+        return self
+
+    def client(self, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=60, **kwargs)
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
