@@ -13,7 +13,7 @@ import time
 
 _LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING,
            "warning": logging.WARNING, "error": logging.ERROR, "critical": logging.CRITICAL}
-_STANDARD = set(vars(logging.makeLogRecord({})))
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"color_message"}  # uvicorn's terminal copy of msg
 
 
 class JsonLineFormatter(logging.Formatter):
