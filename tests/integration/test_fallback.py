@@ -168,3 +168,23 @@ def test_the_health_probe_is_cached_not_made_per_request(sandbox, tmp_path):
             for _ in range(5):
                 assert anonymous.get("/api/health").json()["services"]["execution"]["queueServiceAvailable"] is False
         assert [line.split()[:2] for line in hanging.request_lines] == [["GET", "/health"]]
+
+
+def test_a_full_queue_falls_back_without_tripping_the_breaker(sandbox, tmp_path, caplog):
+    """A full backlog is load, not a fault: the user still gets the direct answer, and the breaker
+    (threshold 1 here) stays closed so the queue keeps being used once it has room."""
+    caplog.set_level(logging.INFO)
+    prefix = "codearena-test-full"
+    try:
+        with ServiceServer(create_service_app(queue_settings(prefix, queue_max_backlog=1))) as service, \
+                platform(tmp_path, sandbox, queue_mode(service.url, breaker_failures=1)) as server:
+            with service.client() as direct_to_service:
+                assert direct_to_service.post("/jobs", json={"language": "python", "source": "1"}).status_code == 202
+            with_user(server)
+            execute_once(server)
+            execute_once(server)
+            breaker = server.services.facade.breaker
+            assert breaker.allows() and breaker.failures == 0
+        assert all("service answered 503" in reason for reason in fallback_reasons(caplog))
+    finally:
+        remove_prefix(prefix)

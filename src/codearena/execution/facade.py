@@ -60,7 +60,8 @@ class ExecutionFacade:
                     self.stats["queue"] += 1
                     return result
                 except QueueFailure as failure:
-                    self.breaker.record_failure()
+                    if not failure.overload:
+                        self.breaker.record_failure()
                     reason = failure.reason
             else:
                 reason = "circuit breaker open after repeated failures"

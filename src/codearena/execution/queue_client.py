@@ -27,12 +27,15 @@ REQUEST_MARGIN = 1.0  # seconds of EXECUTION_TIMEOUT kept for the answer itself,
 
 
 class QueueFailure(Exception):
-    """The queue path failed; `reason` says how (for the log and the fallback)."""
+    """The queue path failed; `reason` says how (for the log and the fallback). `overload` is a
+    healthy service that is full (backlog limit): load, not a fault, so it does not trip the
+    circuit breaker."""
 
-    def __init__(self, reason: str, job_id: str | None = None):
+    def __init__(self, reason: str, job_id: str | None = None, overload: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.job_id = job_id
+        self.overload = overload
 
 
 def job_payload(job: RunJob | JudgeJob) -> dict:
@@ -61,9 +64,13 @@ class QueueClient:
     def __init__(self, settings: ExecutionSettings):
         self.settings = settings
         headers = {"Authorization": f"Bearer {settings.service_token}"} if settings.service_token else {}
+        # Each job in flight holds one connection while it waits; the gate keeps them within the
+        # pool, so a burst waits here (its users' requests are open anyway) instead of failing.
+        self.gate = asyncio.Semaphore(settings.queue_concurrency)
         self.http = httpx.AsyncClient(
             base_url=settings.queue_url, headers=headers, timeout=settings.timeout / 1000,
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+            limits=httpx.Limits(max_connections=settings.queue_concurrency + 16,
+                                max_keepalive_connections=settings.queue_concurrency + 16),
         )
 
     async def close(self) -> None:
@@ -80,7 +87,8 @@ class QueueClient:
         except httpx.TransportError as exc:
             raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}") from None
         if answer.status_code >= 500:
-            raise QueueFailure(f"service answered {answer.status_code}: {answer.text[:200]}")
+            raise QueueFailure(f"service answered {answer.status_code}: {answer.text[:200]}",
+                               overload=answer.headers.get("X-Queue-Full") == "true")
         if answer.status_code not in (200, 202):
             raise QueueFailure(f"service refused the job ({answer.status_code}): {answer.text[:200]}")
         try:
@@ -93,6 +101,18 @@ class QueueClient:
 
     async def run(self, job: RunJob | JudgeJob) -> ExecutionResult | JudgeResult:
         started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.settings.max_poll_time / 1000):
+                await self.gate.acquire()
+        except TimeoutError:
+            raise QueueFailure(f"no free queue slot within EXECUTION_MAX_POLL_TIME={self.settings.max_poll_time} ms",
+                               overload=True) from None
+        try:
+            return await self._run(job, started)
+        finally:
+            self.gate.release()
+
+    async def _run(self, job: RunJob | JudgeJob, started: float) -> ExecutionResult | JudgeResult:
         budget = self.settings.max_poll_time / 1000
         remaining = lambda: budget - (time.monotonic() - started)  # noqa: E731
         wait = self._wait_for(remaining())

@@ -21,6 +21,8 @@ class ExecutionSettings(BaseSettings):
     direct_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
                                     description="programs this server runs at once in direct mode")
     direct_max_waiting: int = Field(1000, ge=0, description="direct runs that may wait for a slot; beyond: 503")
+    queue_concurrency: int = Field(1000, ge=1, le=10000,
+                                   description="jobs this server keeps in the queue at once (one connection each)")
     breaker_failures: int = Field(3, ge=1, description="queue failures in a row before going direct for a while")
     breaker_probe_interval: int = Field(2000, gt=0, description="ms between health probes while the breaker is open")
     health_cache_ttl: int = Field(5000, ge=0, description="ms a probe of the service's health is reused")

@@ -178,7 +178,8 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
             await store_of(request).submit(body, budget, job_id)
         except BacklogFull as exc:
             request.app.state.waiters.unregister(job_id, future)
-            raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
+            raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after),
+                                                        "X-Queue-Full": "true"}) from None
         except BaseException:
             if future is not None:
                 request.app.state.waiters.unregister(job_id, future)
