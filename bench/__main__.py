@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import fallback, judging, platform_latency, queue_throughput, sandbox_overhead
+from . import fallback, judging, platform_latency, queue_throughput, report, sandbox_overhead
 from .common import RESULTS_DIR, machine, write_json
 
 BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
@@ -26,6 +26,9 @@ def main() -> None:
         print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages", "added_over_bare_ms", "server_share_ms", "queue_added_ms",
                                                                            "throughput_jobs_per_s", "two_workers_vs_direct_two", "relative_to_direct")}, indent=2))
     path = write_json("all", results)
+    if not args.only:
+        doc = report.write(results, "make bench-quick" if args.quick else "make bench")
+        print(f"summary: {doc}")
     print(f"results: {path} and plots in {RESULTS_DIR}")
 
 

