@@ -27,6 +27,8 @@ def _env(tmp_path, **extra) -> dict:
     ({"NODE_ENV": "production", "JWT_SECRET": "short-but-not-default"}, "JWT_SECRET"),
     ({"EXECUTION_MODE": "sideways"}, "EXECUTION_MODE"),
     ({"EXECUTION_TIMEOUT": "-5"}, "EXECUTION_TIMEOUT"),
+    ({"EXECUTION_MAX_POLL_TIME": "0"}, "EXECUTION_MAX_POLL_TIME"),
+    ({"EXECUTION_MODE": "queue"}, "EXECUTION_SERVICE_TOKEN"),
     ({"PORT": "http"}, "PORT"),
     ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
 ])

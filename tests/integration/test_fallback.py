@@ -188,3 +188,29 @@ def test_a_full_queue_falls_back_without_tripping_the_breaker(sandbox, tmp_path,
         assert all("service answered 503" in reason for reason in fallback_reasons(caplog))
     finally:
         remove_prefix(prefix)
+
+
+def test_a_service_without_wait_is_polled_at_the_poll_interval(sandbox, tmp_path):
+    """A service that answers at once, never holding a request: the client polls (paced by
+    EXECUTION_POLL_INTERVAL) and takes the result when it is there, without falling back."""
+    gets = []
+    done = {"id": "j1", "state": "done", "result": {
+        "verdict": "AC", "message": "ran successfully", "stdout": "from the queue\n", "stderr": "",
+        "compile_output": "", "exit_code": 0, "signal": None, "time": 0.01, "wall_time": 0.02, "memory": 1000,
+        "language": "python"}}
+
+    async def submit(_request):
+        return JSONResponse({"id": "j1", "state": "queued"}, status_code=202)
+
+    async def read(_request):
+        gets.append(time.monotonic())
+        return JSONResponse(done if len(gets) >= 3 else {"id": "j1", "state": "queued"})
+
+    app = Starlette(routes=[Route("/jobs", submit, methods=["POST"]), Route("/jobs/{id}", read, methods=["GET"])])
+    with RunningServer(app) as fake, platform(tmp_path, sandbox, queue_mode(fake.url, poll_interval=200)) as server:
+        with with_user(server).client("alice") as alice:
+            body = alice.post("/api/execute", json=PROGRAM).json()
+        assert body["stdout"] == "from the queue\n"
+        assert server.services.facade.stats == {"queue": 1}
+    assert len(gets) == 3
+    assert min(b - a for a, b in zip(gets, gets[1:])) >= 0.2  # paced, not a busy loop
