@@ -87,7 +87,8 @@ class PlatformProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         name = uuid.uuid4().hex[:6]
         self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir}/platform-{name}.db", "PORT": str(self.port),
-                    "HOST": "127.0.0.1", "RATE_LIMIT": "", "LOG_LEVEL": "warning", "JWT_SECRET": "b" * 48, **env}
+                    "HOST": "127.0.0.1", "RATE_LIMIT": "", "LOG_LEVEL": "warning", "JWT_SECRET": "b" * 48}
+        self.env.update(env)
         self.process: subprocess.Popen | None = None
         self.token = ""
 

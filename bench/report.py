@@ -61,7 +61,45 @@ def _rows(results: dict) -> list[str]:
                     f"{_median(r, 'direct mode')} / {_median(r, 'queue mode')} / "
                     f"{_median(r, 'queue down, breaker open')} | queue <= +15%: {rel['queue']:+.0%}; "
                     f"fallback <= +10%: {rel['fallback_breaker_open']:+.0%} |")
+    if "load" in results:
+        r = results["load"]
+        for name, run in r["runs"].items():
+            latency = run["latency_s"]
+            rows.append(
+                f"| load | {run['clients']} concurrent clients, queue mode, {name}: answered correctly, "
+                f"throughput, latency p50 / p95 / p99 | {run['outcomes'].get('correct', 0)} / {run['clients']}, "
+                f"{run['throughput_per_s']:.1f} req/s, {latency['p50']:.1f} s / {latency['p95']:.1f} s / "
+                f"{latency['p99']:.1f} s | all correct, 0 errors: "
+                f"{'met' if run['outcomes'] == {'correct': run['clients']} else '**not met**'} |")
+            rows.append(f"| load | {name}: peak memory (MB) / peak open sockets per process | "
+                        + ", ".join(f"{p} {run['peak_rss_mb'][p]:.0f} / {run['peak_open_sockets'].get(p, 0)}"
+                                    for p in run["peak_rss_mb"]) + f"; retries after 429/503: {run['retries'] or 0} | |")
     return rows
+
+
+def _capacity(results: dict) -> list[str]:
+    """How many worker machines a number of users needs, from the measured throughput."""
+    if "load" not in results or "queue_throughput" not in results:
+        return []
+    queue = results["queue_throughput"]["throughput_jobs_per_s"]
+    per_core_c = queue["c"]["direct, 2 at a time"] / 2
+    per_core_py = queue["python"]["direct, 2 at a time"] / 2
+    return [
+        "## How many workers for how many users",
+        f"- One core runs about {per_core_c:.0f} C or {per_core_py:.0f} Python hello-world jobs a second here (direct,",
+        "  two at a time, above); a worker machine with `--concurrency` = its cores serves cores x that, because",
+        "  workers share nothing but Redis. The platform servers and the execution service only pass requests",
+        "  along (a few ms of CPU each per job) and scale out behind a load balancer the same way.",
+        f"- The load test on this one 2-core machine ran platform, service, Redis, workers and the {results['load']['runs']['1 worker']['clients']}",
+        f"  clients together: 2 worker processes gave {results['load']['scaling']:.2f}x the throughput of 1, because the",
+        "  two cores were already saturated by everything else. On separate worker machines, throughput grows",
+        "  with the number of worker cores.",
+        "- Sizing: users x (runs per user per minute) / 60 = jobs per second at peak; divide by the per-core rate of",
+        "  the typical job (a judged submission is one run per test) to get worker cores. Example: 10,000",
+        "  students each running code twice a minute = 333 jobs/s of Python hello-sized runs, about",
+        f"  {333 / per_core_py:.0f} cores, i.e. {333 / per_core_py / 8:.0f} 8-core worker machines; KEDA scales them on the backlog.",
+        "",
+    ]
 
 
 def write(results: dict, command: str) -> Path:
@@ -78,6 +116,7 @@ def write(results: dict, command: str) -> Path:
         "| --- | --- | --- | --- |",
         *_rows(results),
         "",
+        *_capacity(results),
         "## Reading these figures",
         "- These machines are shared, virtualised 2-core hosts. Short runs are dominated by process and",
         "  namespace creation in the kernel (bubblewrap's namespaces, mounts and cgroup attach cost about",

@@ -78,7 +78,7 @@ def serve(
     app = create_app(platform, execution)
     # log_config=None: uvicorn's loggers go through our one-JSON-line-per-event handler.
     uvicorn.run(app, host=host or platform.host, port=port or platform.port, log_config=None,
-                timeout_graceful_shutdown=30)
+                backlog=platform.listen_backlog, timeout_graceful_shutdown=30)
 
 
 @users_app.command("create")

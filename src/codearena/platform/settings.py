@@ -26,6 +26,7 @@ class PlatformSettings(BaseSettings):
 
     port: int = Field(5000, ge=1, le=65535)
     host: str = "0.0.0.0"
+    listen_backlog: int = Field(2048, ge=16, le=65535, description="pending TCP connections the socket queues")
     node_env: Literal["development", "production", "test"] = "development"
     log_level: str = "info"
     database_url: str = Field(default_factory=default_database_url)

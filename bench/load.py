@@ -1,0 +1,195 @@
+"""Load: N concurrent clients (10,000 in the full run) against the platform server in queue mode,
+all at once, each an authenticated POST /api/execute of a small C program with its own input;
+with 1 and then 2 worker processes. Correctness (every answer right, none lost, no errors) is
+asserted; times are reported. A client told 429/503 waits Retry-After and tries again, as a
+real client does; that counts as a retry, not an error."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import jwt
+import redis
+
+from .common import RESULTS_DIR, write_json
+from .processes import REDIS_URL, TOKEN, PlatformProcess, QueueStack
+
+PROGRAM = '#include <stdio.h>\nint main(void){long n; if (scanf("%ld", &n) != 1) return 1; printf("%ld\\n", 2 * n); return 0;}\n'
+SECRET = "b" * 48  # PlatformProcess's JWT_SECRET: the load test mints one token per simulated user
+MAX_RETRIES = 50
+
+
+def raise_open_files() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children (the servers) inherit it
+    return hard
+
+
+def token(user_id: int) -> str:
+    claims = {"sub": str(user_id), "name": f"load{user_id}", "role": "user",
+              "exp": datetime.now(timezone.utc) + timedelta(hours=2)}
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+class ProcessSampler:
+    """Peak resident memory and open TCP connections of each server process, sampled twice a second."""
+
+    def __init__(self, processes: dict[str, int]):
+        self.processes = processes
+        self.peak_rss_mb = Counter()
+        self.peak_connections = Counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        for name, pid in self.processes.items():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss_kb = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+                sockets = sum(1 for fd in os.scandir(f"/proc/{pid}/fd")
+                              if os.readlink(fd.path).startswith("socket:"))
+            except (OSError, StopIteration):
+                continue
+            self.peak_rss_mb[name] = max(self.peak_rss_mb[name], rss_kb / 1024)
+            self.peak_connections[name] = max(self.peak_connections[name], sockets)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def __enter__(self) -> "ProcessSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+async def _clients(url: str, count: int) -> dict:
+    tokens = [token(100000 + i) for i in range(count)]
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    timeout = httpx.Timeout(900, connect=300, pool=900)
+    outcomes: Counter[str] = Counter()
+    retries: Counter[int] = Counter()
+    latencies: list[float] = []
+    finished_at: list[float] = []
+    wrong: list[str] = []
+    go = asyncio.Event()
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+        async def one(i: int) -> None:
+            await go.wait()  # every client starts at the same moment
+            started = time.perf_counter()
+            for _ in range(MAX_RETRIES):
+                try:
+                    answer = await client.post("/api/execute", headers={"Authorization": f"Bearer {tokens[i]}"},
+                                               json={"code": PROGRAM, "language": "c", "input": str(i)})
+                except httpx.HTTPError as exc:
+                    outcomes[f"error: {exc.__class__.__name__}"] += 1
+                    return
+                if answer.status_code in (429, 503):
+                    retries[answer.status_code] += 1
+                    await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
+                    continue
+                break
+            else:
+                outcomes["error: gave up retrying"] += 1
+                return
+            if answer.status_code != 200:
+                outcomes[f"error: HTTP {answer.status_code}"] += 1
+                return
+            body = answer.json()
+            if body.get("verdict") == "AC" and body.get("stdout") == f"{2 * i}\n":
+                outcomes["correct"] += 1
+            else:
+                outcomes["wrong answer"] += 1
+                wrong.append(str(body)[:200])
+            latencies.append(time.perf_counter() - started)
+            finished_at.append(time.perf_counter())
+
+        tasks = [asyncio.create_task(one(i)) for i in range(count)]
+        await asyncio.sleep(0)
+        begin = time.perf_counter()
+        go.set()
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - begin
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None  # noqa: E731
+    return {
+        "clients": count, "outcomes": dict(outcomes), "retries": {str(k): v for k, v in retries.items()},
+        "wrong_examples": wrong[:3], "elapsed_s": elapsed, "throughput_per_s": outcomes["correct"] / elapsed,
+        "latency_s": {"p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99), "max": latencies[-1] if latencies else None},
+        "completed_over_time_s": sorted(t - begin for t in finished_at),
+    }
+
+
+def _one_configuration(workers: int, clients: int, workdir: str) -> dict:
+    with QueueStack() as stack:
+        stack.set_workers(workers, concurrency=1)
+        env = {"EXECUTION_MODE": "queue", "EXECUTION_QUEUE_URL": stack.url, "EXECUTION_SERVICE_TOKEN": TOKEN,
+               "EXECUTION_MAX_POLL_TIME": "1800000", "EXECUTION_QUEUE_CONCURRENCY": "2000",
+               "LISTEN_BACKLOG": "8192", "RATE_LIMIT": "60/minute", "JWT_SECRET": SECRET}
+        with PlatformProcess(workdir, **env) as platform:
+            processes = {"platform": platform.process.pid, "execution-service": stack.service.pid,
+                         **{f"worker-{n}": w.pid for n, w in enumerate(stack.workers, 1)}}
+            with ProcessSampler(processes) as sampler:
+                result = asyncio.run(_clients(platform.url, clients))
+        backlog = redis.Redis.from_url(REDIS_URL).xlen(f"{stack.prefix}:jobs:interactive")
+    result.update(workers=workers, peak_rss_mb=dict(sampler.peak_rss_mb),
+                  peak_open_sockets=dict(sampler.peak_connections), queue_left_after=backlog)
+    return result
+
+
+def run(quick: bool = False) -> dict:
+    clients = 300 if quick else 10_000
+    open_files = raise_open_files()
+    if open_files < clients + 1000:
+        raise RuntimeError(f"{clients} clients need more than the open-file limit of {open_files}")
+    runs = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        for workers in (1, 2):
+            runs[f"{workers} worker{'s' if workers > 1 else ''}"] = _one_configuration(workers, clients, workdir)
+    for name, result in runs.items():
+        # The correctness floor: every client answered, correctly; nothing lost, nothing left queued.
+        assert result["outcomes"] == {"correct": clients}, (name, result["outcomes"], result["wrong_examples"])
+        assert result["queue_left_after"] == 0, name
+    data = {
+        "benchmark": "load",
+        "compares": f"{clients} concurrent clients, queue mode, 1 vs 2 worker processes (1 slot each)",
+        "runs": {name: {k: v for k, v in r.items() if k != "completed_over_time_s"} for name, r in runs.items()},
+        "scaling": runs["2 workers"]["throughput_per_s"] / runs["1 worker"]["throughput_per_s"],
+        "floor": {"all_answered_correctly": True, "errors": 0},
+    }
+    write_json("load", data)
+    _plot(runs)
+    return data
+
+
+def _plot(runs: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, result in runs.items():
+        times = result["completed_over_time_s"]
+        ax.plot(times, range(1, len(times) + 1), label=f"{name}: {result['throughput_per_s']:.0f} jobs/s")
+    ax.set_xlabel("seconds since all clients started")
+    ax.set_ylabel("completed requests")
+    ax.set_title(f"{next(iter(runs.values()))['clients']} concurrent clients, queue mode")
+    ax.legend()
+    fig.tight_layout()
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    fig.savefig(RESULTS_DIR / "load.png", dpi=110)
+    plt.close(fig)
