@@ -17,8 +17,13 @@ BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer samples (under two minutes)")
+    parser.add_argument("--report", action="store_true",
+                        help="only rewrite docs/performance.md from the results already in bench/results")
     parser.add_argument("only", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
     args = parser.parse_args()
+    if args.report:
+        print(f"summary: {report.from_saved(RESULTS_DIR, 'make bench')}")
+        return
     results = {"machine": machine(), "quick": args.quick}
     for name in args.only or BENCHMARKS:
         print(f"== {name}", flush=True)

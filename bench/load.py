@@ -76,9 +76,12 @@ class ProcessSampler:
         self._sample()
 
 
+CLIENTS_PER_POOL = 50  # httpx's pool scans its connections per request: many small pools, not one of 10,000
+
+
 async def _clients(url: str, count: int) -> dict:
     tokens = [token(100000 + i) for i in range(count)]
-    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    limits = httpx.Limits(max_connections=CLIENTS_PER_POOL, max_keepalive_connections=CLIENTS_PER_POOL)
     timeout = httpx.Timeout(900, connect=300, pool=900)
     outcomes: Counter[str] = Counter()
     retries: Counter[int] = Counter()
@@ -86,8 +89,11 @@ async def _clients(url: str, count: int) -> dict:
     finished_at: list[float] = []
     wrong: list[str] = []
     go = asyncio.Event()
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+    pools = [httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout)
+             for _ in range((count + CLIENTS_PER_POOL - 1) // CLIENTS_PER_POOL)]
+    try:
         async def one(i: int) -> None:
+            client = pools[i // CLIENTS_PER_POOL]  # one connection per client: its pool has room for all
             await go.wait()  # every client starts at the same moment
             started = time.perf_counter()
             for _ in range(MAX_RETRIES):
@@ -123,6 +129,8 @@ async def _clients(url: str, count: int) -> dict:
         go.set()
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - begin
+    finally:
+        await asyncio.gather(*(pool.aclose() for pool in pools))
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else None  # noqa: E731
     return {

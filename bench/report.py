@@ -132,3 +132,16 @@ def write(results: dict, command: str) -> Path:
     ]
     DOC.write_text("\n".join(text))
     return DOC
+
+
+def from_saved(results_dir: Path, command: str) -> Path:
+    """docs/performance.md from each benchmark's own latest JSON (runs made one by one)."""
+    import json
+
+    from .common import machine
+
+    results = {"machine": machine(), "quick": False}
+    for path in sorted(results_dir.glob("*.json")):
+        if path.stem != "all":
+            results[path.stem] = json.loads(path.read_text())
+    return write(results, command)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,6 +18,8 @@ from ..languages import Language, UnknownLanguage, get_language, supported_ids
 from .judging import SubmissionJudge
 from .security import InvalidToken, Principal, read_token
 from .settings import PlatformSettings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -86,6 +88,14 @@ def check_size(what: str, text: str, limit: int) -> None:
     if size > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"{what} is {size} bytes; the limit is {limit} bytes")
+
+
+def get_or_404(session: Session, model: type[T], object_id: int) -> T:
+    """The row, or 404 naming what is missing ("problem 7 does not exist")."""
+    found = session.get(model, object_id)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{model.__tablename__.rstrip('s')} {object_id} does not exist")
+    return found
 
 
 def resolve_language(name: str) -> Language:

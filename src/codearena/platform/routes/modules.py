@@ -10,20 +10,14 @@ from sqlalchemy.orm import Session
 from ...engine.judge import TestCase
 from ...execution import JudgeJob, RunJob
 from ...sandbox import Limits
-from ..deps import Services, check_size, current_user, db_session, execution_allowed, require_admin, resolve_language, services
+from ..deps import (Services, check_size, current_user, db_session, execution_allowed, get_or_404, require_admin,
+                    resolve_language, services)
 from ..models import Module
 from ..results import execution_out, tests_run_out
 from ..schemas import ModuleExecuteOut, ModuleExecuteRequest, ModuleIn, ModuleOut
 from ..security import Principal
 
 router = APIRouter(prefix="/api/modules", tags=["modules"])
-
-
-def _module_or_404(session: Session, module_id: int) -> Module:
-    module = session.get(Module, module_id)
-    if module is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"module {module_id} does not exist")
-    return module
 
 
 def _apply(module: Module, body: ModuleIn) -> Module:
@@ -42,7 +36,7 @@ def list_modules(_user: Principal = Depends(current_user), session: Session = De
 
 @router.get("/{module_id}", response_model=ModuleOut)
 def read_module(module_id: int, _user: Principal = Depends(current_user), session: Session = Depends(db_session)):
-    return _module_or_404(session, module_id)
+    return get_or_404(session, Module, module_id)
 
 
 @router.post("", response_model=ModuleOut, status_code=status.HTTP_201_CREATED)
@@ -56,14 +50,14 @@ def create_module(body: ModuleIn, _admin: Principal = Depends(require_admin), se
 @router.put("/{module_id}", response_model=ModuleOut)
 def update_module(module_id: int, body: ModuleIn, _admin: Principal = Depends(require_admin),
                   session: Session = Depends(db_session)):
-    module = _apply(_module_or_404(session, module_id), body)
+    module = _apply(get_or_404(session, Module, module_id), body)
     session.commit()
     return module
 
 
 @router.delete("/{module_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_module(module_id: int, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
-    session.delete(_module_or_404(session, module_id))
+    session.delete(get_or_404(session, Module, module_id))
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -76,7 +70,7 @@ async def execute_in_module(body: ModuleExecuteRequest, _user: Principal = Depen
 
     def load() -> Module:
         with svc.sessions() as session:
-            return _module_or_404(session, body.module_id)
+            return get_or_404(session, Module, body.module_id)
 
     module = await run_in_threadpool(load)
     code = module.starter_code if body.code is None else body.code

@@ -7,7 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..deps import Services, check_size, current_user, db_session, execution_allowed, require_admin, resolve_language, services
+from ..deps import (Services, check_size, current_user, db_session, execution_allowed, get_or_404, require_admin,
+                    resolve_language, services)
 from ..models import Problem, Submission
 from ..problems import ProblemConflict, apply_problem, judge_job, problem_out, test_cases
 from ..results import tests_run_out
@@ -17,13 +18,6 @@ from ..security import Principal
 router = APIRouter(prefix="/api/problems", tags=["problems"])
 
 
-def get_problem_or_404(session: Session, problem_id: int) -> Problem:
-    problem = session.get(Problem, problem_id)
-    if problem is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"problem {problem_id} does not exist")
-    return problem
-
-
 @router.get("", response_model=list[ProblemSummaryOut])
 def list_problems(_user: Principal = Depends(current_user), session: Session = Depends(db_session)):
     return session.scalars(select(Problem).order_by(Problem.id)).all()
@@ -31,7 +25,7 @@ def list_problems(_user: Principal = Depends(current_user), session: Session = D
 
 @router.get("/{problem_id}", response_model=ProblemOut)
 def read_problem(problem_id: int, user: Principal = Depends(current_user), session: Session = Depends(db_session)):
-    return problem_out(get_problem_or_404(session, problem_id), admin=user.is_admin)
+    return problem_out(get_or_404(session, Problem, problem_id), admin=user.is_admin)
 
 
 def _save(session: Session, body: ProblemIn, problem: Problem | None) -> Problem:
@@ -53,13 +47,13 @@ def create_problem(body: ProblemIn, _admin: Principal = Depends(require_admin), 
 @router.put("/{problem_id}", response_model=ProblemOut)
 def update_problem(problem_id: int, body: ProblemIn, _admin: Principal = Depends(require_admin),
                    session: Session = Depends(db_session)):
-    return problem_out(_save(session, body, get_problem_or_404(session, problem_id)), admin=True)
+    return problem_out(_save(session, body, get_or_404(session, Problem, problem_id)), admin=True)
 
 
 @router.delete("/{problem_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses={409: {"description": "the problem has submissions"}})
 def delete_problem(problem_id: int, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
-    problem = get_problem_or_404(session, problem_id)
+    problem = get_or_404(session, Problem, problem_id)
     submissions = session.scalar(select(func.count()).where(Submission.problem_id == problem_id))
     if submissions:
         # Judged submissions are users' records; deleting the problem would orphan them.
@@ -78,7 +72,7 @@ async def run_samples(body: ProblemRunRequest, _user: Principal = Depends(execut
 
     def load():  # short and read-only, off the event loop; the run itself holds no connection
         with svc.sessions() as session:
-            problem = get_problem_or_404(session, body.problem_id)
+            problem = get_or_404(session, Problem, body.problem_id)
             return judge_job(problem, body.code, language.id, samples_only=True), test_cases(problem, True)
 
     job, samples = await run_in_threadpool(load)
