@@ -159,7 +159,7 @@ def _one_configuration(workers: int, clients: int, workdir: str) -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    clients = 300 if quick else 10_000
+    clients = 200 if quick else 10_000
     open_files = raise_open_files()
     if open_files < clients + 1000:
         raise RuntimeError(f"{clients} clients need more than the open-file limit of {open_files}")
