@@ -57,7 +57,7 @@ def test_sweep_clears_slots_nobody_holds_and_spares_held_ones(sandbox, no_leftov
     crashed.release()  # the process "died": its flock is gone, its box and cgroup are not
 
     held = sandbox.slots.acquire()
-    with sandbox.box() as _in_use:
+    with sandbox.box():
         held_box = sandbox.boxes_dir / str(held.number)
         held_box.mkdir()
         try:

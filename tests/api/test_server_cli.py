@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 import pytest
+
+from ..support import free_port
 
 CLI = [sys.executable, "-m", "codearena"]
 
@@ -38,14 +39,9 @@ def test_serve_refuses_bad_configuration_naming_the_variable(tmp_path, extra, na
     assert named in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def test_serve_runs_the_api_and_stops_cleanly_on_sigterm(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = _env(tmp_path, NODE_ENV="production", JWT_SECRET="p" * 48, PORT=str(port), HOST="127.0.0.1")
     created = subprocess.run(CLI + ["users", "create", "root", "--admin", "--password-stdin"], env=env,
                              input="correct-horse-battery\n", capture_output=True, text=True, timeout=60)

@@ -28,7 +28,7 @@ def test_post_answers_at_once_with_the_pending_submission(alice, problem):
     assert answer.headers["Location"] == f"/api/submissions/{body['id']}"
     if answer.status_code == 202:
         assert body["status"] in ("pending", "judging") and body["verdict"] is None
-    final = alice.post(f"/api/submissions?wait=60", json={"problemId": problem["id"], "code": A_PLUS_B["python"],
+    final = alice.post("/api/submissions?wait=60", json={"problemId": problem["id"], "code": A_PLUS_B["python"],
                                                           "language": "python"}).json()
     assert final["status"] == "finished" and final["verdict"] == "AC"
 

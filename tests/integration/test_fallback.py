@@ -14,7 +14,7 @@ from starlette.routing import Route
 from codearena.queue.service import create_service_app
 
 from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
-from ..queue.test_redis_outage import PrivateRedis, private_redis  # noqa: F401 - fixture
+from ..queue.test_redis_outage import private_redis  # noqa: F401 - fixture
 from ..support import HangingServer, RunningServer, free_port
 from .conftest import platform, queue_mode
 

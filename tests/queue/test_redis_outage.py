@@ -5,7 +5,6 @@ shared one is never touched."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 
@@ -14,13 +13,8 @@ import redis
 
 from codearena.queue.service import create_service_app
 
+from ..support import free_port
 from .conftest import ServiceServer, WorkerProcess, queue_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateRedis:
@@ -51,7 +45,7 @@ class PrivateRedis:
 def private_redis():
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is needed (scripts/ensure-services.sh installs it)")
-    server = PrivateRedis(_free_port())
+    server = PrivateRedis(free_port())
     server.start()
     yield server
     if server.process.poll() is None:

@@ -7,7 +7,6 @@ import random
 import threading
 import time
 
-import pytest
 
 from codearena.queue.keys import GROUP
 
@@ -92,7 +91,7 @@ def test_interactive_runs_go_before_bulk_judging(queue, client):
 def test_backlog_limit_answers_503_with_retry_after(sandbox):
     from codearena.queue.service import create_service_app
 
-    from .conftest import Queue, ServiceServer, queue_settings, remove_prefix
+    from .conftest import ServiceServer, queue_settings, remove_prefix
 
     prefix = "codearena-test-backlog"
     try:

@@ -35,7 +35,8 @@ class ExecutionResult:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ExecutionResult":
-        return cls(**{**data, "verdict": Verdict(data["verdict"])})
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**{**fields, "verdict": Verdict(data["verdict"])})
 
 
 def to_execution_result(run: RunResult, language: Language, compile_output: str = "") -> ExecutionResult:

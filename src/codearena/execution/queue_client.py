@@ -50,8 +50,7 @@ def parse_result(record: object, job: RunJob | JudgeJob) -> ExecutionResult | Ju
         result = record["result"]  # type: ignore[index]
         Verdict(result["verdict"])
         if isinstance(job, RunJob):
-            parsed = ExecutionResult.from_dict({k: result[k] for k in ExecutionResult.__dataclass_fields__
-                                                 if k in result})
+            parsed = ExecutionResult.from_dict(result)
             if not isinstance(parsed.stdout, str) or not isinstance(parsed.time, (int, float)):
                 raise TypeError("stdout or time of the wrong type")
             return parsed

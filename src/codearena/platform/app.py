@@ -18,6 +18,7 @@ from limits.storage import storage_from_string
 from .. import __version__
 from ..execution import DirectExecutor, ExecutionFacade, ExecutionSettings, ExecutorBusy
 from ..sandbox import Sandbox
+from ..validation import describe_request_errors
 from .db import make_db_engine, migrate, session_factory
 from .deps import Services
 from .judging import SubmissionJudge
@@ -33,14 +34,6 @@ def _rate_limiter(settings: PlatformSettings):
         return None, None
     storage = storage_from_string("async+" + settings.rate_limit_storage_url)
     return MovingWindowRateLimiter(storage), parse(settings.rate_limit)
-
-
-def describe_validation_error(exc: RequestValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
-        parts.append(f"{where}: {error['msg']}")
-    return "; ".join(parts)
 
 
 def create_app(settings: PlatformSettings, execution: ExecutionSettings | None = None,
@@ -79,7 +72,7 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError):
         errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": describe_validation_error(exc), "errors": errors}, status_code=422)
+        return JSONResponse({"detail": describe_request_errors(exc.errors()), "errors": errors}, status_code=422)
 
     @app.exception_handler(ExecutorBusy)
     async def _busy(_request: Request, exc: ExecutorBusy):

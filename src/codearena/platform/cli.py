@@ -10,6 +10,8 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from ..validation import describe_settings_error
+
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 problems_app = typer.Typer(help="Problems.", no_args_is_help=True)
 console = Console()
@@ -19,16 +21,6 @@ err_console = Console(stderr=True)
 def _fail(message: str, code: int = 2) -> None:
     err_console.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
     raise typer.Exit(code)
-
-
-def describe_settings_error(exc: ValidationError, prefix: str = "") -> str:
-    """Name the environment variable to fix, e.g. `EXECUTION_MODE: Input should be 'direct' or 'queue'`."""
-    parts = []
-    for error in exc.errors():
-        name = (prefix + "_".join(str(p) for p in error["loc"])).upper()
-        message = error["msg"].removeprefix("Value error, ")
-        parts.append(f"{name}: {message}" if error["loc"] else message)
-    return "; ".join(parts)
 
 
 def load_settings():

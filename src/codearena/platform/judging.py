@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select, update

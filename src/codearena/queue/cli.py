@@ -15,7 +15,7 @@ err_console = Console(stderr=True)
 
 
 def _settings():
-    from ..platform.cli import describe_settings_error
+    from ..validation import describe_settings_error
     from .settings import QueueSettings
 
     try:

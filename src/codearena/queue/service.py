@@ -24,6 +24,7 @@ from .. import __version__
 from ..engine.checkers import UnknownChecker
 from ..execution.direct import shorten
 from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
+from ..validation import describe_request_errors
 from .broker import BacklogFull, ServiceStore, new_job_id, redis_options
 from .metrics import exposition
 from .protocol import JobCreated, JobRecord, JobRequest
@@ -125,9 +126,7 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError):
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
-                           for e in exc.errors())
-        return JSONResponse({"detail": detail}, status_code=422)
+        return JSONResponse({"detail": describe_request_errors(exc.errors())}, status_code=422)
 
     async def wait_for(request: Request, job_id: str, seconds: float, future=None) -> JobRecord | None:
         """The job's record once it ended, or as it is after `seconds`. `future`: already registered
@@ -135,20 +134,16 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
         store, waiters = store_of(request), request.app.state.waiters
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
-        fresh = future is not None
+        read_first = future is None
         future = future or waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
         try:
             while True:
-                if fresh:
-                    fresh = False
-                    await _park(future, min(seconds, RECHECK))
-                    if future.done():
-                        future = waiters.register(job_id)
-                record = await store.record(job_id)
-                remaining = deadline - loop.time()
-                if record is None or record.state in ("done", "cancelled") or remaining <= 0:
-                    return record
-                await _park(future, min(remaining, RECHECK))
+                if read_first:
+                    record = await store.record(job_id)
+                    if record is None or record.state in ("done", "cancelled") or loop.time() >= deadline:
+                        return record
+                read_first = True
+                await _park(future, min(max(deadline - loop.time(), 0.0), RECHECK))
                 if future.done():
                     future = waiters.register(job_id)
         finally:

@@ -23,7 +23,6 @@ import redis
 from ..execution.direct import run_job, shorten
 from ..sandbox import Sandbox, get_sandbox
 from .broker import Delivery, Started, WorkerStore, ensure_groups, redis_options
-from .protocol import JobRequest
 from .settings import QueueSettings
 
 log = logging.getLogger("codearena.queue.worker")
@@ -129,8 +128,7 @@ class Worker:
         if attempts >= self.settings.queue_max_attempts:
             reason = (f"internal error: the job was started {attempts} times and each time its worker was lost "
                       f"before it finished; giving up")
-            raw = self.client.hget(self.store.keys.job(delivery.job_id), "request")
-            kind = JobRequest.model_validate_json(raw).kind if raw else "run"
+            kind = self.client.hget(self.store.keys.job(delivery.job_id), "kind") or "run"
             self.store.fail(delivery, kind, reason)
             log.warning("[WORKER] job %s failed after %d attempts", delivery.job_id, attempts)
             return
