@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import fallback, judging, load, platform_latency, queue_throughput, report, sandbox_overhead
+from . import fallback, judge0_sdk, judging, load, platform_latency, queue_throughput, report, sandbox_overhead
 from .common import RESULTS_DIR, machine, write_json
 
 BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
               "platform_latency": platform_latency.run, "queue_throughput": queue_throughput.run,
-              "fallback": fallback.run, "load": load.run}
+              "fallback": fallback.run, "judge0_sdk": judge0_sdk.run, "load": load.run}
 
 
 def main() -> None:
@@ -29,7 +29,8 @@ def main() -> None:
         print(f"== {name}", flush=True)
         results[name] = BENCHMARKS[name](quick=args.quick)
         print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages", "added_over_bare_ms", "server_share_ms", "queue_added_ms",
-                                                                           "throughput_jobs_per_s", "two_workers_vs_direct_two", "relative_to_direct", "scaling")}, indent=2))
+                                                                           "throughput_jobs_per_s", "two_workers_vs_direct_two", "relative_to_direct", "scaling",
+                                                                           "judge0_run_median_ms", "judge0_run_median_ms_without_hold")}, indent=2))
     path = write_json("all", results)
     if not args.only:
         doc = report.write(results, "make bench-quick" if args.quick else "make bench")

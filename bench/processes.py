@@ -49,12 +49,24 @@ class QueueStack:
         self.headers = {"Authorization": f"Bearer {TOKEN}"}
         self.service: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
+        self.extra_services: list[subprocess.Popen] = []
 
     def __enter__(self) -> "QueueStack":
         self.service = subprocess.Popen(CLI + ["execution-service"], env=self.env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         wait_for_http(self.url + "/health", self.service, self.headers)
         return self
+
+    def another_service(self, **env: str) -> str:
+        """One more service process on the same queue, with other settings; returns its URL."""
+        port = free_port()
+        process = subprocess.Popen(CLI + ["execution-service"], env={**self.env, "EXECUTION_SERVICE_PORT": str(port),
+                                                                     **env},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.extra_services.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(url + "/health", process, self.headers)
+        return url
 
     def set_workers(self, count: int, concurrency: int = 1) -> None:
         for worker in self.workers:
@@ -69,9 +81,10 @@ class QueueStack:
             time.sleep(0.05)
 
     def __exit__(self, *exc) -> None:
-        for process in self.workers + [self.service]:
+        processes = self.workers + self.extra_services + [self.service]
+        for process in processes:
             process.terminate()
-        for process in self.workers + [self.service]:
+        for process in processes:
             process.wait(timeout=120)
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))

@@ -61,6 +61,14 @@ def _rows(results: dict) -> list[str]:
                     f"{_median(r, 'direct mode')} / {_median(r, 'queue mode')} / "
                     f"{_median(r, 'queue down, breaker open')} | queue <= +15%: {rel['queue']:+.0%}; "
                     f"fallback <= +10%: {rel['fallback_breaker_open']:+.0%} |")
+    if "judge0_sdk" in results:
+        r = results["judge0_sdk"]
+        rows.append(f"| judge0 | Python hello: judge0.run (SDK) / same, polls answered at once / wait=true / "
+                    f"POST /jobs?wait / direct | {_median(r, 'judge0.run (SDK)')} / "
+                    f"{_median(r, 'judge0.run (SDK), polls answered at once')} / "
+                    f"{_median(r, 'POST /judge0/submissions?wait=true')} / "
+                    f"{_median(r, 'POST /jobs?wait (CodeArena' + chr(39) + 's API)')} / "
+                    f"{_median(r, 'direct in the sandbox')} | reported (issue 7) |")
     if "load" in results:
         r = results["load"]
         for name, run in r["runs"].items():

@@ -40,7 +40,8 @@ def shorten(code: str, width: int = 60) -> str:
 def run_job(job: RunJob | JudgeJob, sandbox: Sandbox) -> ExecutionResult | JudgeResult:
     """Run a job in this thread, in the sandbox: what direct mode and the queue's workers both do."""
     if isinstance(job, RunJob):
-        return execute(job.source, job.language, job.stdin, job.limits, sandbox=sandbox)
+        return execute(job.source, job.language, job.stdin, job.limits, sandbox=sandbox, args=job.args,
+                       merge_stderr=job.merge_stderr, runs=job.runs)
     checker = job.checker.build(sandbox=sandbox)
     return judge(job.source, job.language, list(job.tests), job.limits, checker=checker,
                  stop_on_failure=job.stop_on_failure, sandbox=sandbox)

@@ -16,10 +16,13 @@ class RunJob:
     language: str
     stdin: str = ""
     limits: Limits = field(default_factory=Limits)
+    args: tuple[str, ...] = ()  # command-line arguments, passed as argv (never through a shell)
+    merge_stderr: bool = False  # stderr into stdout (2>&1)
+    runs: int = 1  # run this many times (stopping at a failure); time and memory are averaged
 
     def budget_seconds(self) -> float:
         """The longest this job can take when nothing is wrong (compile + run), in seconds."""
-        return COMPILE_LIMITS.effective_wall_time() + self.limits.effective_wall_time()
+        return COMPILE_LIMITS.effective_wall_time() + self.limits.effective_wall_time() * self.runs
 
 
 @dataclass(frozen=True)

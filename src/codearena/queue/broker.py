@@ -94,10 +94,13 @@ class ServiceStore:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    async def submit(self, request: JobRequest, budget_seconds: float, job_id: str) -> None:
+    async def submit(self, request: JobRequest, budget_seconds: float, job_id: str,
+                     extra: dict[str, str] | None = None) -> None:
+        """Queue a job; `extra`: more fields for its hash (`keep`, `callback`, a front end's own data)."""
         priority = request.effective_priority
         fields = {"request": request.model_dump_json(), "kind": request.kind, "language": request.language,
-                  "priority": priority, "created_at": f"{time.time():.6f}", "budget": f"{budget_seconds:.3f}"}
+                  "priority": priority, "created_at": f"{time.time():.6f}", "budget": f"{budget_seconds:.3f}",
+                  **(extra or {})}
         accepted, backlog = await self._submit(
             keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(priority)],
             args=[self.settings.queue_max_backlog, job_id, QUEUED_TTL, *sum(fields.items(), ())],
@@ -114,6 +117,20 @@ class ServiceStore:
             values, result = await pipe.execute()
         fields = {k: v for k, v in zip(RECORD_FIELDS, values) if v is not None}
         return record_from_hash(job_id, fields, result) if fields.get("state") else None
+
+    async def job_fields(self, job_ids: list[str], names: tuple[str, ...]) -> list[tuple[dict, str | None]]:
+        """For each job: the named fields of its hash ({} if it does not exist) and its result json."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hmget(self.keys.job(job_id), names)
+                pipe.get(self.keys.result(job_id))
+            replies = await pipe.execute()
+        return [({k: v for k, v in zip(names, values) if v is not None}, result)
+                for values, result in zip(replies[::2], replies[1::2])]
+
+    async def forget(self, job_id: str) -> None:
+        """Delete a finished job and its result."""
+        await self.client.delete(self.keys.job(job_id), self.keys.result(job_id))
 
     async def cancel(self, job_id: str) -> str:
         return await self._cancel(keys=[self.keys.job(job_id), self.keys.metrics],
@@ -202,7 +219,7 @@ class WorkerStore:
             amounts += observation("run_seconds", now - started.started_at)
         stored = self._complete(
             keys=[self.keys.job(delivery.job_id), self.keys.result(delivery.job_id), delivery.stream,
-                  self.keys.metrics],
+                  self.keys.metrics, self.keys.callbacks],
             args=[json.dumps(result), self.settings.queue_result_ttl, delivery.entry_id, GROUP, f"{now:.6f}",
                   outcome, self.keys.done_channel, delivery.job_id, *sum(amounts, ())],
         )

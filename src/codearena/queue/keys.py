@@ -39,3 +39,8 @@ class Keys:
     @property
     def metrics(self) -> str:
         return f"{self.prefix}:metrics"
+
+    @property
+    def callbacks(self) -> str:
+        """Finished jobs whose result must be PUT to a caller's URL (Judge0 callback_url)."""
+        return f"{self.prefix}:callbacks"

@@ -26,10 +26,11 @@ class LimitsSpec(BaseModel):
     memory_mb: int = Field(256, ge=16, le=2048)
     processes: int = Field(64, ge=1, le=256)
     stdout_bytes: int = Field(1024 * 1024, ge=1, le=64 * 1024 * 1024)
+    stack_mb: int = Field(64, ge=1, le=1024)
 
     def to_limits(self) -> Limits:
         return Limits(cpu_time=self.cpu_time, wall_time=self.wall_time, memory_mb=self.memory_mb,
-                      processes=self.processes, stdout_bytes=self.stdout_bytes).validate()
+                      processes=self.processes, stdout_bytes=self.stdout_bytes, stack_mb=self.stack_mb).validate()
 
 
 class TestSpec(BaseModel):
@@ -59,6 +60,9 @@ class JobRequest(BaseModel):
     language: str
     source: str
     stdin: str = Field("", description="run only")
+    args: list[str] = Field(default_factory=list, max_length=256, description="run only: command-line arguments")
+    merge_stderr: bool = Field(False, description="run only: stderr goes to stdout (2>&1)")
+    runs: int = Field(1, ge=1, le=20, description="run only: times to run; time and memory are averaged")
     tests: list[TestSpec] = Field(default_factory=list, description="judge only")
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     checker: CheckerSpec = Field(default_factory=CheckerSpec)
@@ -74,7 +78,7 @@ class JobRequest(BaseModel):
         language = get_language(self.language).id
         limits = self.limits.to_limits()
         if self.kind == "run":
-            return RunJob(self.source, language, self.stdin, limits)
+            return RunJob(self.source, language, self.stdin, limits, tuple(self.args), self.merge_stderr, self.runs)
         tests = tuple(TestCase(t.name, t.input.encode(), t.expected_output.encode(), t.points) for t in self.tests)
         return JudgeJob(self.source, language, tests, limits, self.checker.to_config(), self.stop_on_failure)
 

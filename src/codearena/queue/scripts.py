@@ -28,11 +28,14 @@ local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGET', KEYS[1], 'created_at')}
 """
 
-# KEYS: job hash, result key, stream, metrics hash
+# KEYS: job hash, result key, stream, metrics hash, callbacks stream
 # ARGV: result json, ttl, entry id, group, now, outcome, done channel, job id, then (metric field, amount) pairs
 # The first result stored wins (SET NX): a duplicate delivery can never produce a second answer.
+# A job may keep itself longer than `ttl` (hash field `keep`, seconds: Judge0 submissions), and one
+# with a `callback` field is announced on the callbacks stream, for exactly one service to deliver.
 COMPLETE = """
-local stored = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ARGV[2])
+local ttl = tonumber(redis.call('HGET', KEYS[1], 'keep') or ARGV[2])
+local stored = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ttl)
 redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
 redis.call('XDEL', KEYS[3], ARGV[3])
 if not stored then
@@ -40,8 +43,11 @@ if not stored then
   return 0
 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[5], 'outcome', ARGV[6])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ttl)
 for i = 9, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[4], ARGV[i], ARGV[i + 1]) end
+if redis.call('HEXISTS', KEYS[1], 'callback') == 1 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
+end
 redis.call('PUBLISH', ARGV[7], ARGV[8])
 return 1
 """

@@ -1,8 +1,9 @@
 """`codearena execution-service`: the HTTP front of the queue (port 3001).
 
-POST /jobs, GET /jobs/{id}[?wait=S], DELETE /jobs/{id}, GET /health, /metrics, /languages.
-Every request needs the shared service token (`Authorization: Bearer TOKEN` or
-`X-Service-Token: TOKEN`): this is never an open code runner. Redis unreachable: 503 with
+POST /jobs, GET /jobs/{id}[?wait=S], DELETE /jobs/{id}, GET /health, /metrics, /languages, and
+the Judge0 CE API under /judge0 (codearena.judge0). Every request needs the shared service token
+(`Authorization: Bearer TOKEN` or `X-Service-Token: TOKEN`), or for /judge0 Judge0's own
+X-Auth-Token (by default the same token): this is never an open code runner. Redis unreachable: 503 with
 Retry-After, within seconds, never a 500 or a hang.
 """
 
@@ -20,19 +21,22 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from .. import __version__
+from .. import __version__, judge0
 from ..engine.checkers import UnknownChecker
 from ..execution.direct import shorten
+from ..judge0 import Judge0Settings
+from ..judge0.callbacks import CallbackDispatcher
 from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
 from ..validation import describe_request_errors
 from .broker import BacklogFull, ServiceStore, new_job_id, redis_options
 from .metrics import exposition
 from .protocol import JobCreated, JobRecord, JobRequest
 from .settings import QueueSettings
-from .waiters import RECHECK, Waiters
+from .waiters import Waiters, wait_for_job
 
 log = logging.getLogger("codearena.queue.service")
 MAX_WAIT_SECONDS = 60.0
+JUDGE0_PREFIX = "/judge0"
 REDIS_DOWN_RETRY_AFTER = 5
 
 
@@ -41,11 +45,17 @@ class MissingServiceToken(ValueError):
 
 
 class ServiceTokenGate:
-    """Every request, whatever its path (unknown ones included), needs the token: 401 otherwise."""
+    """Every request, whatever its path (unknown ones included), needs the token: 401 otherwise.
+    `own_auth_prefix`: a path prefix whose routes authenticate callers themselves (the Judge0 API)."""
 
-    def __init__(self, app, token: str):
+    def __init__(self, app, token: str, own_auth_prefix: str | None = None):
         self.app = app
         self.expected = token.encode()
+        self.own_auth_prefix = own_auth_prefix
+
+    def _own_auth(self, path: str) -> bool:
+        prefix = self.own_auth_prefix
+        return prefix is not None and (path == prefix or path.startswith(prefix + "/"))
 
     def _allowed(self, headers: dict[bytes, bytes]) -> bool:
         given = headers.get(b"x-service-token")
@@ -55,7 +65,7 @@ class ServiceTokenGate:
         return bool(given) and hmac.compare_digest(given, self.expected)
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and not self._allowed(dict(scope["headers"])):
+        if scope["type"] == "http" and not self._own_auth(scope["path"]) and not self._allowed(dict(scope["headers"])):
             response = JSONResponse({"detail": "a valid service token is required "
                                                "(Authorization: Bearer TOKEN or X-Service-Token: TOKEN)"},
                                     status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -87,7 +97,8 @@ def validate_request(body: JobRequest, settings: QueueSettings) -> float:
     return body.to_job().budget_seconds()
 
 
-def create_service_app(settings: QueueSettings) -> FastAPI:
+def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings | None = None) -> FastAPI:
+    judge0_settings = judge0_settings if judge0_settings is not None else Judge0Settings()
     if not settings.execution_service_token:
         raise MissingServiceToken("EXECUTION_SERVICE_TOKEN must be set: the execution service never runs code "
                                   "for callers without the shared token")
@@ -103,17 +114,25 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
         except redis.ConnectionError as exc:
             log.warning("[EXEC-SERVICE] Redis unreachable at start (%s); answering 503 until it is back", exc)
         waiters.start()
+        callbacks = CallbackDispatcher(store, judge0_settings) if judge0_settings.enabled else None
+        if callbacks:
+            callbacks.start()
         log.info("[EXEC-SERVICE] ready", extra={"redis": settings.redis_url.split("@")[-1],
-                                                "prefix": settings.queue_prefix})
+                                                "prefix": settings.queue_prefix, "judge0": judge0_settings.enabled})
         try:
             yield
         finally:
+            if callbacks:
+                await callbacks.close()
             await waiters.close()
             await client.aclose()
 
     app = FastAPI(title="CodeArena execution service", version=__version__, lifespan=lifespan,
                   description="Jobs for the workers. Every request needs the service token.")
-    app.add_middleware(ServiceTokenGate, token=settings.execution_service_token)
+    app.add_middleware(ServiceTokenGate, token=settings.execution_service_token,
+                       own_auth_prefix=JUDGE0_PREFIX if judge0_settings.enabled else None)
+    if judge0_settings.enabled:
+        judge0.install(app, judge0_settings, settings, JUDGE0_PREFIX)
 
     def store_of(request: Request) -> ServiceStore:
         return request.app.state.store
@@ -129,31 +148,7 @@ def create_service_app(settings: QueueSettings) -> FastAPI:
         return JSONResponse({"detail": describe_request_errors(exc.errors())}, status_code=422)
 
     async def wait_for(request: Request, job_id: str, seconds: float, future=None) -> JobRecord | None:
-        """The job's record once it ended, or as it is after `seconds`. `future`: already registered
-        (a job submitted a moment ago cannot have ended yet: wait before the first read)."""
-        store, waiters = store_of(request), request.app.state.waiters
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        read_first = future is None
-        future = future or waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
-        try:
-            while True:
-                if read_first:
-                    record = await store.record(job_id)
-                    if record is None or record.state in ("done", "cancelled") or loop.time() >= deadline:
-                        return record
-                read_first = True
-                await _park(future, min(max(deadline - loop.time(), 0.0), RECHECK))
-                if future.done():
-                    future = waiters.register(job_id)
-        finally:
-            waiters.unregister(job_id, future)
-
-    async def _park(future, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(asyncio.shield(future), timeout=seconds)
-        except TimeoutError:
-            pass
+        return await wait_for_job(store_of(request), request.app.state.waiters, job_id, seconds, future)
 
     def as_json(model, status_code: int = 200, headers: dict | None = None) -> Response:
         # Serialized once, straight from the model (a response_model would validate it again).

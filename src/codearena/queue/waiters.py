@@ -10,9 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 import redis
 import redis.asyncio as aioredis
+
+if TYPE_CHECKING:
+    from .broker import ServiceStore
+    from .protocol import JobRecord
 
 log = logging.getLogger("codearena.queue.waiters")
 RECHECK = 5.0  # seconds: the longest a missed notification can delay a waiter
@@ -69,3 +74,32 @@ class Waiters:
                 except Exception:  # noqa: BLE001 - the connection is already broken
                     pass
                 await asyncio.sleep(1.0)
+
+
+async def wait_for_job(store: "ServiceStore", waiters: Waiters, job_id: str, seconds: float,
+                       future=None) -> "JobRecord | None":
+    """The job's record once it ended, or as it is after `seconds`. `future`: already registered
+    (a job submitted a moment ago cannot have ended yet: wait before the first read)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    read_first = future is None
+    future = future or waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
+    try:
+        while True:
+            if read_first:
+                record = await store.record(job_id)
+                if record is None or record.state in ("done", "cancelled") or loop.time() >= deadline:
+                    return record
+            read_first = True
+            await _park(future, min(max(deadline - loop.time(), 0.0), RECHECK))
+            if future.done():
+                future = waiters.register(job_id)
+    finally:
+        waiters.unregister(job_id, future)
+
+
+async def _park(future, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(future), timeout=seconds)
+    except TimeoutError:
+        pass

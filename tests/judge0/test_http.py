@@ -1,0 +1,303 @@
+"""Plain HTTP against /judge0: what the SDK does not call or check (shapes, validation, auth,
+DELETE, wait=true, callbacks, limits)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import httpx
+import judge0
+import pytest
+
+from codearena.judge0.submission import ATTRIBUTES, DEFAULT_FIELDS
+from codearena.queue.service import create_service_app
+
+from ..queue.conftest import TOKEN, ServiceServer, queue_settings, remove_prefix
+from .conftest import ADMIN_TOKEN, AUTH, AUTH_TOKEN, CallbackReceiver, judge0_settings
+
+PYTHON = 71
+
+
+def run(http: httpx.Client, body: dict, **params) -> dict:
+    answer = http.post("/submissions", params={"wait": "true", **params}, json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+# -- shapes ----------------------------------------------------------------------------------
+
+def test_create_answers_201_with_only_the_token(http):
+    answer = http.post("/submissions", json={"source_code": "print(1)", "language_id": PYTHON})
+    assert answer.status_code == 201
+    assert list(answer.json()) == ["token"]
+    assert str(uuid.UUID(answer.json()["token"], version=4)) == answer.json()["token"]
+
+
+def test_every_attribute_with_fields_star_and_types_as_judge0_writes_them(http):
+    result = run(http, {"source_code": "print(input())", "language_id": PYTHON, "stdin": "x"}, fields="*")
+    assert list(result) == list(ATTRIBUTES)
+    assert result["status"] == {"id": 3, "description": "Accepted"} and result["status_id"] == 3
+    assert result["language"] == {"id": PYTHON, "name": result["language"]["name"]}
+    assert result["language"]["name"].startswith("Python (3.")
+    for name in ("time", "wall_time", "cpu_time_limit", "cpu_extra_time", "wall_time_limit"):
+        assert isinstance(result[name], str) and float(result[name]) >= 0, name  # decimals are strings
+    assert result["cpu_time_limit"] == "5.0" and result["cpu_extra_time"] == "1.0"
+    assert isinstance(result["memory"], int) and result["memory_limit"] == 128000
+    assert result["created_at"].endswith("Z") and len(result["created_at"]) == len("2024-04-18T10:00:00.123Z")
+    assert result["stderr"] is None and result["compile_output"] is None and result["message"] is None
+    assert result["exit_code"] == 0 and result["exit_signal"] is None and result["enable_network"] is False
+
+
+def test_default_fields_and_chosen_fields(http):
+    token = http.post("/submissions", json={"source_code": "print(1)", "language_id": PYTHON}).json()["token"]
+    # Judge0's serializer order: the table's column order, whatever order the fields were named in.
+    assert list(http.get(f"/submissions/{token}").json()) == [
+        "stdout", "time", "memory", "stderr", "token", "compile_output", "message", "status"]
+    assert list(http.get(f"/submissions/{token}", params={"fields": "token,stdout"}).json()) == ["stdout", "token"]
+    answer = http.get(f"/submissions/{token}", params={"fields": "stdout,nope,secret"})
+    assert answer.status_code == 400 and answer.json() == {"error": "invalid fields: [nope, secret]"}
+
+
+def test_base64_is_rubys_encode64_lines_of_60_with_newlines(http):
+    result = run(http, {"source_code": "cHJpbnQoJ2EnICogMTAwKQ==\n", "language_id": PYTHON}, base64_encoded="true")
+    stdout = result["stdout"]
+    assert stdout.endswith("\n") and all(len(line) == 60 for line in stdout.split("\n")[:-2])
+    assert base64.b64decode(stdout.replace("\n", "")) == b"a" * 100 + b"\n"
+    source = base64.b64encode(b"print('hello')").decode()
+    short = run(http, {"source_code": source, "language_id": PYTHON}, base64_encoded="true")
+    assert short["stdout"] == "aGVsbG8K\n"
+
+
+def test_unknown_token_is_404(http):
+    answer = http.get(f"/submissions/{uuid.uuid4()}")
+    assert answer.status_code == 404
+
+
+def test_info_endpoints(http, sdk):
+    config = http.get("/config_info").json()
+    assert set(config) == set(judge0.base_types.Config.model_fields)  # every key the SDK knows, no other
+    assert config["allow_enable_network"] is False and isinstance(config["cpu_time_limit"], float)
+    assert http.get("/about").json()["version"] == "1.13.1"
+    assert http.get("/version").text == "1.13.1"
+    statuses = http.get("/statuses").json()
+    assert statuses[6] == {"id": 7, "description": "Runtime Error (SIGSEGV)"} and len(statuses) == 14
+    assert all(item["is_archived"] is False for item in http.get("/languages/all").json())
+    java = http.get("/languages/62").json()
+    assert set(java) == {"id", "name", "is_archived", "source_file", "compile_cmd", "run_cmd"}
+    assert java["compile_cmd"].startswith("javac ") and java["source_file"] == "Main.java"
+    assert http.get("/languages/70").status_code == 404  # Python 2: not served
+    assert "Architecture" in http.get("/system_info").json()
+    workers = http.get("/workers").json()
+    assert {w["queue"] for w in workers} == {"interactive", "bulk"}
+    assert all(w["available"] >= 1 for w in workers)
+
+
+# -- validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body, errors", [
+    ({}, {"source_code": ["can't be blank"], "language_id": ["can't be blank", "language with id  doesn't exist"]}),
+    ({"source_code": "x", "language_id": 999}, {"language_id": ["language with id 999 doesn't exist"]}),
+    ({"source_code": "  ", "language_id": PYTHON}, {"source_code": ["can't be blank"]}),
+    ({"source_code": "x", "language_id": PYTHON, "cpu_time_limit": 16}, {"cpu_time_limit": ["must be less than or equal to 15.0"]}),
+    ({"source_code": "x", "language_id": PYTHON, "cpu_time_limit": "soon"}, {"cpu_time_limit": ["is not a number"]}),
+    ({"source_code": "x", "language_id": PYTHON, "wall_time_limit": 0.5}, {"wall_time_limit": ["must be greater than or equal to 1"]}),
+    ({"source_code": "x", "language_id": PYTHON, "memory_limit": 1024}, {"memory_limit": ["must be greater than or equal to 2048"]}),
+    ({"source_code": "x", "language_id": PYTHON, "number_of_runs": 0}, {"number_of_runs": ["must be greater than 0"]}),
+    ({"source_code": "x", "language_id": PYTHON, "number_of_runs": 21}, {"number_of_runs": ["must be less than or equal to 20"]}),
+    ({"source_code": "x", "language_id": PYTHON, "max_processes_and_or_threads": 121},
+     {"max_processes_and_or_threads": ["must be less than or equal to 120"]}),
+    ({"source_code": "x", "language_id": PYTHON, "max_file_size": 5000}, {"max_file_size": ["must be less than or equal to 4096"]}),
+    ({"source_code": "x", "language_id": PYTHON, "stack_limit": -1}, {"stack_limit": ["must be greater than or equal to 0"]}),
+    ({"source_code": "x", "language_id": PYTHON, "command_line_arguments": "a" * 513},
+     {"command_line_arguments": ["is too long (maximum is 512 characters)"]}),
+    ({"source_code": "x", "language_id": 50, "compiler_options": "-O3"}, {"compiler_options": ["setting compiler options is not allowed"]}),
+    ({"source_code": "x", "language_id": PYTHON, "enable_network": True}, {"enable_network": ["enabling network is not allowed"]}),
+    ({"source_code": "x", "language_id": PYTHON, "enable_per_process_and_thread_time_limit": True},
+     {"enable_per_process_and_thread_time_limit": ["this option cannot be enabled"]}),
+    ({"source_code": "x", "language_id": PYTHON, "additional_files": "UEsDBA=="}, {"additional_files": ["setting additional files is not allowed"]}),
+    ({"source_code": "x", "language_id": PYTHON, "callback_url": "ftp://example.com/x"}, {"callback_url": ["must be an http or https URL"]}),
+])
+def test_invalid_submissions_are_422_with_judge0s_messages(http, body, errors):
+    answer = http.post("/submissions", json=body)
+    assert answer.status_code == 422
+    assert answer.json() == errors
+
+
+def test_enable_network_false_is_accepted(http):
+    assert run(http, {"source_code": "print(1)", "language_id": PYTHON, "enable_network": False})["status"]["id"] == 3
+
+
+def test_a_body_that_is_not_json_is_400(http):
+    answer = http.post("/submissions", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and "JSON" in answer.json()["error"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.2/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest",
+                                 "http://[::1]:8080/", "http://192.168.1.10/", "http://0.0.0.0/"])
+def test_callbacks_into_internal_networks_are_refused(http, url):
+    answer = http.post("/submissions", json={"source_code": "x", "language_id": PYTHON, "callback_url": url})
+    assert answer.status_code == 422
+    assert "non-public address" in answer.json()["callback_url"][0]
+
+
+def test_loopback_callbacks_need_the_operators_permission(stack):
+    # This module's service allows 127.0.0.1/32 (for its receiver); by default it is refused.
+    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix),
+                                          judge0_settings(callback_allowed_networks=""))) as other:
+        answer = httpx.post(f"{other.url}/judge0/submissions", headers=AUTH, json={
+            "source_code": "x", "language_id": PYTHON, "callback_url": "http://localhost:8080/hook"})
+    assert answer.status_code == 422 and "non-public address" in answer.json()["callback_url"][0]
+
+
+# -- what the SDK does not call ----------------------------------------------------------------
+
+def test_wait_true_answers_the_finished_submission(http):
+    result = run(http, {"source_code": "print(6 * 7)", "language_id": PYTHON})
+    assert result["status"]["id"] == 3 and result["stdout"] == "42\n" and set(result) == set(DEFAULT_FIELDS)
+
+
+def test_command_line_arguments_are_arguments_not_shell(http):
+    result = run(http, {"source_code": "import sys\nprint(sys.argv[1:])", "language_id": PYTHON,
+                        "command_line_arguments": "one 'two words' $(id) ;rm"})
+    assert result["stdout"] == "['one', 'two words', '$(id)', ';rm']\n"
+
+
+def test_redirect_stderr_to_stdout_interleaves(http):
+    source = "import sys\nprint('a', flush=True)\nprint('b', file=sys.stderr, flush=True)\nprint('c')"
+    result = run(http, {"source_code": source, "language_id": PYTHON, "redirect_stderr_to_stdout": True})
+    assert result["stdout"] == "a\nb\nc\n" and result["stderr"] is None
+
+
+def test_number_of_runs_runs_that_many_times(http):
+    # Each run appends to a file in /tmp... which is fresh per run: so count in the output instead.
+    result = run(http, {"source_code": "print('run')", "language_id": PYTHON, "number_of_runs": 3}, fields="*")
+    assert result["number_of_runs"] == 3 and result["status"]["id"] == 3 and result["stdout"] == "run\n"
+
+
+def test_cpu_extra_time_reports_the_real_time_past_the_limit(http):
+    burn = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\nprint('done')"
+    result = run(http, {"source_code": burn, "language_id": PYTHON, "cpu_time_limit": 0.2, "cpu_extra_time": 2})
+    assert result["status"]["id"] == 5  # over the limit, though it finished within the extra time
+    assert float(result["time"]) >= 0.4 and result["stdout"] == "done\n"
+
+
+def test_wait_can_be_disabled(stack):
+    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix),
+                                          judge0_settings(enable_wait_result=False))) as other:
+        answer = httpx.post(f"{other.url}/judge0/submissions", params={"wait": "true"}, headers=AUTH,
+                            json={"source_code": "print(1)", "language_id": PYTHON})
+    assert answer.status_code == 400 and answer.json() == {"error": "wait not allowed"}
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+def test_a_batch_with_an_invalid_item_creates_the_valid_ones(http):
+    answer = http.post("/submissions/batch", json={"submissions": [
+        {"source_code": "print(1)", "language_id": PYTHON}, {"source_code": "print(1)", "language_id": 1}]})
+    assert answer.status_code == 201
+    created, invalid = answer.json()
+    assert list(created) == ["token"] and invalid == {"language_id": ["language with id 1 doesn't exist"]}
+    shown = http.get("/submissions/batch", params={"tokens": f"{created['token']},{uuid.uuid4()}"}).json()
+    assert shown["submissions"][1] is None and shown["submissions"][0]["token"] == created["token"]
+
+
+def test_batch_bounds(http):
+    assert http.post("/submissions/batch", json={"submissions": []}).json() == {
+        "error": "there should be at least one submission in a batch"}
+    too_many = http.post("/submissions/batch", json={"submissions": [{"source_code": "1", "language_id": PYTHON}] * 21})
+    assert too_many.status_code == 400 and "less than or equal to 20" in too_many.json()["error"]
+    assert http.post("/submissions/batch", json={"submissions": [{"language_id": 1}]}).status_code == 422
+    assert http.get("/submissions/batch").status_code == 400
+
+
+def test_a_full_queue_is_503_queue_is_full(sandbox):
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    try:  # no worker: the first job stays queued, the bound is 1
+        with ServiceServer(create_service_app(queue_settings(prefix, queue_max_backlog=1), judge0_settings())) as service:
+            with httpx.Client(base_url=f"{service.url}/judge0", headers=AUTH) as http:
+                body = {"source_code": "print(1)", "language_id": PYTHON}
+                assert http.post("/submissions", json=body).status_code == 201
+                full = http.post("/submissions", json=body)
+                assert full.status_code == 503 and full.json() == {"error": "queue is full"}
+                assert int(full.headers["Retry-After"]) > 0
+                assert http.post("/submissions/batch", json={"submissions": [body]}).status_code == 503
+                queued = http.get("/submissions/batch", params={"tokens": "x"}).json()["submissions"]
+                assert queued == [None]
+    finally:
+        remove_prefix(prefix)
+
+
+# -- auth and DELETE ---------------------------------------------------------------------------
+
+def test_auth_is_judge0s_headers(stack):
+    with stack.http(headers=None) as anonymous:
+        answer = anonymous.get("/languages")
+        assert answer.status_code == 401 and answer.content == b""
+        assert anonymous.get("/languages", headers={"X-Auth-Token": "wrong"}).status_code == 401
+        assert anonymous.get("/languages", params={"X-Auth-Token": AUTH_TOKEN}).status_code == 200
+        assert anonymous.post("/authenticate", headers=AUTH).status_code == 200
+        assert anonymous.post("/authorize", headers=AUTH).status_code == 403
+        assert anonymous.post("/authorize", headers={**AUTH, "X-Auth-User": ADMIN_TOKEN}).status_code == 200
+        # The Judge0 token opens only /judge0; the service's own API still needs the service token.
+        assert httpx.get(f"{stack.queue.service.url}/health", headers=AUTH).status_code == 401
+        assert httpx.get(f"{stack.queue.service.url}/health", headers={"X-Service-Token": TOKEN}).status_code == 200
+
+
+def test_the_service_token_is_the_default_judge0_token(stack):
+    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix), judge0_settings(authn_token=None))) as other:
+        assert httpx.get(f"{other.url}/judge0/about", headers={"X-Auth-Token": TOKEN}).status_code == 200
+        assert httpx.get(f"{other.url}/judge0/about").status_code == 401
+
+
+def test_delete_needs_x_auth_user_and_a_finished_submission(http, stack):
+    token = run(http, {"source_code": "print(1)", "language_id": PYTHON})["token"]
+    forbidden = http.delete(f"/submissions/{token}")
+    assert forbidden.status_code == 403 and forbidden.content == b""
+    admin = {"X-Auth-User": ADMIN_TOKEN}
+    deleted = http.delete(f"/submissions/{token}", headers=admin, params={"fields": "stdout,status"})
+    assert deleted.status_code == 200
+    assert deleted.json() == {"stdout": "MQo=\n", "status": {"id": 3, "description": "Accepted"}}  # base64
+    assert http.get(f"/submissions/{token}").status_code == 404
+    assert stack.queue.redis.exists(stack.queue.keys.job(token), stack.queue.keys.result(token)) == 0
+
+
+def test_delete_refuses_a_queued_submission_and_can_be_disabled(stack, sandbox):
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    admin = {**AUTH, "X-Auth-User": ADMIN_TOKEN}
+    try:
+        with ServiceServer(create_service_app(queue_settings(prefix), judge0_settings())) as service:
+            with httpx.Client(base_url=f"{service.url}/judge0", headers=admin) as http:
+                token = http.post("/submissions", json={"source_code": "1", "language_id": PYTHON}).json()["token"]
+                refused = http.delete(f"/submissions/{token}")
+                assert refused.status_code == 400
+                assert refused.json() == {"error": "submission cannot be deleted because its status is 1 (In Queue)"}
+        with ServiceServer(create_service_app(queue_settings(prefix),
+                                              judge0_settings(enable_submission_delete=False))) as service:
+            answer = httpx.delete(f"{service.url}/judge0/submissions/{token}", headers=admin)
+            assert answer.status_code == 400 and answer.json() == {"error": "delete not allowed"}
+    finally:
+        remove_prefix(prefix)
+
+
+# -- callbacks ---------------------------------------------------------------------------------
+
+def test_a_callback_is_put_once_with_the_base64_result(http):
+    with CallbackReceiver() as receiver:
+        token = http.post("/submissions", json={"source_code": "print('called')", "language_id": PYTHON,
+                                                "callback_url": f"{receiver.url}/done?id=7"}).json()["token"]
+        method, path, body = receiver.received.get(timeout=60)
+    assert (method, path) == ("PUT", "/done?id=7")
+    assert body.pop("_content_type") == "application/json"
+    assert set(body) == set(DEFAULT_FIELDS)
+    assert body["token"] == token and body["stdout"] == "Y2FsbGVkCg==\n" and body["status"]["id"] == 3
+    assert receiver.received.empty()
+
+
+def test_a_failing_callback_is_retried(http):
+    with CallbackReceiver(failures=1) as receiver:
+        token = http.post("/submissions", json={"source_code": "print(1)", "language_id": PYTHON,
+                                                "callback_url": receiver.url}).json()["token"]
+        first = receiver.received.get(timeout=60)
+        second = receiver.received.get(timeout=60)
+    assert first[2]["token"] == second[2]["token"] == token
