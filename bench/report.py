@@ -3,6 +3,7 @@ them, the machine, and each floor next to its measurement."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
@@ -107,7 +108,8 @@ def _capacity(results: dict) -> list[str]:
         "- Sizing: users x (runs per user per minute) / 60 = jobs per second at peak; divide by the per-core rate of",
         "  the typical job (a judged submission is one run per test) to get worker cores. Example: 10,000",
         "  students each running code twice a minute = 333 jobs/s of Python hello-sized runs, about",
-        f"  {333 / per_core_py:.0f} cores, i.e. {333 / per_core_py / 8:.0f} 8-core worker machines; KEDA scales them on the backlog.",
+        f"  {math.ceil(333 / per_core_py)} cores, i.e. {math.ceil(333 / per_core_py / 8)} 8-core worker machine(s), plus headroom;"
+        " KEDA scales them on the backlog.",
         "",
     ]
 
@@ -151,6 +153,10 @@ def from_saved(results_dir: Path, command: str) -> Path:
     from .common import machine
 
     results = {"machine": machine(), "quick": False}
+    whole_run = results_dir / "all.json"
+    if whole_run.exists():  # the machine and the time of the last whole run, not of this rewrite
+        saved = json.loads(whole_run.read_text())
+        results.update(machine=saved.get("machine", results["machine"]), quick=saved.get("quick", False))
     for path in sorted(results_dir.glob("*.json")):
         if path.stem != "all":
             results[path.stem] = json.loads(path.read_text())

@@ -13,6 +13,7 @@ import yaml
 from codearena.cli import app
 from codearena.config import SandboxSettings
 from codearena.execution import ExecutionSettings
+from codearena.judge0 import Judge0Settings
 from codearena.platform.settings import PlatformSettings
 from codearena.queue.keys import GROUP, Keys
 from codearena.queue.settings import QueueSettings
@@ -22,7 +23,7 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 def env_names() -> set[str]:
     names = {"LOG_LEVEL"}
-    for settings in (PlatformSettings, ExecutionSettings, QueueSettings, SandboxSettings):
+    for settings in (PlatformSettings, ExecutionSettings, QueueSettings, SandboxSettings, Judge0Settings):
         prefix = settings.model_config.get("env_prefix", "")
         names |= {(prefix + field).upper() for field in settings.model_fields}
     return names

@@ -49,6 +49,33 @@ def test_every_endpoint_runs_on_a_worker(stack, language):
     assert ran_on_workers(queue) - before == 5
 
 
+def test_sample_runs_are_interactive_and_submissions_bulk_in_the_queue(stack):
+    queue, server = stack
+    with server.client("admin") as admin, server.client("alice") as alice:
+        problem = admin.post("/api/problems", json=problem_body()).json()
+        seen = set(queue.redis.scan_iter(match=queue.keys.job("*")))
+
+        def new_job_priority() -> str:
+            return "".join(new_job_priorities())
+
+        def new_job_priorities() -> list[str]:
+            keys = set(queue.redis.scan_iter(match=queue.keys.job("*"))) - seen
+            seen.update(keys)
+            return sorted(queue.redis.hget(key, "priority") for key in keys)
+
+        body = {"problemId": problem["id"], "code": A_PLUS_B["python"], "language": "python"}
+        assert alice.post("/api/problems/run", json=body).json()["verdict"] == "AC"
+        assert new_job_priority() == "interactive"  # someone is waiting for it
+        assert alice.post("/api/submissions?wait=60", json=body).json()["verdict"] == "AC"
+        assert new_job_priority() == "bulk"
+        assert alice.post("/api/execute", json={"code": "print(1)", "language": "python"}).json()["verdict"] == "AC"
+        assert new_job_priority() == "interactive"
+        module = admin.post("/api/modules", json={"title": "m", "language": "python", "starterCode": "print(input())",
+                                                  "stdin": "x", "tests": [{"input": "y", "expectedOutput": "y"}]}).json()
+        assert alice.post("/api/modules/execute", json={"moduleId": module["id"]}).json()["tests"]["verdict"] == "AC"
+        assert new_job_priorities() == ["interactive", "interactive"]  # its run and its tests
+
+
 def test_same_request_same_response_in_both_modes(stack, sandbox, tmp_path):
     from codearena.execution import ExecutionSettings
 

@@ -4,7 +4,9 @@ DELETE, wait=true, callbacks, limits)."""
 from __future__ import annotations
 
 import base64
+import socket
 import uuid
+from urllib.parse import urlsplit
 
 import httpx
 import judge0
@@ -301,3 +303,30 @@ def test_a_failing_callback_is_retried(http):
         first = receiver.received.get(timeout=60)
         second = receiver.received.get(timeout=60)
     assert first[2]["token"] == second[2]["token"] == token
+
+
+@pytest.mark.parametrize("path", ["/judge0/../jobs", "/judge0/%2e%2e/jobs", "/judge0/..%2fjobs", "/judge0/../health"])
+def test_the_judge0_prefix_does_not_open_the_services_own_paths(stack, path):
+    # /judge0 authenticates by itself; a path that merely starts with it must not reach /jobs.
+    address = urlsplit(stack.queue.service.url)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+    status = int(reply.split(b" ", 2)[1])
+    assert status in (401, 404), reply[:200]
+    assert b'"state"' not in reply and b'"workers"' not in reply
+
+
+def test_bodies_beyond_the_services_cap_are_413(stack):
+    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix, max_body_bytes=4096),
+                                          judge0_settings())) as other:
+        big = {"source_code": "#" * 5000, "language_id": PYTHON}
+        answer = httpx.post(f"{other.url}/judge0/submissions", headers=AUTH, json=big)
+        assert answer.status_code == 413 and "4096 bytes" in answer.json()["detail"]
+        jobs = httpx.post(f"{other.url}/jobs", headers={"X-Service-Token": TOKEN},
+                          json={"language": "python", "source": "#" * 5000})
+        assert jobs.status_code == 413
+        # The token is checked before the body is read.
+        assert httpx.post(f"{other.url}/jobs", json={"source": "#" * 5000}).status_code == 401

@@ -2,23 +2,26 @@
 
 Long-lived threads matter: bwrap's --die-with-parent follows the thread that spawned it, so a
 run must not be started from a thread that may exit mid-run. The pool also bounds how many
-programs run at once; up to `max_waiting` more wait their turn, beyond that ExecutorBusy (503).
-The event loop only awaits: it is never blocked by a running program.
+programs run at once; up to `max_waiting` more wait their turn, interactive jobs before bulk
+judging, beyond that ExecutorBusy (503). The event loop only awaits: it is never blocked by a
+running program.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Callable, TypeVar
 
 from ..engine.execute import execute
 from ..engine.judge import JudgeResult, judge
 from ..engine.results import ExecutionResult
 from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox
-from .jobs import JudgeJob, RunJob
+from .jobs import JudgeJob, Priority, RunJob
 
 log = logging.getLogger("codearena.execution.direct")
 T = TypeVar("T")
@@ -47,12 +50,61 @@ def run_job(job: RunJob | JudgeJob, sandbox: Sandbox) -> ExecutionResult | Judge
                  stop_on_failure=job.stop_on_failure, sandbox=sandbox)
 
 
+class PriorityThreadPool:
+    """Long-lived threads that take work interactive first, in arrival order within a priority."""
+
+    _RANK = {"interactive": 0, "bulk": 1}
+    _STOP = 2  # ranks after all work
+
+    def __init__(self, threads: int, name: str):
+        self._work: queue.PriorityQueue = queue.PriorityQueue()
+        self._arrival = itertools.count()
+        self._threads = [threading.Thread(target=self._serve, name=f"{name}-{i}", daemon=True) for i in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def waiting(self) -> int:
+        return self._work.qsize()
+
+    def submit(self, priority: Priority, work: Callable[[], T]) -> Future:
+        future: Future = Future()
+        self._work.put((self._RANK[priority], next(self._arrival), work, future))
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            rank, _, work, future = self._work.get()
+            if rank == self._STOP:
+                return
+            if not future.set_running_or_notify_cancel():  # its caller went away before it started
+                continue
+            try:
+                future.set_result(work())
+            except BaseException as exc:  # noqa: BLE001 (handed to the caller)
+                future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        """Cancel what has not started, let running work finish, stop the threads."""
+        while True:
+            try:
+                _, _, _, future = self._work.get_nowait()
+            except queue.Empty:
+                break
+            if future is not None:
+                future.cancel()
+        for _ in self._threads:
+            self._work.put((self._STOP, next(self._arrival), None, None))
+        for thread in self._threads:
+            thread.join()
+
+
 class DirectExecutor:
     def __init__(self, concurrency: int, max_waiting: int, sandbox: Sandbox | None = None):
         self.concurrency = concurrency
         self.max_waiting = max_waiting
         self._sandbox = sandbox
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="direct-exec")
+        self._pool = PriorityThreadPool(concurrency, "direct-exec")
         self._admitted = 0
         self._lock = threading.Lock()
 
@@ -74,22 +126,23 @@ class DirectExecutor:
 
     async def run(self, job: RunJob) -> ExecutionResult:
         log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
-        return await self._submit(lambda: run_job(job, self.sandbox))
+        return await self._submit(job.priority, lambda: run_job(job, self.sandbox))
 
     async def judge(self, job: JudgeJob) -> JudgeResult:
-        log.info("[DIRECT-EXEC] Judging %s code on %d tests: %s", job.language, len(job.tests), shorten(job.source))
-        return await self._submit(lambda: run_job(job, self.sandbox))
+        log.info("[DIRECT-EXEC] Judging %s code on %d tests (%s): %s", job.language, len(job.tests), job.priority,
+                 shorten(job.source))
+        return await self._submit(job.priority, lambda: run_job(job, self.sandbox))
 
-    async def _submit(self, work: Callable[[], T]) -> T:
+    async def _submit(self, priority: Priority, work: Callable[[], T]) -> T:
         with self._lock:
             if self._admitted >= self.concurrency + self.max_waiting:
                 raise ExecutorBusy(retry_after=1)
             self._admitted += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+            return await asyncio.wrap_future(self._pool.submit(priority, work))
         finally:
             with self._lock:
                 self._admitted -= 1
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..engine.checkers import CHECKER_CPU_SECONDS, CheckerConfig
 from ..engine.compile import COMPILE_LIMITS
 from ..engine.judge import TestCase
 from ..sandbox import Limits
+
+
+# Someone is waiting for an interactive job (a run, a run on sample tests); bulk jobs (judging a
+# stored submission) wait behind them, in direct mode as in the queue.
+Priority = Literal["interactive", "bulk"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class RunJob:
     args: tuple[str, ...] = ()  # command-line arguments, passed as argv (never through a shell)
     merge_stderr: bool = False  # stderr into stdout (2>&1)
     runs: int = 1  # run this many times (stopping at a failure); time and memory are averaged
+    priority: Priority = "interactive"
 
     def budget_seconds(self) -> float:
         """The longest this job can take when nothing is wrong (compile + run), in seconds."""
@@ -33,6 +40,7 @@ class JudgeJob:
     limits: Limits = field(default_factory=Limits)
     checker: CheckerConfig = field(default_factory=CheckerConfig)
     stop_on_failure: bool = False
+    priority: Priority = "bulk"
 
     def budget_seconds(self) -> float:
         compile_time = COMPILE_LIMITS.effective_wall_time()

@@ -7,7 +7,6 @@ encode64 breaks the text into lines of 60 characters, each ending in "\n" (so a 
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 
 _LINE_BYTES = 45  # 45 bytes -> 60 characters
@@ -22,8 +21,6 @@ def encode64(data: bytes) -> str:
 def decode64(text: str) -> bytes:
     """Lenient, as Ruby's: characters outside the alphabet are skipped, padding is optional."""
     clean = _NOT_ALPHABET.sub(b"", text.encode("ascii", "ignore"))
-    clean = clean[: len(clean) - len(clean) % 4 if len(clean) % 4 == 1 else len(clean)]
-    try:
-        return base64.b64decode(clean + b"=" * (-len(clean) % 4))
-    except binascii.Error:  # cannot happen after cleaning; kept for safety
-        return b""
+    if len(clean) % 4 == 1:  # a lone trailing character holds no whole byte
+        clean = clean[:-1]
+    return base64.b64decode(clean + b"=" * (-len(clean) % 4))

@@ -99,7 +99,7 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
             return {"submission": ["must be a JSON object"]}
         url = raw.get("callback_url")
         refusal = await asyncio.to_thread(guard.refusal, url) if isinstance(url, str) and url.strip() else None
-        return parse_submission(raw, base64_encoded, settings, queue_settings, lambda _url: refusal)
+        return parse_submission(raw, base64_encoded, settings, queue_settings, refusal)
 
     async def enqueue(request: Request, accepted: Accepted, token: str) -> float:
         """Queue the submission's job under `token`; returns the job's time budget (seconds)."""
@@ -229,12 +229,12 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
     @router.delete("/submissions/{token}")
     async def destroy(token: str, request: Request):
         authorize(request)
-        if not settings.enable_submission_delete:
-            return error("delete not allowed")
         try:
             wanted = requested_fields(request.query_params.get("fields"))
         except InvalidFields as exc:
             return error(str(exc))
+        if not settings.enable_submission_delete:
+            return error("delete not allowed")
         [submission] = await views(request, [token], tuple(set(wanted) | {"status"}), True)
         if submission is None:
             return JSONResponse({"status": 404, "error": "Not Found"}, status_code=404)

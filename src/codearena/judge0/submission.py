@@ -119,10 +119,10 @@ class Accepted:
 
 
 def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, limits: QueueSettings,
-                     check_callback) -> Accepted | dict[str, list[str]]:
+                     callback_refusal: str | None = None) -> Accepted | dict[str, list[str]]:
     """Accepted, or the errors v1.13.1 would give ({attribute: [messages]}, answered as 422).
 
-    check_callback(url) -> None or a message: CodeArena refuses callbacks into private networks."""
+    callback_refusal: why the callback URL may not be called (CallbackGuard), if it may not."""
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -171,7 +171,7 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
             add(name, f"must be less than or equal to {_count(high)}")
         else:
             parsed[name] = number
-        if name == "max_processes_and_or_threads":
+        if name == "max_processes_and_or_threads":  # v1.13.1 checks these two next: same key order
             for option in ("enable_per_process_and_thread_time_limit", "enable_per_process_and_thread_memory_limit"):
                 if _boolean(value(option, False)):
                     add(option, "this option cannot be enabled")
@@ -202,8 +202,8 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
     if not _blank(callback_url):
         if not settings.enable_callbacks:
             add("callback_url", "setting callback is not allowed")
-        elif (refusal := check_callback(callback_url)) is not None:
-            add("callback_url", refusal)
+        elif callback_refusal is not None:
+            add("callback_url", callback_refusal)
     if not _blank(raw.get("additional_files")):
         add("additional_files", "setting additional files is not allowed")
     if not _blank(raw.get("enable_network")) and _boolean(raw.get("enable_network")):
@@ -271,6 +271,8 @@ def view(token: str, fields: dict, result_json: str | None, wanted: tuple[str, .
             "max_processes_and_or_threads", "max_file_size", "compiler_options", "command_line_arguments",
             "redirect_stderr_to_stdout", "callback_url")},
     }
+    if result is None and state == "cancelled":  # only through the service's own DELETE /jobs/{id}
+        result = {"verdict": "IE", "message": "the submission was cancelled before it ran"}
     if result is None:
         status = PROCESSING if state == "running" else IN_QUEUE
     else:

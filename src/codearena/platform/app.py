@@ -22,7 +22,7 @@ from ..validation import describe_request_errors
 from .db import make_db_engine, migrate, session_factory
 from .deps import Services
 from .judging import SubmissionJudge
-from .middleware import BodySizeLimit
+from ..middleware import BodySizeLimit
 from .routes import auth, execute, health, modules, problems, submissions
 from .settings import PlatformSettings
 

@@ -37,10 +37,11 @@ def test_cases(problem: Problem, samples_only: bool = False) -> list[TestCase]:
 
 
 def judge_job(problem: Problem, code: str, language: str, samples_only: bool) -> JudgeJob:
+    """Sample tests are a run someone waits for (interactive); a submission is judged in bulk."""
     return JudgeJob(
         source=code, language=language, tests=tuple(test_cases(problem, samples_only)),
         limits=Limits(cpu_time=problem.time_limit, memory_mb=problem.memory_limit),
-        checker=checker_config(problem),
+        checker=checker_config(problem), priority="interactive" if samples_only else "bulk",
     )
 
 

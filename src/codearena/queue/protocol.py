@@ -78,13 +78,16 @@ class JobRequest(BaseModel):
         language = get_language(self.language).id
         limits = self.limits.to_limits()
         if self.kind == "run":
-            return RunJob(self.source, language, self.stdin, limits, tuple(self.args), self.merge_stderr, self.runs)
+            return RunJob(self.source, language, self.stdin, limits, tuple(self.args), self.merge_stderr, self.runs,
+                          self.effective_priority)
         tests = tuple(TestCase(t.name, t.input.encode(), t.expected_output.encode(), t.points) for t in self.tests)
-        return JudgeJob(self.source, language, tests, limits, self.checker.to_config(), self.stop_on_failure)
+        return JudgeJob(self.source, language, tests, limits, self.checker.to_config(), self.stop_on_failure,
+                        self.effective_priority)
 
     @classmethod
-    def from_job(cls, job: RunJob | JudgeJob, priority: str | None = None) -> "JobRequest":
+    def from_job(cls, job: RunJob | JudgeJob) -> "JobRequest":
         """The facade's side: an engine job as a service request."""
+        priority = job.priority
         limits = LimitsSpec(cpu_time=job.limits.cpu_time, wall_time=job.limits.wall_time,
                             memory_mb=job.limits.memory_mb, processes=job.limits.processes,
                             stdout_bytes=job.limits.stdout_bytes)

@@ -26,7 +26,9 @@ from ..engine.checkers import UnknownChecker
 from ..execution.direct import shorten
 from ..judge0 import Judge0Settings
 from ..judge0.callbacks import CallbackDispatcher
+from ..judge0.catalog import language_list as judge0_languages
 from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
+from ..middleware import BodySizeLimit
 from ..validation import describe_request_errors
 from .broker import BacklogFull, ServiceStore, new_job_id, redis_options
 from .metrics import exposition
@@ -117,6 +119,8 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
         callbacks = CallbackDispatcher(store, judge0_settings) if judge0_settings.enabled else None
         if callbacks:
             callbacks.start()
+            # Probe the toolchains' versions now (in a thread), not in the first Judge0 request.
+            app.state.warm_up = asyncio.create_task(asyncio.to_thread(judge0_languages))
         log.info("[EXEC-SERVICE] ready", extra={"redis": settings.redis_url.split("@")[-1],
                                                 "prefix": settings.queue_prefix, "judge0": judge0_settings.enabled})
         try:
@@ -124,11 +128,13 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
         finally:
             if callbacks:
                 await callbacks.close()
+                await asyncio.gather(app.state.warm_up, return_exceptions=True)
             await waiters.close()
             await client.aclose()
 
     app = FastAPI(title="CodeArena execution service", version=__version__, lifespan=lifespan,
                   description="Jobs for the workers. Every request needs the service token.")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)  # inside the gate: read after auth
     app.add_middleware(ServiceTokenGate, token=settings.execution_service_token,
                        own_auth_prefix=JUDGE0_PREFIX if judge0_settings.enabled else None)
     if judge0_settings.enabled:

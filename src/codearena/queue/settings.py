@@ -23,4 +23,5 @@ class QueueSettings(BaseSettings):
     max_code_bytes: int = Field(64 * 1024, gt=0)
     max_input_bytes: int = Field(1024 * 1024, gt=0, description="per stdin / per test case")
     max_tests: int = Field(1000, ge=1)
+    max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="request bodies above this: 413")
     log_level: str = "info"

@@ -82,6 +82,6 @@ async def execute_in_module(body: ModuleExecuteRequest, _user: Principal = Depen
     answer = ModuleExecuteOut(**result.model_dump())
     if module.tests:
         cases = [TestCase(t["name"], t["input"].encode(), t["expectedOutput"].encode()) for t in module.tests]
-        judged = await svc.facade.judge(JudgeJob(code, module.language, tuple(cases), limits))
+        judged = await svc.facade.judge(JudgeJob(code, module.language, tuple(cases), limits, priority="interactive"))
         answer.tests = tests_run_out(judged, cases, show_io=True)
     return answer
