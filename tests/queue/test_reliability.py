@@ -3,10 +3,15 @@ backlog, cancellation, waiting, retries exhausted, a graceful stop."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import platform
 import random
+import signal
 import threading
 import time
 
+import pytest
 
 from codearena.queue.keys import GROUP
 
@@ -160,6 +165,25 @@ def test_a_job_whose_workers_keep_dying_ends_as_ie(queue, client):
     record = client.get(f"/jobs/{job_id}", params={"wait": 60}).json()
     assert record["state"] == "done" and record["result"]["verdict"] == "IE"
     assert "started 2 times" in record["result"]["message"]
+
+
+TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())
+
+
+@pytest.mark.skipif(TGKILL is None, reason="tgkill's syscall number is only known here for x86_64 and aarch64")
+def test_sigterm_delivered_to_another_thread_still_stops_the_worker(queue, client):
+    # The kernel may hand a process's SIGTERM to any of its threads; Python runs the handler in
+    # the main thread only, so the main thread must not sit in an endless join.
+    worker = queue.start_worker()
+    job_id = client.post("/jobs", json={"language": "python", "source": busy_program("finished", 1.0),
+                                        "limits": {"cpu_time": 5}}).json()["id"]
+    wait_until(lambda: queue.job(job_id).get("state") == "running", what="the job to start")
+    threads = [int(tid) for tid in os.listdir(f"/proc/{worker.pid}/task") if int(tid) != worker.pid]
+    libc = ctypes.CDLL(None, use_errno=True)
+    assert libc.syscall(TGKILL, worker.pid, threads[-1], int(signal.SIGTERM)) == 0, ctypes.get_errno()
+    _, stderr = worker.process.communicate(timeout=60)
+    assert worker.process.returncode == 0, stderr
+    assert client.get(f"/jobs/{job_id}").json()["result"]["stdout"] == "finished\n"
 
 
 def test_sigterm_finishes_the_running_job_then_exits(queue, client):

@@ -57,8 +57,11 @@ class Worker:
         for thread in threads + slots:
             thread.start()
         log.info("[WORKER] %s ready with %d slots", self.name, self.concurrency)
-        for thread in slots:
-            thread.join()
+        # Joined with a timeout: a signal the kernel hands to another thread runs its Python
+        # handler (stop) only when the main thread runs bytecode, which a plain join never lets it.
+        while any(thread.is_alive() for thread in slots):
+            for thread in slots:
+                thread.join(timeout=0.2)
         try:
             self.store.forget(self.name)  # others reclaim what we read but did not start, at once
         except redis.RedisError:
