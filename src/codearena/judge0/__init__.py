@@ -5,7 +5,7 @@ a submission is a queue job whose hash also carries the Judge0 request; its Judg
 times as strings, base64 as Ruby writes it) is computed from the job's result when read.
 """
 
-from .routes import create_judge0_router, install
+from .routes import Judge0Background, create_judge0_router, install
 from .settings import Judge0Settings
 
-__all__ = ["Judge0Settings", "create_judge0_router", "install"]
+__all__ = ["Judge0Background", "Judge0Settings", "create_judge0_router", "install"]

@@ -22,7 +22,7 @@ from ..execution.direct import shorten
 from ..queue.broker import BacklogFull, ServiceStore
 from ..queue.settings import QueueSettings
 from ..queue.waiters import wait_for_job
-from .callbacks import CallbackGuard
+from .callbacks import CallbackDispatcher, CallbackGuard
 from .catalog import BY_ID, STATUSES, available_languages, language_list
 from .settings import VERSION, Judge0Settings
 from .submission import (VIEW_HASH_FIELDS, Accepted, InvalidFields, parse_submission, requested_fields, view)
@@ -242,7 +242,7 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         if status["id"] in (1, 2):
             return error(f"submission cannot be deleted because its status is {status['id']} "
                          f"({status['description']})")
-        await store_of(request).forget(token)
+        await store_of(request).delete_job(token)
         log.info("[EXEC-SERVICE] judge0 submission %s deleted", token)
         return {name: submission[name] for name in wanted}  # base64, as Judge0 forces here
 
@@ -300,6 +300,24 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         return Response(status_code=200)
 
     return router
+
+
+class Judge0Background:
+    """What the Judge0 API runs beside its requests, for the service's lifespan: callback
+    delivery, and the toolchains' version probe (at start, in a thread, not in a first request)."""
+
+    def __init__(self, store: ServiceStore, settings: Judge0Settings):
+        self.callbacks = CallbackDispatcher(store, settings)
+        self._warm_up: asyncio.Future | None = None
+
+    def start(self) -> None:
+        self.callbacks.start()
+        self._warm_up = asyncio.ensure_future(asyncio.to_thread(language_list))
+
+    async def close(self) -> None:
+        await self.callbacks.close()
+        if self._warm_up is not None:
+            await asyncio.gather(self._warm_up, return_exceptions=True)
 
 
 def install(app: FastAPI, settings: Judge0Settings, queue_settings: QueueSettings, prefix: str = "/judge0") -> None:

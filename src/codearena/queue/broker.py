@@ -111,11 +111,7 @@ class ServiceStore:
 
     async def record(self, job_id: str) -> JobRecord | None:
         # Named fields only: the stored request (with its source) stays in Redis.
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.hmget(self.keys.job(job_id), RECORD_FIELDS)
-            pipe.get(self.keys.result(job_id))
-            values, result = await pipe.execute()
-        fields = {k: v for k, v in zip(RECORD_FIELDS, values) if v is not None}
+        [(fields, result)] = await self.job_fields([job_id], RECORD_FIELDS)
         return record_from_hash(job_id, fields, result) if fields.get("state") else None
 
     async def job_fields(self, job_ids: list[str], names: tuple[str, ...]) -> list[tuple[dict, str | None]]:
@@ -128,7 +124,7 @@ class ServiceStore:
         return [({k: v for k, v in zip(names, values) if v is not None}, result)
                 for values, result in zip(replies[::2], replies[1::2])]
 
-    async def forget(self, job_id: str) -> None:
+    async def delete_job(self, job_id: str) -> None:
         """Delete a finished job and its result."""
         await self.client.delete(self.keys.job(job_id), self.keys.result(job_id))
 

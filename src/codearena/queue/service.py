@@ -3,8 +3,8 @@
 POST /jobs, GET /jobs/{id}[?wait=S], DELETE /jobs/{id}, GET /health, /metrics, /languages, and
 the Judge0 CE API under /judge0 (codearena.judge0). Every request needs the shared service token
 (`Authorization: Bearer TOKEN` or `X-Service-Token: TOKEN`), or for /judge0 Judge0's own
-X-Auth-Token (by default the same token): this is never an open code runner. Redis unreachable: 503 with
-Retry-After, within seconds, never a 500 or a hang.
+X-Auth-Token (by default the same token): this is never an open code runner. Redis unreachable:
+503 with Retry-After, within seconds, never a 500 or a hang.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from .. import __version__, judge0
+from .. import __version__
 from ..engine.checkers import UnknownChecker
 from ..execution.direct import shorten
-from ..judge0 import Judge0Settings
-from ..judge0.callbacks import CallbackDispatcher
-from ..judge0.catalog import language_list as judge0_languages
+from ..judge0 import Judge0Background, Judge0Settings, install as install_judge0
 from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
 from ..middleware import BodySizeLimit
 from ..validation import describe_request_errors
@@ -116,19 +114,16 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
         except redis.ConnectionError as exc:
             log.warning("[EXEC-SERVICE] Redis unreachable at start (%s); answering 503 until it is back", exc)
         waiters.start()
-        callbacks = CallbackDispatcher(store, judge0_settings) if judge0_settings.enabled else None
-        if callbacks:
-            callbacks.start()
-            # Probe the toolchains' versions now (in a thread), not in the first Judge0 request.
-            app.state.warm_up = asyncio.create_task(asyncio.to_thread(judge0_languages))
+        judge0_background = Judge0Background(store, judge0_settings) if judge0_settings.enabled else None
+        if judge0_background:
+            judge0_background.start()
         log.info("[EXEC-SERVICE] ready", extra={"redis": settings.redis_url.split("@")[-1],
                                                 "prefix": settings.queue_prefix, "judge0": judge0_settings.enabled})
         try:
             yield
         finally:
-            if callbacks:
-                await callbacks.close()
-                await asyncio.gather(app.state.warm_up, return_exceptions=True)
+            if judge0_background:
+                await judge0_background.close()
             await waiters.close()
             await client.aclose()
 
@@ -138,7 +133,7 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
     app.add_middleware(ServiceTokenGate, token=settings.execution_service_token,
                        own_auth_prefix=JUDGE0_PREFIX if judge0_settings.enabled else None)
     if judge0_settings.enabled:
-        judge0.install(app, judge0_settings, settings, JUDGE0_PREFIX)
+        install_judge0(app, judge0_settings, settings, JUDGE0_PREFIX)
 
     def store_of(request: Request) -> ServiceStore:
         return request.app.state.store
