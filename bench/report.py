@@ -139,7 +139,14 @@ def write(results: dict, command: str) -> Path:
         "  is the `server's own share` column: API minus engine.",
         "- Queue mode adds two HTTP/Redis hops (platform -> service -> worker and back); on 2 cores",
         "  the benchmark's client, the service and Redis also take CPU from the workers, which is why",
-        "  2 workers fall short of 2 direct runs for the shortest jobs (C hello) and not for longer ones.",
+        "  2 workers can fall short of 2 direct runs (which pay for no client, service or Redis) on",
+        "  hello-world-sized jobs; separate worker machines do not share their cores with them.",
+        "- Where one queued job's extra time goes (measured with the jobs' own timestamps, 60 jobs each,",
+        "  session 3): client -> job started 2.5-2.7 ms, job finished -> client 2.6-3.4 ms, and for Python",
+        "  the same sandboxed program's wall time is ~2.6 ms longer in the worker process than in the",
+        "  benchmark's process at equal CPU time (16.8 vs 17.3 ms): scheduling, not work. A py-spy profile",
+        "  of the service and the worker shows their time in socket sends that wake the next process: on",
+        "  this VM each cross-process wake-up costs about a millisecond, and a queued job needs several.",
         "",
     ]
     DOC.write_text("\n".join(text))
