@@ -11,11 +11,13 @@ from urllib.parse import urlsplit
 import httpx
 import judge0
 import pytest
+import redis
 
 from codearena.judge0.submission import ATTRIBUTES, DEFAULT_FIELDS
+from codearena.queue.keys import Keys
 from codearena.queue.service import create_service_app
 
-from ..queue.conftest import TOKEN, ServiceServer, queue_settings, remove_prefix
+from ..queue.conftest import REDIS_URL, TOKEN, ServiceServer, queue_settings, remove_prefix
 from .conftest import ADMIN_TOKEN, AUTH, AUTH_TOKEN, CallbackReceiver, judge0_settings
 
 PYTHON = 71
@@ -330,3 +332,30 @@ def test_bodies_beyond_the_services_cap_are_413(stack):
         assert jobs.status_code == 413
         # The token is checked before the body is read.
         assert httpx.post(f"{other.url}/jobs", json={"source": "#" * 5000}).status_code == 401
+
+
+def test_the_admin_listing_pages_newest_first(sandbox):
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    admin = {**AUTH, "X-Auth-User": ADMIN_TOKEN}
+    try:  # a queue of its own, no worker: the listing shows exactly what this test created
+        with ServiceServer(create_service_app(queue_settings(prefix), judge0_settings())) as service:
+            with httpx.Client(base_url=f"{service.url}/judge0", headers=admin) as http:
+                tokens = [http.post("/submissions", json={"source_code": f"print({i})", "language_id": PYTHON}
+                                    ).json()["token"] for i in range(5)]
+                assert http.get("/submissions", headers={"X-Auth-User": "wrong"}).status_code == 403
+                first = http.get("/submissions", params={"per_page": 2}).json()
+                assert [s["token"] for s in first["submissions"]] == tokens[::-1][:2]
+                assert first["meta"] == {"current_page": 1, "next_page": 2, "prev_page": None, "total_pages": 3,
+                                         "total_count": 5}
+                last = http.get("/submissions", params={"per_page": 2, "page": 3, "fields": "token,status"}).json()
+                assert last["submissions"] == [{"token": tokens[0], "status": {"id": 1, "description": "In Queue"}}]
+                assert last["meta"]["next_page"] is None and last["meta"]["prev_page"] == 2
+                assert http.get("/submissions", params={"page": 0}).json() == {"error": "invalid page: 0"}
+                assert http.get("/submissions", params={"per_page": -1}).json() == {"error": "invalid per_page: -1"}
+                # A submission whose job is gone (expired) leaves the listing as it is read.
+                redis.Redis.from_url(REDIS_URL).delete(Keys(prefix).job(tokens[4]))
+                listed = http.get("/submissions").json()
+                assert [s["token"] for s in listed["submissions"]] == tokens[3::-1]
+                assert http.get("/submissions").json()["meta"]["total_count"] == 4
+    finally:
+        remove_prefix(prefix)

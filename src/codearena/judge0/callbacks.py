@@ -145,11 +145,14 @@ class CallbackDispatcher:
                 log.warning("[EXEC-SERVICE] callback for %s refused: %s", token, refusal)
                 return
             try:
-                response = await self._http.put(url, content=body)
-                if response.status_code < 500:
-                    log.info("[EXEC-SERVICE] callback for %s delivered: HTTP %d", token, response.status_code)
+                # Streamed and never read: only the status matters, and a receiver cannot make us
+                # hold a body of its choosing.
+                async with self._http.stream("PUT", url, content=body) as response:
+                    status = response.status_code
+                if status < 500:
+                    log.info("[EXEC-SERVICE] callback for %s delivered: HTTP %d", token, status)
                     return
-                reason = f"HTTP {response.status_code}"
+                reason = f"HTTP {status}"
             except httpx.HTTPError as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             log.warning("[EXEC-SERVICE] callback for %s failed (try %d of %d): %s", token, attempt,

@@ -24,11 +24,14 @@ from ..queue.settings import QueueSettings
 from ..queue.waiters import wait_for_job
 from .callbacks import CallbackDispatcher, CallbackGuard
 from .catalog import BY_ID, STATUSES, available_languages, language_list
+from .index import MAX_PER_PAGE, SubmissionIndex, pagination
 from .settings import VERSION, Judge0Settings
-from .submission import (VIEW_HASH_FIELDS, Accepted, InvalidFields, parse_submission, requested_fields, view)
+from .submission import (VIEW_HASH_FIELDS, Accepted, InvalidFields, parse_submission, requested_fields,
+                         ruby_to_i, view)
 
 log = logging.getLogger("codearena.judge0")
-WAIT_MARGIN_SECONDS = 30.0  # wait=true: a job's own time budget, plus this for the queue ahead of it
+WAIT_MARGIN_SECONDS = 30.0
+DEFAULT_PER_PAGE = 20  # wait=true: a job's own time budget, plus this for the queue ahead of it
 
 
 class Judge0Denied(Exception):
@@ -87,6 +90,10 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
     def store_of(request: Request) -> ServiceStore:
         return request.app.state.store
 
+    def index_of(request: Request) -> SubmissionIndex:
+        store = store_of(request)
+        return SubmissionIndex(store.client, store.keys, settings.submission_ttl)
+
     async def read_body(request: Request) -> dict | JSONResponse:
         try:
             body = json.loads(await request.body() or b"{}")
@@ -109,6 +116,7 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         job = accepted.job
         budget = job.to_job().budget_seconds()
         await store_of(request).submit(job, budget, token, extra)
+        await index_of(request).add(token)
         log.info("[EXEC-SERVICE] judge0 submission %s queued: %s: %s", token, job.language, shorten(job.source))
         return budget
 
@@ -215,6 +223,26 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
                 answers.append({"error": "queue is full"})
         return JSONResponse(answers, status_code=201 if any_valid else 422)
 
+    @router.get("/submissions")
+    async def index(request: Request):
+        authorize(request)
+        try:
+            wanted = requested_fields(request.query_params.get("fields"))
+        except InvalidFields as exc:
+            return error(str(exc))
+        page, per_page = (ruby_to_i(request.query_params.get(name, str(default)))
+                          for name, default in (("page", 1), ("per_page", DEFAULT_PER_PAGE)))
+        if page <= 0:
+            return error(f"invalid page: {page}")
+        if per_page < 0:
+            return error(f"invalid per_page: {per_page}")
+        per_page = min(per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        tokens, total = await index_of(request).page(page, per_page)
+        found = await views(request, tokens, wanted, flag(request, "base64_encoded"))
+        await index_of(request).remove(*[t for t, item in zip(tokens, found) if item is None])  # expired
+        return {"submissions": [item for item in found if item is not None],
+                "meta": pagination(page, per_page, total)}
+
     @router.get("/submissions/{token}")
     async def show(token: str, request: Request):
         try:
@@ -243,6 +271,7 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
             return error(f"submission cannot be deleted because its status is {status['id']} "
                          f"({status['description']})")
         await store_of(request).delete_job(token)
+        await index_of(request).remove(token)
         log.info("[EXEC-SERVICE] judge0 submission %s deleted", token)
         return {name: submission[name] for name in wanted}  # base64, as Judge0 forces here
 

@@ -78,9 +78,14 @@ def _integer(value) -> int | None:
     if isinstance(value, (int, float)):
         return int(value) if math.isfinite(value) else None
     if isinstance(value, str):
-        match = _LEADING_INT.match(value)
-        return int(match.group()) if match else 0  # Ruby's to_i
+        return ruby_to_i(value)
     return None
+
+
+def ruby_to_i(text: str) -> int:
+    """Ruby's String#to_i: the leading integer ("3x" is 3), else 0."""
+    match = _LEADING_INT.match(text)
+    return int(match.group()) if match else 0
 
 
 def _boolean(value) -> bool:
