@@ -6,7 +6,7 @@ import pytest
 
 from codearena.engine import Verdict
 from codearena.languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, UnknownLanguage, get_language, language_for_file
-from codearena.languages.catalog import java_main_class
+from codearena.languages.catalog import java_file_class, java_main_class
 
 ALL = [lang.id for lang in LANGUAGES]
 
@@ -106,14 +106,24 @@ def test_java_public_class_need_not_be_called_main(run):
     assert result.stdout == "10\n"
 
 
-@pytest.mark.parametrize("source,expected", [
-    ("public class Foo { public static void main(String[] a) {} }", "Foo"),
-    ("class Helper {}\nclass Prog { public static void main(String[] a) {} }", "Prog"),
-    ('/* public class Nope */ class A { static String s = "public class Str"; public static void main(String[] x){} }', "A"),
-    ("", "Main"),
+def test_java_public_class_without_main_beside_the_class_that_has_it(run):
+    source = ("public class Solution { static int twice(int x) { return 2 * x; } }\n"
+              "class Runner { public static void main(String[] a) { System.out.println(Solution.twice(21)); } }\n")
+    result = run("java", source)
+    assert result.verdict == Verdict.AC, result
+    assert result.stdout == "42\n"
+
+
+@pytest.mark.parametrize("source,main,file", [
+    ("public class Foo { public static void main(String[] a) {} }", "Foo", "Foo"),
+    ("class Helper {}\nclass Prog { public static void main(String[] a) {} }", "Prog", "Prog"),
+    ('/* public class Nope */ class A { static String s = "public class Str"; public static void main(String[] x){} }',
+     "A", "A"),
+    ("public class Lib {}\nclass App { public static void main(String[] a) {} }", "App", "Lib"),
+    ("", "Main", "Main"),
 ])
-def test_java_main_class_detection(source, expected):
-    assert java_main_class(source) == expected
+def test_java_class_detection(source, main, file):
+    assert (java_main_class(source), java_file_class(source)) == (main, file)
 
 
 def test_versions_are_probed_from_the_toolchains():

@@ -12,15 +12,32 @@ _JAVA_PUBLIC_CLASS = re.compile(r"\bpublic\s+(?:(?:final|abstract|strictfp)\s+)*
 _JAVA_CLASS = re.compile(r"\bclass\s+([A-Za-z_$][\w$]*)")
 
 
+def _java_code(source: str) -> str:
+    return _JAVA_STRINGS.sub('""', _JAVA_COMMENTS.sub(" ", source))
+
+
 def java_main_class(source: str) -> str:
-    """javac wants a public class in a file of the same name; accept any name, default Main."""
-    code = _JAVA_STRINGS.sub('""', _JAVA_COMMENTS.sub(" ", source))
+    """The class to run: the one declaring `static void main` (the nearest class before it),
+    else the public class, else Main."""
+    code = _java_code(source)
+    main_at = code.find("static void main")
+    if main_at >= 0:
+        before = list(_JAVA_CLASS.finditer(code, 0, main_at))
+        if before:
+            return before[-1].group(1)
+    return java_file_class(source)
+
+
+def java_file_class(source: str) -> str:
+    """javac wants a public class in a file of the same name; accept any name, default Main.
+    Without a public class any file name compiles: the class to run names it."""
+    code = _java_code(source)
     match = _JAVA_PUBLIC_CLASS.search(code)
     if match:
         return match.group(1)
     main_at = code.find("static void main")
-    classes = [m for m in _JAVA_CLASS.finditer(code) if main_at < 0 or m.start() < main_at]
-    return classes[-1].group(1) if classes else "Main"
+    before = list(_JAVA_CLASS.finditer(code, 0, main_at if main_at >= 0 else len(code)))
+    return before[-1].group(1) if before else "Main"
 
 
 _JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto")
@@ -88,6 +105,7 @@ JAVA = Language(
     extensions=(".java",),
     source_file="Main.java",
     entry_point=java_main_class,
+    file_stem=java_file_class,
     # -proc:none: no annotation processors (they are code that javac would run).
     compile=("javac", *(f"-J{f}" for f in _JVM_FLAGS), "-J-Xmx512m", "-proc:none", "-encoding", "UTF-8",
              "-d", ".", "{source}"),

@@ -37,7 +37,8 @@ class Language:
     self_test: str  # reads "world" from stdin, prints "hello world"
     compile: tuple[str, ...] | None = None
     aliases: tuple[str, ...] = ()
-    entry_point: Callable[[str], str] | None = None  # source -> entry name (Java's class)
+    entry_point: Callable[[str], str] | None = None  # source -> entry name (Java's class with main)
+    file_stem: Callable[[str], str] | None = None  # source -> source file's stem (Java's public class)
     extra_binds: tuple[str, ...] = ()  # host paths or globs shown read-only
     env: dict[str, str] = field(default_factory=dict)
     # Runtimes that reserve address space and keep their own heap need room above the
@@ -59,9 +60,8 @@ class Language:
         return self.entry_point(source) if self.entry_point else Path(self.source_file).stem
 
     def source_name(self, source: str) -> str:
-        if self.entry_point:
-            return self.entry(source) + Path(self.source_file).suffix
-        return self.source_file
+        stem = self.file_stem or self.entry_point
+        return stem(source) + Path(self.source_file).suffix if stem else self.source_file
 
     def binds(self) -> list[Bind]:
         paths = [p for pattern in self.extra_binds for p in sorted(glob.glob(pattern))]
