@@ -82,7 +82,9 @@ class CallbackReceiver:
             def do_PUT(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.received.put((self.command, self.path, {**json.loads(body),
-                                                                 "_content_type": self.headers["Content-Type"]}))
+                                                                 "_content_type": self.headers["Content-Type"],
+                                                                 "_host": self.headers["Host"],
+                                                                 "_authorization": self.headers["Authorization"]}))
                 failing = receiver.failures > 0
                 receiver.failures -= 1
                 self.send_response(500 if failing else 204)

@@ -13,6 +13,7 @@ import judge0
 import pytest
 import redis
 
+from codearena.judge0.callbacks import CallbackGuard
 from codearena.judge0.submission import ATTRIBUTES, DEFAULT_FIELDS
 from codearena.queue.keys import Keys
 from codearena.queue.service import create_service_app
@@ -293,9 +294,32 @@ def test_a_callback_is_put_once_with_the_base64_result(http):
         method, path, body = receiver.received.get(timeout=60)
     assert (method, path) == ("PUT", "/done?id=7")
     assert body.pop("_content_type") == "application/json"
+    assert body.pop("_host") == receiver.url.removeprefix("http://") and body.pop("_authorization") is None
     assert set(body) == set(DEFAULT_FIELDS)
     assert body["token"] == token and body["stdout"] == "Y2FsbGVkCg==\n" and body["status"]["id"] == 3
     assert receiver.received.empty()
+
+
+def test_a_callback_connects_to_the_address_it_checked_and_keeps_host_and_credentials(http):
+    # The host is resolved once per try, checked, and that very address is connected to (a DNS
+    # answer that changes after the check cannot redirect the PUT); Host and credentials are kept.
+    with CallbackReceiver() as receiver:
+        url = receiver.url.replace("127.0.0.1", "hook:secret@localhost") + "/named"
+        http.post("/submissions", json={"source_code": "print(1)", "language_id": PYTHON, "callback_url": url})
+        _method, path, body = receiver.received.get(timeout=60)
+    assert path == "/named" and body["_host"] == receiver.url.replace("http://127.0.0.1", "localhost")
+    assert body["_authorization"] == "Basic " + base64.b64encode(b"hook:secret").decode()
+
+
+def test_the_guard_pins_the_address_and_keeps_https_names():
+    guard = CallbackGuard(judge0_settings(callback_allowed_networks="127.0.0.0/8,::1/128"))
+    refusal, target = guard.resolve("https://u:p@localhost:8443/hook?x=1")
+    assert refusal is None
+    assert target.url == "https://u:p@127.0.0.1:8443/hook?x=1"
+    assert (target.host_header, target.sni_hostname) == ("localhost:8443", "localhost")
+    refusal, target = guard.resolve("http://[::1]/hook")
+    assert refusal is None and target.url == "http://[::1]/hook" and target.sni_hostname is None
+    assert guard.resolve("http://10.0.0.1/")[0] is not None
 
 
 def test_a_failing_callback_is_retried(http):

@@ -16,7 +16,8 @@ import json
 import logging
 import socket
 import uuid
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import redis
@@ -32,6 +33,15 @@ READ_BLOCK_MS = 1000
 MAX_IN_FLIGHT = 32
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where a callback goes: the address its host resolved to, checked, and connected to as is
+    (so a DNS answer that changes after the check cannot redirect it)."""
+    url: str  # the URL with its host replaced by the checked address
+    host_header: str
+    sni_hostname: str | None  # https: the certificate is checked against the original host
+
+
 class CallbackGuard:
     """Refuses URLs that are not http(s), or whose host resolves to a non-public address
     (loopback, private, link-local such as cloud metadata, multicast, reserved) outside the
@@ -41,25 +51,37 @@ class CallbackGuard:
         self.allowed = settings.allowed_networks
 
     def refusal(self, url: str) -> str | None:
-        """None if the URL may be called now, else why not (checked at submit and again at send)."""
+        """None if the URL may be called now, else why not (checked at submit)."""
+        return self.resolve(url)[0]
+
+    def resolve(self, url: str) -> tuple[str | None, Target | None]:
+        """(None, where to connect) if the URL may be called now, else (why not, None)."""
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            return "is not a valid URL"
+            return "is not a valid URL", None
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            return "must be an http or https URL"
+            return "must be an http or https URL", None
         try:
             infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80),
                                        proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError):
-            return f"host {parts.hostname} cannot be resolved"
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            return f"host {parts.hostname} cannot be resolved", None
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        for address in addresses:
             if not address.is_global and not any(address in network for network in self.allowed):
                 return (f"host {parts.hostname} resolves to {address}, a non-public address; "
-                        "callbacks to internal networks are refused")
-        return None
+                        "callbacks to internal networks are refused"), None
+        address = addresses[0]
+        netloc = f"[{address}]" if address.version == 6 else str(address)
+        if port is not None:
+            netloc += f":{port}"
+        credentials, _, host_header = parts.netloc.rpartition("@")  # credentials stay in the URL, not in Host
+        if credentials:
+            netloc = f"{credentials}@{netloc}"
+        return None, Target(urlunsplit(parts._replace(netloc=netloc)), host_header,
+                            parts.hostname if parts.scheme == "https" else None)
 
 
 class CallbackDispatcher:
@@ -140,14 +162,16 @@ class CallbackDispatcher:
 
     async def _put(self, token: str, url: str, body: str) -> None:
         for attempt in range(1, self.settings.callbacks_max_tries + 1):
-            refusal = await asyncio.to_thread(self.guard.refusal, url)  # DNS may have changed since submit
+            refusal, target = await asyncio.to_thread(self.guard.resolve, url)  # DNS may have changed
             if refusal is not None:
                 log.warning("[EXEC-SERVICE] callback for %s refused: %s", token, refusal)
                 return
             try:
-                # Streamed and never read: only the status matters, and a receiver cannot make us
-                # hold a body of its choosing.
-                async with self._http.stream("PUT", url, content=body) as response:
+                # To the checked address itself; streamed and never read: only the status matters,
+                # and a receiver cannot make us hold a body of its choosing.
+                extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+                async with self._http.stream("PUT", target.url, content=body, headers={"Host": target.host_header},
+                                             extensions=extensions) as response:
                     status = response.status_code
                 if status < 500:
                     log.info("[EXEC-SERVICE] callback for %s delivered: HTTP %d", token, status)
