@@ -74,6 +74,26 @@ def test_base64_is_rubys_encode64_lines_of_60_with_newlines(http):
     assert short["stdout"] == "aGVsbG8K\n"
 
 
+BINARY = '#include <stdio.h>\nint main(){fputs("\\xff\\xfe hi\\n", stdout); fputs("ok\\n", stderr); return 0;}'
+
+
+def test_output_that_is_not_utf8_keeps_its_bytes_in_base64_and_is_refused_without(http):
+    source = base64.b64encode(BINARY.encode()).decode()
+    exact = run(http, {"source_code": source, "language_id": 50}, base64_encoded="true", fields="token,stdout,stderr")
+    token = exact["token"]
+    assert base64.b64decode(exact["stdout"]) == b"\xff\xfe hi\n"
+    assert exact["stderr"] == "b2sK\n"  # valid UTF-8 stays as it is
+    refused = http.get(f"/submissions/{token}")
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "some attributes for this submission cannot be converted to UTF-8, "
+                                       "use base64_encoded=true query parameter"}
+    assert http.get(f"/submissions/{token}", params={"fields": "stderr,status"}).status_code == 200  # not asked
+    batch = http.get("/submissions/batch", params={"tokens": token})
+    assert batch.status_code == 400 and "one or more submissions" in batch.json()["error"]
+    waited = http.post("/submissions", params={"wait": "true"}, json={"source_code": BINARY, "language_id": 50})
+    assert waited.status_code == 201 and set(waited.json()) == {"error", "token"}
+
+
 def test_unknown_token_is_404(http):
     answer = http.get(f"/submissions/{uuid.uuid4()}")
     assert answer.status_code == 404

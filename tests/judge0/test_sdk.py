@@ -113,6 +113,13 @@ def test_base64_round_trips_non_ascii_text(sdk):
     assert result.source_code == source and result.stdin == "Zoë"
 
 
+def test_output_that_is_not_utf8_reaches_the_sdk_byte_for_byte(sdk):
+    # The SDK decodes base64 with errors="backslashreplace": the exact bytes show through.
+    result = judge0.run(client=sdk, source_code='#include <stdio.h>\nint main(){fputs("\\xff ok\\n", stdout);}',
+                        language=judge0.C)
+    assert result.status == Status.ACCEPTED and result.stdout == "\\xff ok\n"
+
+
 def test_limits_given_to_the_sdk_are_echoed(sdk):
     result = judge0.run(client=sdk, source_code="print(1)", language=judge0.PYTHON, cpu_time_limit=2.5,
                         memory_limit=65536, number_of_runs=2)

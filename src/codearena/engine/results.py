@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict, dataclass
 
 from ..languages import Language
@@ -12,6 +13,15 @@ from .verdicts import Verdict, classify_run
 def as_text(data: bytes) -> str:
     # Program output may be any bytes; the API carries valid UTF-8 only.
     return data.decode("utf-8", "replace")
+
+
+def raw_unless_text(data: bytes) -> str | None:
+    """The bytes in base64 when they are not valid UTF-8 (so `as_text` lost some), else None."""
+    try:
+        data.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        return base64.b64encode(data).decode()
 
 
 @dataclass
@@ -27,10 +37,16 @@ class ExecutionResult:
     wall_time: float = 0.0  # seconds
     memory: int = 0  # peak KB
     language: str = ""
+    # Only when the output is not valid UTF-8: its exact bytes, base64 (the Judge0 API returns them).
+    raw_stdout: str | None = None
+    raw_stderr: str | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["verdict"] = self.verdict.value
+        for name in ("raw_stdout", "raw_stderr"):
+            if data[name] is None:
+                del data[name]
         return data
 
     @classmethod
@@ -53,4 +69,6 @@ def to_execution_result(run: RunResult, language: Language, compile_output: str 
         wall_time=run.wall_time,
         memory=run.memory_kb,
         language=language.id,
+        raw_stdout=raw_unless_text(run.stdout),
+        raw_stderr=raw_unless_text(run.stderr),
     )

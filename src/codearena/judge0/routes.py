@@ -26,11 +26,12 @@ from .callbacks import CallbackDispatcher, CallbackGuard
 from .catalog import BY_ID, STATUSES, available_languages, language_list
 from .index import MAX_PER_PAGE, SubmissionIndex, pagination
 from .settings import VERSION, Judge0Settings
-from .submission import (VIEW_HASH_FIELDS, Accepted, InvalidFields, parse_submission, requested_fields,
-                         ruby_to_i, view)
+from .submission import (VIEW_HASH_FIELDS, Accepted, InvalidFields, NotUTF8, parse_submission,
+                         requested_fields, ruby_to_i, view)
 
 log = logging.getLogger("codearena.judge0")
 WAIT_MARGIN_SECONDS = 30.0
+NOT_UTF8 = "some attributes for {} cannot be converted to UTF-8, use base64_encoded=true query parameter"
 DEFAULT_PER_PAGE = 20  # wait=true: a job's own time budget, plus this for the queue ahead of it
 
 
@@ -170,7 +171,10 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         if not wait:
             return JSONResponse({"token": token}, status_code=201)
         await wait_for_job(store_of(request), waiters, token, budget + WAIT_MARGIN_SECONDS, future)
-        [submission] = await views(request, [token], wanted, base64_encoded)
+        try:
+            [submission] = await views(request, [token], wanted, base64_encoded)
+        except NotUTF8:
+            return JSONResponse({"error": NOT_UTF8.format("this submission"), "token": token}, status_code=201)
         return JSONResponse(submission, status_code=201)
 
     @router.get("/submissions/batch")
@@ -188,7 +192,10 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
                          f"{settings.max_submission_batch_size}")
         if not tokens:
             return error("there should be at least one submission in a batch")
-        return {"submissions": await polled_views(request, tokens, wanted, flag(request, "base64_encoded"))}
+        try:
+            return {"submissions": await polled_views(request, tokens, wanted, flag(request, "base64_encoded"))}
+        except NotUTF8:
+            return error(NOT_UTF8.format("one or more submissions"))
 
     @router.post("/submissions/batch", status_code=201)
     async def batch_create(request: Request):
@@ -238,7 +245,10 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
             return error(f"invalid per_page: {per_page}")
         per_page = min(per_page or DEFAULT_PER_PAGE, MAX_PER_PAGE)
         tokens, total = await index_of(request).page(page, per_page)
-        found = await views(request, tokens, wanted, flag(request, "base64_encoded"))
+        try:
+            found = await views(request, tokens, wanted, flag(request, "base64_encoded"))
+        except NotUTF8:
+            return error(NOT_UTF8.format("one or more submissions"))
         await index_of(request).remove(*[t for t, item in zip(tokens, found) if item is None])  # expired
         return {"submissions": [item for item in found if item is not None],
                 "meta": pagination(page, per_page, total)}
@@ -249,7 +259,10 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
             wanted = requested_fields(request.query_params.get("fields"))
         except InvalidFields as exc:
             return error(str(exc))
-        [submission] = await polled_views(request, [token], wanted, flag(request, "base64_encoded"))
+        try:
+            [submission] = await polled_views(request, [token], wanted, flag(request, "base64_encoded"))
+        except NotUTF8:
+            return error(NOT_UTF8.format("this submission"))
         if submission is None:
             return JSONResponse({"status": 404, "error": "Not Found"}, status_code=404)
         return submission

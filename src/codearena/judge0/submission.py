@@ -7,6 +7,7 @@ is computed from those, the job's state and its result whenever it is read.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -38,6 +39,10 @@ VIEW_HASH_FIELDS = ("judge0", "request", "state", "created_at", "finished_at")
 MIN_RUN_SECONDS = 0.01  # the engine needs a positive CPU limit; 0 + 0 extra still means "TLE at once"
 _LEADING_INT = re.compile(r"\s*[+-]?\d+")
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+class NotUTF8(ValueError):
+    """A wanted attribute holds bytes that are not UTF-8, asked for without base64 (400 in Judge0)."""
 
 
 class InvalidFields(ValueError):
@@ -297,6 +302,8 @@ def view(token: str, fields: dict, result_json: str | None, wanted: tuple[str, .
     values["status_id"], values["status"] = status, status_json(status)
     values["language"] = {"id": language.id, "name": language.name}
 
+    # Output that is not UTF-8 keeps its exact bytes for base64 answers (the text lost some).
+    raw = {name: result.get(f"raw_{name}") for name in ("stdout", "stderr")} if result else {}
     out = {}
     for name in ATTRIBUTES:
         if name not in wanted:
@@ -304,7 +311,11 @@ def view(token: str, fields: dict, result_json: str | None, wanted: tuple[str, .
         item = values[name]
         if name in DECIMAL_FIELDS:
             item = decimal_string(item)
-        elif name in TEXT_FIELDS and item is not None and base64_encoded:
-            item = encode64(item.encode())
+        elif name in TEXT_FIELDS and item is not None:
+            exact = raw.get(name)
+            if base64_encoded:
+                item = encode64(base64.b64decode(exact) if exact else item.encode())
+            elif exact:
+                raise NotUTF8(name)
         out[name] = item
     return out
