@@ -153,6 +153,14 @@ def test_enable_network_false_is_accepted(http):
     assert run(http, {"source_code": "print(1)", "language_id": PYTHON, "enable_network": False})["status"]["id"] == 3
 
 
+def test_a_form_encoded_body_is_read_as_rails_reads_it(http):
+    # curl -d 'source_code=...&language_id=71' sends a form; Judge0 (Rails) accepts it, strings and all.
+    answer = http.post("/submissions", params={"wait": "true"}, data={
+        "source_code": "print(input())", "language_id": "71", "stdin": "form", "cpu_time_limit": "2"})
+    assert answer.status_code == 201 and answer.json()["stdout"] == "form\n"
+    assert http.post("/submissions", data={"language_id": "71"}).json() == {"source_code": ["can't be blank"]}
+
+
 def test_a_body_that_is_not_json_is_400(http):
     answer = http.post("/submissions", content=b"{not json", headers={"Content-Type": "application/json"})
     assert answer.status_code == 400 and "JSON" in answer.json()["error"]

@@ -14,6 +14,7 @@ import logging
 import subprocess
 import uuid
 from functools import lru_cache
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -96,8 +97,12 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         return SubmissionIndex(store.client, store.keys, settings.submission_ttl)
 
     async def read_body(request: Request) -> dict | JSONResponse:
+        raw = await request.body()
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded") \
+                and not raw.lstrip().startswith(b"{"):
+            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))  # as Rails reads forms
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = json.loads(raw or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return error(f"the request body is not valid JSON: {exc}")
         return body if isinstance(body, dict) else error("the request body must be a JSON object")
