@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import statistics
 import time
 from pathlib import Path
@@ -19,15 +20,20 @@ def machine() -> dict:
 
 
 def interleaved(samples: int, cases: dict[str, Callable[[], object]], warmup: int = 3) -> dict[str, list[float]]:
-    """Time each case `samples` times, alternating cases so machine noise hits them alike."""
+    """Time each case `samples` times, alternating cases so machine noise hits them alike. The
+    order is shuffled every round: on these VMs a run after an idle moment (a case that sleeps,
+    like the SDK's polling) pays a CPU wake-up, which a fixed order would charge to one case."""
     for _ in range(warmup):
         for fn in cases.values():
             fn()
     timings: dict[str, list[float]] = {name: [] for name in cases}
+    order = list(cases)
+    shuffle = random.Random(20261126).shuffle  # the same orders on every run
     for _ in range(samples):
-        for name, fn in cases.items():
+        shuffle(order)
+        for name in order:
             start = time.perf_counter()
-            fn()
+            cases[name]()
             timings[name].append(time.perf_counter() - start)
     return timings
 

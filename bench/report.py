@@ -121,8 +121,8 @@ def write(results: dict, command: str) -> Path:
         "",
         f"Written by `{command}` on {machine['time']} ({'quick' if results.get('quick') else 'full'} run): "
         f"{machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}. Every comparison was "
-        "measured side by side in that one run (cases interleaved); figures are medians. Raw results and "
-        "plots: `bench/results/`.",
+        "measured side by side in that one run (cases interleaved, in a shuffled order each round); figures "
+        "are medians. Raw results and plots: `bench/results/`.",
         "",
         "| area | what | medians | floor |",
         "| --- | --- | --- | --- |",
