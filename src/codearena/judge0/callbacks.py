@@ -115,11 +115,7 @@ class CallbackDispatcher:
         client: aioredis.Redis = self.store.client
         while True:
             try:
-                try:
-                    await client.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
-                except redis.ResponseError as exc:
-                    if "BUSYGROUP" not in str(exc):
-                        raise
+                await self.store.ensure_group(self.stream, GROUP)
                 while True:
                     await self._claim_abandoned(client)
                     replies = await client.xreadgroup(GROUP, self.consumer, {self.stream: ">"}, count=MAX_IN_FLIGHT,

@@ -126,20 +126,24 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         log.info("[EXEC-SERVICE] judge0 submission %s queued: %s: %s", token, job.language, shorten(job.source))
         return budget
 
-    async def views(request: Request, tokens: list[str], wanted, base64_encoded: bool) -> list[dict | None]:
-        found = await store_of(request).job_fields(tokens, VIEW_HASH_FIELDS)
+    def views_of(tokens: list[str], found, wanted, base64_encoded: bool) -> list[dict | None]:
         return [view(token, fields, result, wanted, base64_encoded) if fields.get("judge0") else None
                 for token, (fields, result) in zip(tokens, found)]
 
+    async def views(request: Request, tokens: list[str], wanted, base64_encoded: bool) -> list[dict | None]:
+        return views_of(tokens, await store_of(request).job_fields(tokens, VIEW_HASH_FIELDS), wanted, base64_encoded)
+
     async def polled_views(request: Request, tokens: list[str], wanted, base64_encoded: bool) -> list[dict | None]:
         """The views a poll asks for; unfinished ones may first be waited for, up to `status_hold`:
-        the answer is the same a later poll would get, only sooner."""
-        found = await store_of(request).job_fields(tokens, ("judge0", "state"))
+        the answer is the same a later poll would get, only sooner. Finished ones: one read."""
+        store = store_of(request)
+        found = await store.job_fields(tokens, VIEW_HASH_FIELDS)
         unfinished = [t for t, (fields, _result) in zip(tokens, found)
                       if fields.get("judge0") and fields.get("state") in ("queued", "running")]
-        if unfinished and settings.status_hold > 0:
-            store, waiters = store_of(request), request.app.state.waiters
-            await asyncio.gather(*(wait_for_job(store, waiters, t, settings.status_hold) for t in unfinished))
+        if not unfinished or settings.status_hold <= 0:
+            return views_of(tokens, found, wanted, base64_encoded)
+        waiters = request.app.state.waiters
+        await asyncio.gather(*(wait_for_job(store, waiters, t, settings.status_hold) for t in unfinished))
         return await views(request, tokens, wanted, base64_encoded)
 
     def queue_full(exc: BacklogFull | None = None) -> JSONResponse:

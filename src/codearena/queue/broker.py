@@ -88,11 +88,15 @@ class ServiceStore:
 
     async def ensure_groups(self) -> None:
         for stream in self.keys.streams:
-            try:
-                await self.client.xgroup_create(stream, GROUP, id="0", mkstream=True)
-            except redis.ResponseError as exc:
-                if "BUSYGROUP" not in str(exc):
-                    raise
+            await self.ensure_group(stream, GROUP)
+
+    async def ensure_group(self, stream: str, group: str) -> None:
+        """Create the stream's consumer group (and the stream) unless it exists."""
+        try:
+            await self.client.xgroup_create(stream, group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
 
     async def submit(self, request: JobRequest, budget_seconds: float, job_id: str,
                      extra: dict[str, str] | None = None) -> None:
