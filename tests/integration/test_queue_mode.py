@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
+from ..api.hidden_leak import check_hidden_tests_stay_hidden
 from ..api.test_problems import problem_body
 from .conftest import platform
 
@@ -117,3 +118,10 @@ def test_judging_answers_match_in_both_modes(stack, sandbox, tmp_path):
     direct_submission, queued_submission = answers[0][1], answers[1][1]
     assert direct_submission == {**queued_submission, "userId": direct_submission["userId"],
                                  "problemId": direct_submission["problemId"]}
+
+
+def test_hidden_tests_stay_hidden_in_queue_mode(stack):
+    _, server = stack
+    with server.client("admin") as admin, server.client("alice") as alice:
+        check_hidden_tests_stay_hidden(admin, alice)
+    assert server.services.facade.stats["fallback"] == 0

@@ -95,8 +95,9 @@ class SubmissionJudge:
             )).order_by(Submission.id))
             return list(rows)
 
-    def _claim(self, submission_id: int) -> JudgeJob | None:
-        """pending (or stale judging) -> judging; None when someone else has it or it is gone."""
+    def _claim(self, submission_id: int) -> tuple[JudgeJob, frozenset[str]] | None:
+        """pending (or stale judging) -> judging: the job and the names of its sample tests;
+        None when someone else has it or it is gone."""
         stale = utcnow() - STALE_CLAIM
         with self.sessions() as session, session.begin():
             claimed = session.execute(
@@ -110,9 +111,12 @@ class SubmissionJudge:
                 return None
             submission = session.get(Submission, submission_id)
             problem = session.get(Problem, submission.problem_id)
-            return judge_job(problem, submission.code, submission.language, samples_only=False)
+            samples = frozenset(t.name for t in problem.tests if t.is_sample)
+            return judge_job(problem, submission.code, submission.language, samples_only=False), samples
 
-    def _store(self, submission_id: int, result: JudgeResult) -> None:
+    def _store(self, submission_id: int, result: JudgeResult, samples: frozenset[str] = frozenset()) -> None:
+        """Every detail is stored, each test marked sample or hidden; what a reader may see of it
+        is decided when it is read (results.submission_out)."""
         with self.sessions() as session, session.begin():
             submission = session.get(Submission, submission_id)
             submission.status = "finished"
@@ -122,14 +126,18 @@ class SubmissionJudge:
             submission.score, submission.max_score = result.score, result.max_score
             submission.time = round(result.time, 4) if result.tests else None
             submission.memory = result.memory if result.tests else None
-            submission.tests = [test_result_out(t).model_dump(by_alias=True, exclude_none=True) for t in result.tests]
+            submission.tests = [
+                test_result_out(t, show_io=True, sample=t.name in samples).model_dump(by_alias=True, exclude_none=True)
+                for t in result.tests
+            ]
             submission.judged_at = utcnow()
 
     async def _judge(self, submission_id: int) -> None:
         try:
-            job = await run_in_threadpool(self._claim, submission_id)
-            if job is None:
+            claimed = await run_in_threadpool(self._claim, submission_id)
+            if claimed is None:
                 return
+            job, samples = claimed
             while True:
                 try:
                     result = await self.facade.judge(job)
@@ -137,7 +145,7 @@ class SubmissionJudge:
                 except ExecutorBusy:
                     # Accepted work waits for capacity rather than failing.
                     await asyncio.sleep(BUSY_RETRY_SECONDS)
-            await run_in_threadpool(self._store, submission_id, result)
+            await run_in_threadpool(self._store, submission_id, result, samples)
             log.info("submission %d judged: %s", submission_id, result.verdict.value)
         except asyncio.CancelledError:
             raise

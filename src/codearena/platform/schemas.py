@@ -69,6 +69,8 @@ class TestResultOut(ApiModel):
     exit_code: int | None = None
     signal: int | None = None
     points: float | None = None
+    sample: bool | None = Field(None, description="in a submission: whether this is a sample test (hidden "
+                                "tests show users only their number, verdict, time, memory and points)")
     input: str | None = Field(None, description="sample tests only")
     expected_output: str | None = Field(None, description="sample tests only")
     stdout: str | None = Field(None, description="sample tests only")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..deps import Services, check_size, current_user, db_session, execution_allowed, resolve_language, services
 from ..models import Problem, Submission
+from ..results import submission_out
 from ..schemas import SubmissionOut, SubmissionPage, SubmissionRequest
 from ..security import Principal
 
@@ -34,7 +35,7 @@ def _visible_or_404(session: Session, submission_id: int, user: Principal) -> Su
              responses={404: {"description": "no such problem"}, 429: {"description": "rate limited"}})
 async def submit(body: SubmissionRequest, response: Response,
                  wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the verdict"),
-                 user: Principal = Depends(execution_allowed), svc: Services = Depends(services)) -> Submission:
+                 user: Principal = Depends(execution_allowed), svc: Services = Depends(services)) -> SubmissionOut:
     language = resolve_language(body.language)
     check_size("code", body.code, svc.settings.max_code_bytes)
 
@@ -61,13 +62,13 @@ async def submit(body: SubmissionRequest, response: Response,
     submission = await run_in_threadpool(load)
     if submission.status == "finished":
         response.status_code = status.HTTP_201_CREATED
-    return submission
+    return submission_out(submission, user.is_admin)
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
 async def read_submission(submission_id: int,
                           wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the verdict"),
-                          user: Principal = Depends(current_user), svc: Services = Depends(services)) -> Submission:
+                          user: Principal = Depends(current_user), svc: Services = Depends(services)) -> SubmissionOut:
     def load() -> Submission:
         with svc.sessions() as session:
             return _visible_or_404(session, submission_id, user)
@@ -76,7 +77,7 @@ async def read_submission(submission_id: int,
     if wait and submission.status != "finished":
         await svc.judge.wait(submission_id, wait)
         submission = await run_in_threadpool(load)
-    return submission
+    return submission_out(submission, user.is_admin)
 
 
 @router.get("", response_model=SubmissionPage)
@@ -91,4 +92,5 @@ def list_submissions(problem_id: int | None = Query(None, alias="problemId"),
         query = query.where(Submission.problem_id == problem_id)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     items = session.scalars(query.order_by(Submission.id.desc()).offset((page - 1) * page_size).limit(page_size)).all()
-    return {"items": items, "total": total, "page": page, "page_size": page_size}
+    return {"items": [submission_out(s, user.is_admin) for s in items], "total": total, "page": page,
+            "page_size": page_size}
