@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import fallback, judge0_sdk, judging, load, platform_latency, queue_throughput, report, sandbox_overhead
+from . import (cache_scaling, fallback, judge0_sdk, judging, load, load_mixed, platform_latency, queue_throughput, report,
+               sandbox_overhead)
 from .common import RESULTS_DIR, machine, write_json
 
 BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
               "platform_latency": platform_latency.run, "queue_throughput": queue_throughput.run,
-              "fallback": fallback.run, "judge0_sdk": judge0_sdk.run, "load": load.run}
+              "fallback": fallback.run, "judge0_sdk": judge0_sdk.run, "cache_scaling": cache_scaling.run,
+              "load": load.run, "load_mixed": load_mixed.run}
 
 
 def main() -> None:
@@ -30,7 +32,9 @@ def main() -> None:
         results[name] = BENCHMARKS[name](quick=args.quick)
         print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages", "added_over_bare_ms", "server_share_ms", "queue_added_ms",
                                                                            "throughput_jobs_per_s", "two_workers_vs_direct_two", "relative_to_direct", "scaling",
-                                                                           "judge0_run_median_ms", "judge0_run_median_ms_without_hold")}, indent=2))
+                                                                           "judge0_run_median_ms", "judge0_run_median_ms_without_hold",
+                                                                           "largest_vs_empty", "cpu_ms", "worker_cpu_vs_direct",
+                                                                           "throughput_per_core_vs_direct")}, indent=2))
     path = write_json("all", results)
     if not args.only:
         doc = report.write(results, "make bench-quick" if args.quick else "make bench")

@@ -34,8 +34,8 @@ def raise_open_files() -> int:
     return hard
 
 
-def token(user_id: int) -> str:
-    claims = {"sub": str(user_id), "name": f"load{user_id}", "role": "user",
+def token(user_id: int, role: str = "user") -> str:
+    claims = {"sub": str(user_id), "name": f"load{user_id}", "role": role,
               "exp": datetime.now(timezone.utc) + timedelta(hours=2)}
     return jwt.encode(claims, SECRET, algorithm="HS256")
 

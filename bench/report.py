@@ -70,6 +70,33 @@ def _rows(results: dict) -> list[str]:
                     f"{_median(r, 'POST /judge0/submissions?wait=true')} / "
                     f"{_median(r, 'POST /jobs?wait (CodeArena' + chr(39) + 's API)')} / "
                     f"{_median(r, 'direct in the sandbox')} | reported (issue 7) |")
+    if "cache_scaling" in results:
+        r = results["cache_scaling"]
+        sizes = list(r["cases"])
+        rows.append(f"| cache | a new C program (compile + run) with {' / '.join(sizes)} in the cache: wall, CPU | "
+                    + " / ".join(_median(r, k) for k in sizes) + ", "
+                    + " / ".join(_ms(r["cpu_ms"][k]) for k in sizes)
+                    + "; the cache's own bookkeeping per miss " + " / ".join(f"{r['bookkeeping_us'][k]:.0f} µs" for k in sizes)
+                    + f" | flat within 10%: largest/empty wall {r['largest_vs_empty']['wall']:.2f}, CPU "
+                    f"{r['largest_vs_empty']['cpu']:.2f} ({_floor(r)}) |")
+    if "load_mixed" in results:
+        r = results["load_mixed"]
+        q, d = r["queue"], r["direct"]
+        rows.append(
+            f"| load | {q['clients']} clients, each its own program (5 languages, CE/WA/TLE among them), queue mode, 1 worker: "
+            f"answered correctly, throughput, latency p50 / p95 / p99 | {q['outcomes'].get('correct', 0)} / {q['clients']}, "
+            f"{q['throughput_per_s']:.1f} req/s, {q['latency_s']['p50']:.1f} s / {q['latency_s']['p95']:.1f} s / "
+            f"{q['latency_s']['p99']:.1f} s | all correct: "
+            f"{'met' if q['outcomes'] == {'correct': q['clients']} else '**not met**'} |")
+        rows.append(
+            f"| load | same mix: worker CPU per job / direct CPU per job; throughput per worker core / direct one after "
+            f"another | {q['worker_cpu_ms_per_job']:.0f} ms / {d['cpu_ms_per_job']:.0f} ms; "
+            f"{r['throughput_per_worker_core_per_s']:.2f} / {d['throughput_per_core_per_s']:.2f} jobs/s | worker CPU within "
+            f"15% of direct: {r['worker_cpu_vs_direct']:.2f}x ({_floor(r)}); wall per core {r['throughput_per_core_vs_direct']:.0%} "
+            f"of direct (platform, service, Redis and clients share the 2 cores) |")
+        last = q["cache_over_time"][-1] if q["cache_over_time"] else None
+        if last:
+            rows.append(f"| load | compile cache after the mixed load | {last['entries']} entries, {last['mb']} MB | |")
     if "load" in results:
         r = results["load"]
         for name, run in r["runs"].items():

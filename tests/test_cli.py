@@ -99,3 +99,16 @@ def test_unsafe_dev_mode_runs_without_bubblewrap_and_says_so_every_run(tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["stdout"] == "hi\n"
     assert proc.stderr.count("UNSAFE DEVELOPMENT MODE") >= 2  # at start and for the run itself
+
+
+def test_a_state_dir_the_box_uids_cannot_reach_is_named_with_its_fix(tmp_path):
+    private = tmp_path / "private"  # like `mktemp -d`: mode 0700
+    private.mkdir(mode=0o700)
+    env = {**os.environ, "CODEARENA_STATE_DIR": str(private / "state")}
+    doctor = codearena("doctor", env=env)
+    assert doctor.returncode == 1
+    assert f"chmod o+x {private}" in " ".join(doctor.stderr.split())
+    source = tmp_path / "hello.py"
+    source.write_text("print(1)")
+    run = codearena("run", source, env=env)
+    assert run.returncode != 0 and "not reachable by the box uids" in " ".join(run.stderr.split())

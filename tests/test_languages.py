@@ -35,7 +35,9 @@ EXIT_3 = {
 }
 
 SYNTAX_ERROR = {"c": "int main(void){ return 0 }", "cpp": "int main(){ undefined_thing(); }",
-                "java": "public class Main{ void f() { int x = ; } }"}
+                "java": "public class Main{ void f() { int x = ; } }",
+                "python": "print('side effect')\nprint((1)\n", "javascript": "console.log('side effect');\nconsole.log((1);\n"}
+SYNTAX_MESSAGE = {"python": "SyntaxError: '(' was never closed", "javascript": "SyntaxError: missing ) after argument list"}
 
 
 @pytest.mark.parametrize("language", ALL)
@@ -73,8 +75,19 @@ def test_nonzero_exit_is_runtime_error_with_code(run, language):
 def test_compile_error_gives_ce_with_compiler_message(run, language):
     result = run(language, SYNTAX_ERROR[language])
     assert result.verdict == Verdict.CE
-    assert "error" in result.compile_output
+    assert "error" in result.compile_output.lower()
     assert result.stdout == "" and result.exit_code is None
+    # Interpreted languages: checked before the run (nothing printed), with the interpreter's message.
+    assert SYNTAX_MESSAGE.get(language, "") in result.compile_output
+    assert "/var/lib" not in result.compile_output and "codearena" not in result.compile_output
+
+
+@pytest.mark.parametrize("language,source", [
+    ("python", "exec('x = (')"), ("javascript", "eval('(');"),
+])
+def test_a_syntax_error_raised_while_running_is_a_runtime_error(run, language, source):
+    result = run(language, source)
+    assert result.verdict == Verdict.RE and "SyntaxError" in result.stderr
 
 
 @pytest.mark.parametrize("language,source", [

@@ -31,10 +31,13 @@ class CompileOutcome:
 
 
 def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str) -> CompileOutcome:
-    limits = COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb)
+    """The language's compiler, or its syntax check (interpreted languages), on the source in the box."""
+    limits = COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb,
+                                         processes=COMPILE_LIMITS.processes + language.extra_processes)
+    argv = (language.compile_argv if language.compiled else language.check_argv)(source, language.compile_memory_mb)
     run = sandbox.run(
         box,
-        language.compile_argv(source, language.compile_memory_mb),
+        argv,
         limits=limits,
         env=language.env,
         binds=language.binds(),
@@ -48,8 +51,10 @@ def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str) 
         failure = ExecutionResult(Verdict.IE, f"compiler could not run: {message}", compile_output=output)
     elif verdict in (Verdict.TLE, Verdict.MLE, Verdict.OLE):
         failure = ExecutionResult(Verdict.CE, f"compilation stopped: {message}", compile_output=output)
-    else:
+    elif language.compiled:
         failure = ExecutionResult(Verdict.CE, "compilation failed", compile_output=output)
+    else:
+        failure = ExecutionResult(Verdict.CE, "syntax error", compile_output=output)
     failure.language = language.id
     return CompileOutcome(ok=False, output=output, failure=failure)
 
@@ -88,19 +93,24 @@ def _copy_artifacts(box, staging: Path) -> list[str]:
 
 
 def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCache | None = None) -> CacheEntry:
-    """The cache entry (artifacts, or the compile failure) for this source."""
+    """The cache entry (artifacts, or the compile failure) for this source. A language with
+    neither a compiler nor a syntax check has nothing to cache: its source goes straight into
+    each box (`inline`)."""
+    name = language.source_name(source)
+    if not language.compiled and not language.check:
+        return CacheEntry(key="", directory=None, ok=True, compile_output="", files=[name],
+                          inline={name: source.encode()})
     cache = cache or get_compile_cache()
 
     def build(staging: Path):
-        if not language.compiled:
-            name = language.source_name(source)
-            _store(staging, name, source.encode())
-            return True, "", [name], None
         with sandbox.box(disk_mb=COMPILE_DISK_MB) as box:
-            box.write_file(language.source_name(source), source.encode())
+            box.write_file(name, source.encode())
             outcome = compile_in_box(sandbox, box, language, source)
             if not outcome.ok:
                 return False, outcome.output, [], outcome.failure.to_dict()
+            if not language.compiled:  # checked: the source itself is what runs
+                _store(staging, name, source.encode())
+                return True, "", [name], None
             return True, outcome.output, _copy_artifacts(box, staging), None
 
     return cache.get_or_build(cache_key(language, source), build)
@@ -108,5 +118,6 @@ def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCac
 
 def artifact_binds(entry: CacheEntry) -> list[Bind]:
     """Read-only binds of the cached artifacts into the box, where the run argv expects them."""
+    if entry.directory is None:
+        return []
     return [Bind(str(entry.directory / name), f"{BOX_PATH}/{name}") for name in entry.files]
-

@@ -41,7 +41,7 @@ def run_prepared(
         argv = MERGE_STDERR_PREFIX + argv
         limits = limits.with_changes(processes=limits.processes + 1)
     with sandbox.box(disk_mb=limits.disk_mb) as box:
-        for name, data in (files or {}).items():
+        for name, data in {**entry.inline, **(files or {})}.items():
             box.write_file(name, data)
         return sandbox.run(
             box,

@@ -117,8 +117,9 @@ class DirectExecutor:
     def sweep_stale(self) -> int:
         try:
             return self.sandbox.sweep_stale()
-        except SandboxUnavailable:
-            return 0  # no sandbox here: runs will report IE; nothing to sweep
+        except SandboxUnavailable as exc:
+            log.error("[DIRECT-EXEC] no sandbox on this machine, every direct run will be IE: %s", exc)
+            return 0
 
     @property
     def in_flight(self) -> int:

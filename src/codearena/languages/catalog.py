@@ -40,6 +40,18 @@ def java_file_class(source: str) -> str:
     return before[-1].group(1) if before else "Main"
 
 
+# The interpreter's own parser, in the box; prints the error exactly as `python3 main.py` would.
+_PYTHON_SYNTAX_CHECK = (
+    "import os, sys\n"
+    "path = os.path.abspath(sys.argv[1])\n"
+    "try:\n"
+    "    compile(open(path, 'rb').read(), path, 'exec')\n"
+    "except Exception as error:\n"
+    "    import traceback\n"
+    "    sys.stderr.write(''.join(traceback.format_exception_only(type(error), error)))\n"
+    "    sys.exit(1)\n"
+)
+
 _JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto")
 
 PYTHON = Language(
@@ -49,6 +61,7 @@ PYTHON = Language(
     extensions=(".py",),
     source_file="main.py",
     run=("python3", "-B", "-E", "-s", "{source}"),
+    check=("python3", "-I", "-S", "-c", _PYTHON_SYNTAX_CHECK, "{source}"),
     version_command=("python3", "--version"),
     env={"PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"},
     memory_error_markers=("MemoryError",),
@@ -63,6 +76,7 @@ JAVASCRIPT = Language(
     extensions=(".js", ".mjs"),
     source_file="main.js",
     run=("node", "--max-old-space-size={memory_mb}", "--v8-pool-size=1", "--stack-size=8192", "{source}"),
+    check=("node", "--max-old-space-size={memory_mb}", "--v8-pool-size=1", "--check", "{source}"),
     version_command=("node", "--version"),
     env={"UV_THREADPOOL_SIZE": "1"},
     memory_overhead_mb=64,

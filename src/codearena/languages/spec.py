@@ -36,6 +36,9 @@ class Language:
     version_command: tuple[str, ...]
     self_test: str  # reads "world" from stdin, prints "hello world"
     compile: tuple[str, ...] | None = None
+    # An interpreted language's syntax check, run in a box before the program like a compile
+    # that produces nothing: a failure is CE with the interpreter's own message.
+    check: tuple[str, ...] | None = None
     aliases: tuple[str, ...] = ()
     entry_point: Callable[[str], str] | None = None  # source -> entry name (Java's class with main)
     file_stem: Callable[[str], str] | None = None  # source -> source file's stem (Java's public class)
@@ -76,6 +79,10 @@ class Language:
     def compile_argv(self, source: str, memory_mb: int) -> list[str]:
         assert self.compile is not None
         return self._argv(self.compile, source, memory_mb)
+
+    def check_argv(self, source: str, memory_mb: int) -> list[str]:
+        assert self.check is not None
+        return self._argv(self.check, source, memory_mb)
 
     def run_argv(self, source: str, memory_mb: int) -> list[str]:
         return self._argv(self.run, source, memory_mb)

@@ -32,6 +32,7 @@ from .cgroups import Cgroup, CgroupHost, detect
 from .errors import SandboxUnavailable
 from .helper import InitHelper, build_init_helper
 from .limits import MIB, LimitHit, Limits, RunResult
+from .statedir import state_dir_problem
 
 log = logging.getLogger("codearena.sandbox")
 
@@ -137,6 +138,8 @@ class Sandbox:
                 raise SandboxUnavailable(problem)
             self.unsafe = True
             log.warning("[SANDBOX] UNSAFE DEVELOPMENT MODE: %s; untrusted code runs WITHOUT isolation", problem)
+        if self.root_mode and not self.unsafe and (unreachable := state_dir_problem(state)):
+            raise SandboxUnavailable(unreachable)  # else every run would fail with bwrap's "Permission denied"
         self.helper: InitHelper = build_init_helper(state / "bin")  # raises SandboxUnavailable
 
     # -- what protects a run --------------------------------------------------------------
