@@ -294,6 +294,41 @@ int main(void){
     assert result.stdout == "flock 1\nfcntl 1\nio_uring 1\nptrace 1\nbpf 1\n", result
 
 
+def test_seccomp_refuses_file_watching(run):
+    source = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <sys/fanotify.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(void){
+  printf("inotify_init1 %d\n", inotify_init1(0) == -1 && errno == EPERM);
+  printf("inotify_init %d\n", syscall(SYS_inotify_init) == -1 && errno == EPERM);
+  printf("inotify_add_watch %d\n", inotify_add_watch(0, "/usr", IN_OPEN) == -1 && errno == EPERM);
+  printf("fanotify_init %d\n", fanotify_init(0, 0) == -1 && errno == EPERM);
+  printf("fanotify_mark %d\n", fanotify_mark(0, FAN_MARK_ADD, FAN_OPEN, 0, "/usr") == -1 && errno == EPERM);
+  return 0;
+}
+"""
+    result = run("c", source)
+    assert result.stdout == "".join(f"{name} 1\n" for name in (
+        "inotify_init1", "inotify_init", "inotify_add_watch", "fanotify_init", "fanotify_mark")), result
+
+
+def test_host_kernel_command_line_and_host_paths_are_not_readable(run, sandbox):
+    source = ("try:\n    print('cmdline', repr(open('/proc/cmdline').read()))\nexcept OSError as e:\n    print('cmdline denied')\n"
+              "for name in ('/proc/self/mountinfo', '/proc/self/mounts', '/proc/mounts'):\n    print(open(name).read())\n")
+    for language, program in (("python", source), ("c", '#include <stdio.h>\nint main(){char b[65536];FILE*f='
+                              'fopen("/proc/self/mountinfo","r");size_t n=fread(b,1,65535,f);fwrite(b,1,n,stdout);}')):
+        result = run(language, program)
+        assert result.verdict == Verdict.AC, result
+        if language == "python":
+            assert result.stdout.startswith(("cmdline denied\n", "cmdline ''\n")), result.stdout[:300]
+        assert str(sandbox.settings.state_dir) not in result.stdout  # no box, cache or helper path of the host
+        assert "/box" in result.stdout  # it is the mount table, only without host paths
+
+
 def test_other_processes_are_invisible(run):
     source = "import os\nprint(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))"
     result = run("python", source)
@@ -390,3 +425,13 @@ def test_compiler_environment_is_clean(run, monkeypatch):
     # The preprocessor sees the compiler's environment through __has_include of /proc/self/environ: read it.
     result = run("c", '#include <stdio.h>\nint main(void){return 0;}\n#include "/proc/self/environ"\n')
     assert "s3cr3t" not in result.compile_output
+
+
+def test_messages_never_hold_host_paths(run, sandbox):
+    java = run("java", "public class " + "A" * 300 + " { public static void main(String[] a) {} }")
+    assert java.verdict == Verdict.CE and "shorter name" in java.message
+    from codearena.sandbox import Bind
+    with sandbox.box() as box:  # a sandbox failure (bwrap cannot set the box up) names no host path
+        failed = sandbox.run(box, ["/usr/bin/true"], limits=Limits(), binds=[Bind(str(sandbox.settings.state_dir / "missing"), "/x")])
+    assert failed.notes and "<state>" in failed.notes[0]
+    assert str(sandbox.settings.state_dir) not in failed.notes[0] + failed.stderr.decode()

@@ -128,14 +128,17 @@ def test_concurrent_identical_submissions_compile_once(sandbox, cache):
 
 
 def test_a_program_cannot_change_its_cached_artifact(sandbox, cache):
+    # The program gets its own copy of its binary: whatever it does to the copy (overwrite, unlink),
+    # the cached artifact stays the same and the next run starts from it again.
     tamper = ("#include <stdio.h>\n#include <unistd.h>\nint main(void){"
-              "FILE*f=fopen(\"main\",\"r+\"); printf(\"%d \", f!=NULL);"
-              "printf(\"%d %d\\n\", unlink(\"main\")==0, rename(\"main\",\"x\")==0); return 0;}\n")
-    first = judge(tamper, "c", TESTS[:1], LIMITS, sandbox=sandbox, cache=cache)
-    assert first.tests[0].stdout == "0 0 0\n"
+              "FILE*f=fopen(\"main\",\"r+\"); int w = f && fputs(\"garbage\", f) >= 0 && fclose(f) == 0;"
+              "printf(\"%d %d\\n\", w, unlink(\"main\")==0); return 0;}\n")
     entry = prepare(sandbox, get_language("c"), tamper, cache)
+    cached = (entry.directory / "main").read_bytes()
+    first = judge(tamper, "c", TESTS[:1], LIMITS, sandbox=sandbox, cache=cache)
     second = judge(tamper, "c", TESTS[:1], LIMITS, sandbox=sandbox, cache=cache)
-    assert second.tests[0].stdout == "0 0 0\n"
+    assert first.tests[0].stdout == second.tests[0].stdout == "0 1\n"  # a running binary is busy (ETXTBSY)
+    assert (entry.directory / "main").read_bytes() == cached
     assert (entry.directory / "main").stat().st_mode & 0o777 == 0o755
 
 

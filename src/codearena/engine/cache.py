@@ -13,7 +13,7 @@ to `LOW_WATER` of it; no run walks the cache. Only compiled languages have entri
 interpreted program's source is written straight into its box (see compile.prepare).
 
 Artifacts are copied out of the box with `Box.read_file` (no links, regular files only, capped)
-and handed back to later runs as read-only bind mounts: a program cannot change them.
+and copied into each later run's box (compile.put_artifacts): a program changes only its copy.
 """
 
 from __future__ import annotations

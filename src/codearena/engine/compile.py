@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..config import sandbox_settings
 from ..languages import Language
-from ..sandbox import BOX_PATH, Bind, Box, Limits, Sandbox
+from ..sandbox import Box, Limits, Sandbox
 from .cache import MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, CacheEntry, CompileCache, cache_key
 from .results import ExecutionResult, as_text
 from .verdicts import Verdict, classify_run
@@ -20,6 +20,7 @@ COMPILE_LIMITS = Limits(
     cpu_time=15.0, wall_time=30.0, memory_mb=512, processes=64,
     stdout_bytes=64 * 1024, stderr_bytes=64 * 1024, file_size_mb=64, open_files=256,
 )
+NAME_MAX = 255  # bytes in a file name (Linux)
 COMPILE_DISK_MB = 128  # room in the box for the compiler's temporary files and the artifact
 
 
@@ -97,6 +98,12 @@ def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCac
     neither a compiler nor a syntax check has nothing to cache: its source goes straight into
     each box (`inline`)."""
     name = language.source_name(source)
+    if len(name.encode()) > NAME_MAX:
+        failure = ExecutionResult(Verdict.CE, f"the source file would be named after a {len(name) - len(Path(name).suffix)}"
+                                  f"-character class, and a file name holds at most {NAME_MAX} bytes: "
+                                  "give the class a shorter name", language=language.id)
+        return CacheEntry(key="", directory=None, ok=False, compile_output=failure.message, files=[],
+                          failure=failure.to_dict())
     if not language.compiled and not language.check:
         return CacheEntry(key="", directory=None, ok=True, compile_output="", files=[name],
                           inline={name: source.encode()})
@@ -116,8 +123,19 @@ def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCac
     return cache.get_or_build(cache_key(language, source), build)
 
 
-def artifact_binds(entry: CacheEntry) -> list[Bind]:
-    """Read-only binds of the cached artifacts into the box, where the run argv expects them."""
+def artifact_bytes(entry: CacheEntry) -> int:
+    """Room the entry's files take in a box."""
     if entry.directory is None:
-        return []
-    return [Bind(str(entry.directory / name), f"{BOX_PATH}/{name}") for name in entry.files]
+        return sum(len(data) for data in entry.inline.values())
+    return sum((entry.directory / name).stat().st_size for name in entry.files)
+
+
+def put_artifacts(box: Box, entry: CacheEntry) -> None:
+    """The program's files, copied into its box where the run argv expects them. Copies, not bind
+    mounts: a mount's host path shows in /proc/self/mountinfo; a copy is the box's own to change."""
+    if entry.directory is None:
+        for name, data in entry.inline.items():
+            box.write_file(name, data)
+        return
+    for name in entry.files:
+        box.copy_in(name, entry.directory / name)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from ..languages import Language, get_language
 from ..sandbox import Limits, RunResult, Sandbox, get_sandbox
 from .cache import CacheEntry, CompileCache
-from .compile import artifact_binds, prepare
+from .compile import artifact_bytes, prepare, put_artifacts
 from .results import ExecutionResult, to_execution_result
 from .verdicts import Verdict
 
@@ -40,8 +40,10 @@ def run_prepared(
     if merge_stderr:
         argv = MERGE_STDERR_PREFIX + argv
         limits = limits.with_changes(processes=limits.processes + 1)
-    with sandbox.box(disk_mb=limits.disk_mb) as box:
-        for name, data in {**entry.inline, **(files or {})}.items():
+    # The box holds the program's files besides the run's own disk allowance.
+    with sandbox.box(disk_mb=limits.disk_mb, extra_bytes=artifact_bytes(entry)) as box:
+        put_artifacts(box, entry)
+        for name, data in (files or {}).items():
             box.write_file(name, data)
         return sandbox.run(
             box,
@@ -49,7 +51,7 @@ def run_prepared(
             limits=runtime_limits(language, limits),
             stdin=stdin,
             env=language.env,
-            binds=language.binds() + artifact_binds(entry),
+            binds=language.binds(),
             address_space_fallback=language.address_space_fallback,
         )
 

@@ -71,6 +71,7 @@ def build_argv(
         "--as-pid-1",  # codearena-init is pid 1: bwrap then reaps it itself (no zombie left to the host)
         *system_binds(),
         "--proc", "/proc",
+        "--ro-bind", "/dev/null", "/proc/cmdline",  # the host kernel's command line is the host's
         "--dev", "/dev",
         "--remount-ro", "/dev",  # /dev is an unsized tmpfs: nothing may be written there
         "--bind", str(box_root / "shm"), "/dev/shm",  # ...except /dev/shm, which lives in the sized box

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .box import mount_tmpfs
 from .errors import SandboxUnavailable
 
 
@@ -63,3 +65,21 @@ def build_init_helper(bin_dir: Path) -> InitHelper:
                 os.replace(built, final)
                 return InitHelper(final, seccomp)
     raise HelperBuildError("could not compile the sandbox's init helper (init.c)")
+
+
+def publish_on_tmpfs(helper: InitHelper, directory: Path) -> InitHelper:
+    """The helper, copied onto a small tmpfs of its own at `directory` (root only). Every box
+    bind-mounts it, and a bind mount's source path shows in the program's /proc/self/mountinfo:
+    from a tmpfs that path is `/codearena-init-...`, not a path of the host's disks."""
+    directory.mkdir(mode=0o755, exist_ok=True)
+    with open(directory.parent / ".init-publish.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # processes starting together mount it once
+        if not os.path.ismount(directory):
+            mount_tmpfs(directory, 16 * 1024 * 1024, 64, 0, 0, mode=0o755, name=b"codearena-init")
+        published = directory / helper.path.name
+        if not published.is_file():
+            staging = directory / f".{helper.path.name}.{os.getpid()}"
+            shutil.copyfile(helper.path, staging)
+            os.chmod(staging, 0o755)
+            os.replace(staging, published)
+    return InitHelper(published, helper.seccomp)

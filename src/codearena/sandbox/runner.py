@@ -30,7 +30,7 @@ from . import bwrap as bwrap_argv
 from .box import Box, SlotPool, clear_stale_box
 from .cgroups import Cgroup, CgroupHost, detect
 from .errors import SandboxUnavailable
-from .helper import InitHelper, build_init_helper
+from .helper import InitHelper, build_init_helper, publish_on_tmpfs
 from .limits import MIB, LimitHit, Limits, RunResult
 from .statedir import state_dir_problem
 
@@ -141,6 +141,8 @@ class Sandbox:
         if self.root_mode and not self.unsafe and (unreachable := state_dir_problem(state)):
             raise SandboxUnavailable(unreachable)  # else every run would fail with bwrap's "Permission denied"
         self.helper: InitHelper = build_init_helper(state / "bin")  # raises SandboxUnavailable
+        if self.root_mode and not self.unsafe:
+            self.helper = publish_on_tmpfs(self.helper, state / "init")
 
     # -- what protects a run --------------------------------------------------------------
     def isolation_problem(self) -> str | None:
@@ -194,10 +196,12 @@ class Sandbox:
         return cleared
 
     @contextmanager
-    def box(self, disk_mb: int = 64) -> Iterator[Box]:
+    def box(self, disk_mb: int = 64, extra_bytes: int = 0) -> Iterator[Box]:
+        """A fresh box: `disk_mb` for the run to write, plus `extra_bytes` for files put in before it."""
         slot = self.slots.acquire()
         try:
-            box = Box(self.boxes_dir / str(slot.number), slot, use_tmpfs=self.root_mode, disk_bytes=disk_mb * MIB)
+            box = Box(self.boxes_dir / str(slot.number), slot, use_tmpfs=self.root_mode,
+                      disk_bytes=disk_mb * MIB + extra_bytes)
             try:
                 yield box
             finally:
@@ -357,6 +361,10 @@ class Sandbox:
                     if key.data.closed or key.data.overflow:
                         selector.unregister(key.fd)
 
+    def _without_host_paths(self, text: str) -> str:
+        state = str(self.settings.state_dir)
+        return text.replace(str(self.settings.state_dir.resolve()), "<state>").replace(state, "<state>")
+
     def _result(self, proc, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr) -> RunResult:
         os.set_blocking(status_r, False)
         try:
@@ -370,7 +378,12 @@ class Sandbox:
             rc = proc.returncode
             exit_code, sig = (None, -rc) if rc < 0 else (None, signal.SIGKILL) if limit_hit else (rc, None)
             if limit_hit is None and not (cgroup and cgroup.oom_killed()):
-                notes.append("sandbox failure: " + bytes(stderr.data).decode(errors="replace").strip()[-500:])
+                # bwrap's own message: the operator's log gets it whole; the result, which users
+                # read, gets it without this machine's paths.
+                detail = bytes(stderr.data).decode(errors="replace").strip()[-500:]
+                log.error("[SANDBOX] sandbox failure: %s", detail)
+                notes.append("sandbox failure: " + self._without_host_paths(detail))
+                stderr.data = bytearray(self._without_host_paths(bytes(stderr.data).decode(errors="replace")).encode())
         else:
             exit_code, sig = status
         if cgroup:
