@@ -9,8 +9,8 @@ its holder, so none is left behind.
 The cost of a run must not grow with the cache: `CacheIndex` (SQLite, shared by every process on
 the machine) keeps each entry's size and last use, and the total, as they change. When the total
 passes `max_bytes`, a background thread evicts the least recently used entries in batches down
-to `LOW_WATER` of it; no run walks the cache. Only compiled languages have entries: an
-interpreted program's source is written straight into its box (see compile.prepare).
+to `LOW_WATER` of it; no run walks the cache. Only what is compiled or syntax-checked has an
+entry: any other interpreted program's source is written straight into its box (compile.prepare).
 
 Artifacts are copied out of the box with `Box.read_file` (no links, regular files only, capped)
 and copied into each later run's box (compile.put_artifacts): a program changes only its copy.
