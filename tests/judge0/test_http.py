@@ -167,11 +167,29 @@ def test_a_body_that_is_not_json_is_400(http):
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.2/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest",
-                                 "http://[::1]:8080/", "http://192.168.1.10/", "http://0.0.0.0/"])
+                                 "http://[::1]:8080/", "http://192.168.1.10/", "http://0.0.0.0/",
+                                 # IPv6 spellings of IPv4 addresses: compatible, mapped, NAT64, 6to4
+                                 "http://[::127.0.0.1]:8080/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/",
+                                 "http://[64:ff9b::7f00:1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:7f00:1::]/",
+                                 "http://[::a00:1]/", "http://[fe80::1]/", "http://[fc00::1]/"])
 def test_callbacks_into_internal_networks_are_refused(http, url):
     answer = http.post("/submissions", json={"source_code": "x", "language_id": PYTHON, "callback_url": url})
     assert answer.status_code == 422
     assert "non-public address" in answer.json()["callback_url"][0]
+
+
+@pytest.mark.parametrize("url", [["http://example.com/"], {"url": "http://example.com/"}, 12345, True])
+def test_a_callback_url_must_be_a_string(http, url):
+    answer = http.post("/submissions", json={"source_code": "x", "language_id": PYTHON, "callback_url": url})
+    assert answer.status_code == 422 and answer.json()["callback_url"] == ["must be a string: an http or https URL"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1\\@example.com/", "http://example.com\\@127.0.0.1/",
+                                 "http://example.com /", "http://127.0.0.1:80\tx@example.com/"])
+def test_urls_that_parsers_read_differently_are_refused(http, url):
+    answer = http.post("/submissions", json={"source_code": "x", "language_id": PYTHON, "callback_url": url})
+    assert answer.status_code == 422, answer.text
+    assert "callback_url" in answer.json()
 
 
 def test_loopback_callbacks_need_the_operators_permission(stack):

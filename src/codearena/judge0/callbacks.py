@@ -14,10 +14,11 @@ import asyncio
 import ipaddress
 import json
 import logging
+import re
 import socket
 import uuid
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 import redis
@@ -42,46 +43,85 @@ class Target:
     sni_hostname: str | None  # https: the certificate is checked against the original host
 
 
+# IPv6 ranges that carry an IPv4 address (or route to one) which `is_global` does not look into.
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d, still routed to a.b.c.d by some stacks
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_TEREDO = ipaddress.ip_network("2001::/32")
+_FORBIDDEN_IN_URL = set("\\ \t\r\n\x00")  # parsers disagree on these; a real callback URL has none
+
+
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """A global unicast address, and for IPv6 one that embeds no IPv4 address that is not."""
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+        if address.sixtofour is not None:
+            return is_public(address.sixtofour)
+        if address in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if address in _IPV4_COMPATIBLE or address in _NAT64_LOCAL or address in _TEREDO:
+            return False
+    return address.is_global and not address.is_multicast
+
+
+def _numeric_but_not_dotted(host: str) -> bool:
+    """`2130706433`, `0x7f.1`, `127.1`, `0177.0.0.1`: browsers and WHATWG parsers read an IPv4
+    address there, other parsers a host name. Only the plain dotted form is accepted."""
+    last = host.rstrip(".").rsplit(".", 1)[-1]
+    if ":" in host or not re.fullmatch(r"0x[0-9a-f]*|[0-9]+", last, re.IGNORECASE):
+        return False
+    try:
+        return str(ipaddress.IPv4Address(host)) != host
+    except ValueError:
+        return True
+
+
 class CallbackGuard:
     """Refuses URLs that are not http(s), or whose host resolves to a non-public address
-    (loopback, private, link-local such as cloud metadata, multicast, reserved) outside the
-    networks the operator allowed."""
+    (loopback, private, link-local such as cloud metadata, multicast, reserved, or an IPv6
+    spelling of any of them) outside the networks the operator allowed. The URL is parsed once,
+    by httpx (the client that will call it); one that another parser reads as another host is
+    refused."""
 
     def __init__(self, settings: Judge0Settings):
         self.allowed = settings.allowed_networks
 
-    def refusal(self, url: str) -> str | None:
+    def refusal(self, url: object) -> str | None:
         """None if the URL may be called now, else why not (checked at submit)."""
         return self.resolve(url)[0]
 
-    def resolve(self, url: str) -> tuple[str | None, Target | None]:
+    def resolve(self, url: object) -> tuple[str | None, Target | None]:
         """(None, where to connect) if the URL may be called now, else (why not, None)."""
+        if not isinstance(url, str):
+            return "must be a string: an http or https URL", None
+        if _FORBIDDEN_IN_URL & set(url) or any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+            return "must not contain spaces, backslashes or control characters", None
         try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError:
+            parsed = httpx.URL(url)
+            port = parsed.port
+            other = urlsplit(url)
+            other_host = other.hostname
+        except (httpx.InvalidURL, ValueError, TypeError):
             return "is not a valid URL", None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if parsed.scheme not in ("http", "https") or not parsed.host:
             return "must be an http or https URL", None
+        if (other_host or "").lower() != parsed.host.lower() or _numeric_but_not_dotted(parsed.host):
+            return "is read as different hosts by different URL parsers; write the host plainly", None
         try:
-            infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80),
+            infos = socket.getaddrinfo(parsed.host, port or (443 if parsed.scheme == "https" else 80),
                                        proto=socket.IPPROTO_TCP)
         except (socket.gaierror, UnicodeError):
-            return f"host {parts.hostname} cannot be resolved", None
+            return f"host {parsed.host} cannot be resolved", None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
         for address in addresses:
-            if not address.is_global and not any(address in network for network in self.allowed):
-                return (f"host {parts.hostname} resolves to {address}, a non-public address; "
+            if not is_public(address) and not any(address in network for network in self.allowed):
+                return (f"host {parsed.host} resolves to {address}, a non-public address; "
                         "callbacks to internal networks are refused"), None
         address = addresses[0]
-        netloc = f"[{address}]" if address.version == 6 else str(address)
-        if port is not None:
-            netloc += f":{port}"
-        credentials, _, host_header = parts.netloc.rpartition("@")  # credentials stay in the URL, not in Host
-        if credentials:
-            netloc = f"{credentials}@{netloc}"
-        return None, Target(urlunsplit(parts._replace(netloc=netloc)), host_header,
-                            parts.hostname if parts.scheme == "https" else None)
+        host_header = parsed.netloc.decode("ascii")  # host[:port], never the credentials
+        target = parsed.copy_with(host=str(address))  # credentials stay in the URL, not in Host
+        return None, Target(str(target), host_header, parsed.host if parsed.scheme == "https" else None)
 
 
 class CallbackDispatcher:

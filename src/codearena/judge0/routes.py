@@ -111,7 +111,7 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         if not isinstance(raw, dict):
             return {"submission": ["must be a JSON object"]}
         url = raw.get("callback_url")
-        refusal = await asyncio.to_thread(guard.refusal, url) if isinstance(url, str) and url.strip() else None
+        refusal = await asyncio.to_thread(guard.refusal, url) if url is not None and url != "" else None
         return parse_submission(raw, base64_encoded, settings, queue_settings, refusal)
 
     async def enqueue(request: Request, accepted: Accepted, token: str) -> float:
