@@ -14,6 +14,15 @@ import httpx
 import redis
 
 CLI = [sys.executable, "-m", "codearena"]
+LOG_DIR = os.environ.get("BENCH_LOG_DIR")  # set it to keep the processes' logs (diagnosis)
+
+
+def log_file(name: str):
+    """Where a process's stderr goes: a file under BENCH_LOG_DIR, else nowhere."""
+    if not LOG_DIR:
+        return subprocess.DEVNULL
+    os.makedirs(LOG_DIR, exist_ok=True)
+    return open(os.path.join(LOG_DIR, f"{name}-{uuid.uuid4().hex[:6]}.log"), "w")
 TOKEN = "bench-token-" + uuid.uuid4().hex
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -53,7 +62,7 @@ class QueueStack:
 
     def __enter__(self) -> "QueueStack":
         self.service = subprocess.Popen(CLI + ["execution-service"], env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=log_file("service"))
         wait_for_http(self.url + "/health", self.service, self.headers)
         return self
 
@@ -73,7 +82,7 @@ class QueueStack:
             worker.terminate()
             worker.wait(timeout=120)
         self.workers = [subprocess.Popen(CLI + ["worker", "-c", str(concurrency)], env=self.env,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(count)]
+                                         stdout=subprocess.DEVNULL, stderr=log_file("worker")) for _ in range(count)]
         deadline = time.monotonic() + 60
         while httpx.get(self.url + "/health", headers=self.headers).json()["workers"] != count:
             if time.monotonic() > deadline:
@@ -109,7 +118,7 @@ class PlatformProcess:
         subprocess.run(CLI + ["users", "create", "bench", "--password-stdin"], env=self.env,
                        input=b"bench-password\n", check=True, capture_output=True)
         self.process = subprocess.Popen(CLI + ["serve"], env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+                                        stderr=log_file("platform"))
         wait_for_http(self.url + "/api/health", self.process)
         login = httpx.post(self.url + "/api/auth/login", json={"username": "bench", "password": "bench-password"})
         self.token = login.json()["token"]

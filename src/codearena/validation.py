@@ -5,9 +5,22 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 
-def describe_request_errors(errors: list[dict]) -> str:
-    """A FastAPI RequestValidationError's errors as one line: `code: Field required; ...`."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}" for e in errors)
+def describe_request_errors(errors: list[dict], content_type: str = "application/json") -> str:
+    """A FastAPI RequestValidationError's errors as one line: `code: Field required; ...`, in
+    plain words where FastAPI's own are cryptic (a broken JSON body, a body that is not JSON)."""
+    parts = []
+    for e in errors:
+        loc = list(e["loc"])
+        if e["type"] == "json_invalid":
+            reason = (e.get("ctx") or {}).get("error", "invalid JSON")
+            where = f" at character {loc[1]}" if len(loc) > 1 else ""
+            parts.append(f"the request body is not valid JSON: {reason}{where}")
+        elif loc == ["body"] and "json" not in content_type.lower():
+            parts.append("the request body must be a JSON object: send it with Content-Type: application/json")
+        else:
+            message = e["msg"].removeprefix("Value error, ")
+            parts.append(f"{'.'.join(str(p) for p in loc if p != 'body') or 'body'}: {message}")
+    return "; ".join(parts)
 
 
 def describe_settings_error(exc: ValidationError, prefix: str = "") -> str:
@@ -18,3 +31,25 @@ def describe_settings_error(exc: ValidationError, prefix: str = "") -> str:
         message = error["msg"].removeprefix("Value error, ")
         parts.append(f"{name}: {message}" if error["loc"] else message)
     return "; ".join(parts)
+
+
+def lone_surrogate(text: str) -> int | None:
+    """Where `text` holds a lone UTF-16 surrogate (JSON's "\\ud800" decodes to one), which is not
+    Unicode text and cannot be encoded as UTF-8; None when it holds none."""
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as exc:
+        return exc.start
+
+
+def invalid_text_path(value, path: str = "") -> str | None:
+    """The dotted path of the first string in a JSON-like value that holds a lone surrogate."""
+    if isinstance(value, str):
+        return path or "body" if lone_surrogate(value) is not None else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = invalid_text_path(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None

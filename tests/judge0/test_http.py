@@ -429,3 +429,28 @@ def test_the_admin_listing_pages_newest_first(sandbox):
                 assert http.get("/submissions").json()["meta"]["total_count"] == 4
     finally:
         remove_prefix(prefix)
+
+
+BIG = "9" * 400
+
+
+@pytest.mark.parametrize("body,field", [
+    ('{"source_code": "x", "language_id": %s}' % BIG, "language_id"),
+    ('{"source_code": "x", "language_id": 71, "cpu_time_limit": %s}' % BIG, "cpu_time_limit"),
+    ('{"source_code": "x", "language_id": 71, "memory_limit": -%s}' % BIG, "memory_limit"),
+    ('{"source_code": "x", "language_id": 71, "number_of_runs": %s}' % BIG, "number_of_runs"),
+    ('{"source_code": "\\ud800", "language_id": 71}', "source_code"),
+    ('{"source_code": "print(1)", "stdin": "\\ud800", "language_id": 71}', "stdin"),
+])
+def test_huge_numbers_and_lone_surrogates_are_field_errors(http, body, field):
+    for path in ("/submissions", "/submissions?base64_encoded=true"):
+        answer = http.post(path, content=body.encode(), headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422, answer.text
+        assert field in answer.json()
+
+
+def test_deeply_nested_json_and_odd_digits_in_paths_are_client_errors(http):
+    deep = http.post("/submissions", content=b"[" * 10_000 + b"]" * 10_000, headers={"Content-Type": "application/json"})
+    assert deep.status_code == 400
+    assert http.get("/languages/\u00b2").status_code == 404  # '²' is a digit to str.isdigit, not to int()
+    assert http.get(f"/languages/{BIG}").status_code == 404

@@ -72,6 +72,18 @@ def test_invalid_jobs_say_what_to_fix(client, body, status, text):
     assert text in answer.json()["detail"]
 
 
+@pytest.mark.parametrize("body, text", [
+    ('{"language": "python", "source": "\\ud800"}', "source"),
+    ('{"language": "python", "source": "print(1)", "stdin": "\\ud800"}', "stdin"),
+    ('{"kind": "judge", "language": "python", "source": "print(1)", "tests": [{"name": "1", "input": "", "expected_output": "\\udfff"}]}',
+     "tests.0.expected_output"),
+])
+def test_lone_surrogates_are_a_422_naming_the_field(client, body, text):
+    answer = client.post("/jobs", content=body.encode(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"].startswith(text) and "surrogate" in answer.json()["detail"]
+
+
 def test_unknown_job_is_404(client):
     assert client.get("/jobs/nope").status_code == 404
     assert client.delete("/jobs/nope").status_code == 404

@@ -74,7 +74,7 @@ class Problem:
 
 
 def _natural_key(name: str):
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+    return [int(part) if part.isascii() and part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def load_problem(directory: str | Path) -> Problem:

@@ -307,7 +307,7 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
 
     @router.get("/languages/{language_id}")
     def language(language_id: str):
-        found = BY_ID.get(int(language_id)) if language_id.isdigit() else None
+        found = BY_ID.get(int(language_id)) if language_id.isascii() and language_id.isdigit() else None
         if found is None or found not in available_languages():
             return JSONResponse({"status": 404, "error": "Not Found"}, status_code=404)
         return found.details()
@@ -341,11 +341,15 @@ def create_judge0_router(settings: Judge0Settings, queue_settings: QueueSettings
         return [{"queue": queue, "size": size, "available": len(alive), "idle": len(alive) - working,
                  "working": working, "paused": 0} for queue, size in backlog.items()]
 
-    @router.post("/authenticate")
+    empty = {200: {"description": "accepted (an empty body, as Judge0 answers)", "content": None},
+             401: {"description": "missing or wrong X-Auth-Token (empty body)"},
+             403: {"description": "missing or wrong X-Auth-User (empty body)"}}
+
+    @router.post("/authenticate", response_class=Response, responses=empty)
     def authenticated() -> Response:
         return Response(status_code=200)
 
-    @router.post("/authorize")
+    @router.post("/authorize", response_class=Response, responses=empty)
     def authorized(request: Request) -> Response:
         authorize(request)
         return Response(status_code=200)

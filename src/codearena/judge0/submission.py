@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from ..queue.protocol import JobRequest, LimitsSpec
 from ..queue.settings import QueueSettings
+from ..validation import lone_surrogate
 from .catalog import BY_ID, IN_QUEUE, PROCESSING, outcome_of, status_json
 from .encoding import decode64, encode64
 from .settings import Judge0Settings
@@ -66,11 +67,17 @@ def _blank(value) -> bool:
 
 
 def _number(value) -> float | None:
-    """Rails' numericality: numbers and numeric strings; None for anything else ("is not a number")."""
+    """Rails' numericality: numbers and numeric strings; None for anything else ("is not a number").
+    An integer too large for a float is a number out of every range (infinity keeps its sign)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, str) and _NUMBER.fullmatch(value):
         number = float(value)
         return number if math.isfinite(number) else None
@@ -80,7 +87,9 @@ def _number(value) -> float | None:
 def _integer(value) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
         return int(value) if math.isfinite(value) else None
     if isinstance(value, str):
         return ruby_to_i(value)
@@ -143,6 +152,9 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
         if value is None:
             return None
         value = value if isinstance(value, str) else json.dumps(value)
+        if lone_surrogate(value) is not None:  # "\ud800" in the JSON: not text, in any encoding
+            add(name, "is not valid Unicode text (it holds a lone UTF-16 surrogate)")
+            return None
         return decode64(value).decode("utf-8", "replace") if decode else value
 
     source = text("source_code", base64_encoded)

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from limits import parse
@@ -17,12 +16,12 @@ from limits.storage import storage_from_string
 
 from .. import __version__
 from ..execution import DirectExecutor, ExecutionFacade, ExecutionSettings, ExecutorBusy
+from ..http_errors import install_error_handlers
+from ..middleware import BodySizeLimit
 from ..sandbox import Sandbox
-from ..validation import describe_request_errors
 from .db import make_db_engine, migrate, session_factory
 from .deps import Services
 from .judging import SubmissionJudge
-from ..middleware import BodySizeLimit
 from .routes import auth, execute, health, modules, problems, submissions
 from .settings import PlatformSettings
 
@@ -69,10 +68,7 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
     for module in (auth, execute, problems, submissions, modules, health):
         app.include_router(module.router)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError):
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
-        return JSONResponse({"detail": describe_request_errors(exc.errors()), "errors": errors}, status_code=422)
+    install_error_handlers(app)
 
     @app.exception_handler(ExecutorBusy)
     async def _busy(_request: Request, exc: ExecutorBusy):

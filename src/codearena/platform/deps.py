@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterator, TypeVar
+from typing import Annotated, Iterator, TypeVar
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..execution import ExecutionFacade
 from ..languages import Language, UnknownLanguage, get_language, supported_ids
 from .judging import SubmissionJudge
+from .schemas import MAX_ROW_ID
 from .security import InvalidToken, Principal, read_token
 from .settings import PlatformSettings
 
 T = TypeVar("T")
+# An id in a path: the database's ids are 32-bit, so a larger number is a clear 422, not a driver error.
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @dataclass
@@ -60,7 +63,7 @@ def current_user(credentials: HTTPAuthorizationCredentials | None = Depends(_bea
     try:
         return read_token(credentials.credentials, svc.settings.jwt_secret or "")
     except InvalidToken as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid or expired token ({exc}): log in again",
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}; log in again",
                             headers=unauthorized) from None
 
 
@@ -84,7 +87,7 @@ async def execution_allowed(user: Principal = Depends(current_user), svc: Servic
 
 
 def check_size(what: str, text: str, limit: int) -> None:
-    size = len(text.encode("utf-8"))
+    size = len(text.encode("utf-8", "surrogatepass"))
     if size > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"{what} is {size} bytes; the limit is {limit} bytes")

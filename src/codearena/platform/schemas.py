@@ -5,23 +5,53 @@ Result shapes are the same whichever execution mode ran the code.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timezone
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+
+from ..validation import lone_surrogate
 
 VerdictCode = Literal["AC", "WA", "TLE", "MLE", "OLE", "RE", "CE", "IE"]
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers in the database
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID, description="an id")]
+# SQLite hands datetimes back without their zone; every one the API stores is UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=timezone.utc))]
+
+
+def _text_problem(value: str, allow_nul: bool) -> str | None:
+    if (at := lone_surrogate(value)) is not None:
+        return (f"holds a lone UTF-16 surrogate ({value[at]!r} at character {at}), which is not "
+                "Unicode text; send valid UTF-8")
+    if not allow_nul and "\x00" in value:
+        return f"holds a NUL character (\\u0000) at character {value.index(chr(0))}, which cannot be stored; remove it"
+    return None
 
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 
 
+class RequestModel(ApiModel):
+    """A request body: text that is valid Unicode and, where it is stored, free of NUL characters
+    (PostgreSQL text cannot hold them): a clear 422, never a failure deep in a driver."""
+
+    nul_allowed: ClassVar[frozenset[str]] = frozenset()  # fields that are never stored as text
+
+    @model_validator(mode="after")
+    def _valid_text(self):
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, str) and (problem := _text_problem(value, name in self.nul_allowed)):
+                raise ValueError(f"{to_camel(name)} {problem}")
+        return self
+
+
 # --- accounts -------------------------------------------------------------------------------
 
-class Credentials(ApiModel):
+class Credentials(RequestModel):
     username: str = Field(pattern=USERNAME_PATTERN, description="3-32 letters, digits, '_', '.', '-'")
     password: str = Field(min_length=8, max_length=256)
 
@@ -30,13 +60,13 @@ class UserOut(ApiModel):
     id: int
     username: str
     role: Literal["user", "admin"]
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class TokenOut(ApiModel):
     token: str = Field(description="send as `Authorization: Bearer TOKEN`")
     token_type: str = "Bearer"
-    expires_at: datetime
+    expires_at: UtcDatetime
     user: UserOut
 
 
@@ -91,7 +121,9 @@ class TestsRunOut(ApiModel):
 
 # --- execute --------------------------------------------------------------------------------
 
-class ExecuteRequest(ApiModel):
+class ExecuteRequest(RequestModel):
+    nul_allowed: ClassVar[frozenset[str]] = frozenset({"code", "input"})  # run, never stored
+
     code: str = Field(description="the program's source")
     language: str = Field(description="python, javascript, c, cpp or java (aliases: py, js, node, c++, ...)")
     input: str = Field("", description="standard input")
@@ -101,7 +133,7 @@ class ExecuteRequest(ApiModel):
 
 # --- problems -------------------------------------------------------------------------------
 
-class CheckerIn(ApiModel):
+class CheckerIn(RequestModel):
     type: Literal["standard", "exact", "lines", "float", "unordered", "custom"] = "standard"
     abs_tol: float = Field(1e-6, ge=0)
     rel_tol: float = Field(1e-6, ge=0)
@@ -109,7 +141,9 @@ class CheckerIn(ApiModel):
     language: str | None = Field(None, description="custom checker's language")
 
 
-class TestIn(ApiModel):
+class TestIn(RequestModel):
+    nul_allowed: ClassVar[frozenset[str]] = frozenset({"input", "expected_output"})  # stored as bytes
+
     name: str | None = Field(None, max_length=100, description="default: its position, 1-based")
     input: str = ""
     expected_output: str
@@ -117,7 +151,7 @@ class TestIn(ApiModel):
     points: float | None = Field(None, ge=0)
 
 
-class ProblemIn(ApiModel):
+class ProblemIn(RequestModel):
     slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="default: from the title")
     title: str = Field(min_length=1, max_length=200)
     statement: str = ""
@@ -159,16 +193,18 @@ class ProblemOut(ProblemSummaryOut):
     test_count: int
 
 
-class ProblemRunRequest(ApiModel):
-    problem_id: int
+class ProblemRunRequest(RequestModel):
+    nul_allowed: ClassVar[frozenset[str]] = frozenset({"code"})  # run, never stored
+
+    problem_id: RowId
     code: str
     language: str
 
 
 # --- submissions ----------------------------------------------------------------------------
 
-class SubmissionRequest(ApiModel):
-    problem_id: int
+class SubmissionRequest(RequestModel):
+    problem_id: RowId
     code: str
     language: str
 
@@ -188,8 +224,8 @@ class SubmissionOut(ApiModel):
     memory: int | None = Field(description="largest peak KB of any test")
     tests: list[TestResultOut]
     code: str
-    created_at: datetime
-    judged_at: datetime | None
+    created_at: UtcDatetime
+    judged_at: UtcDatetime | None
 
 
 class SubmissionPage(ApiModel):
@@ -201,13 +237,13 @@ class SubmissionPage(ApiModel):
 
 # --- modules --------------------------------------------------------------------------------
 
-class ModuleTestIn(ApiModel):
+class ModuleTestIn(RequestModel):
     name: str | None = Field(None, max_length=100)
     input: str = ""
     expected_output: str
 
 
-class ModuleIn(ApiModel):
+class ModuleIn(RequestModel):
     title: str = Field(min_length=1, max_length=200)
     content: str = ""
     language: str
@@ -230,8 +266,10 @@ class ModuleOut(ApiModel):
     memory_limit: int
 
 
-class ModuleExecuteRequest(ApiModel):
-    module_id: int
+class ModuleExecuteRequest(RequestModel):
+    nul_allowed: ClassVar[frozenset[str]] = frozenset({"code", "input"})  # run, never stored
+
+    module_id: RowId
     code: str | None = Field(None, description="default: the module's starter code")
     input: str | None = Field(None, description="default: the module's stdin")
 

@@ -57,8 +57,13 @@ def read_token(token: str, secret: str) -> Principal:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
         principal = Principal(int(claims["sub"]), str(claims.get("name", "")), str(claims.get("role", "user")))
-    except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise InvalidToken(str(exc)) from None
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("the token has expired") from None
+    except jwt.InvalidSignatureError:
+        raise InvalidToken("the token was not signed by this server") from None
+    except (jwt.PyJWTError, ValueError, TypeError):
+        # PyJWT's own words name codecs and padding; the caller only needs to know it is not a token.
+        raise InvalidToken("this is not a valid token") from None
     if principal.role not in ROLES:
-        raise InvalidToken("unknown role")
+        raise InvalidToken("the token names an unknown role")
     return principal

@@ -18,7 +18,6 @@ from contextlib import asynccontextmanager
 import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from .. import __version__
@@ -26,8 +25,9 @@ from ..engine.checkers import UnknownChecker
 from ..execution.direct import shorten
 from ..judge0 import Judge0Background, Judge0Settings, install as install_judge0
 from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
+from ..http_errors import install_error_handlers
+from ..validation import invalid_text_path
 from ..middleware import BodySizeLimit
-from ..validation import describe_request_errors
 from .broker import BacklogFull, ServiceStore, new_job_id, redis_options
 from .metrics import exposition
 from .protocol import JobCreated, JobRecord, JobRequest
@@ -85,6 +85,8 @@ def validate_request(body: JobRequest, settings: QueueSettings) -> float:
         body.checker.to_config().validate()
     except (UnknownChecker, UnknownLanguage) as exc:
         raise HTTPException(422, f"checker: {exc}") from None
+    if (where := invalid_text_path(body.model_dump())) is not None:
+        raise HTTPException(422, f"{where} holds a lone UTF-16 surrogate, which is not Unicode text; send valid UTF-8")
     if body.kind == "judge" and not body.tests:
         raise HTTPException(422, "a judge job needs at least one test in `tests`")
     if len(body.tests) > settings.max_tests:
@@ -144,9 +146,7 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
         return JSONResponse({"detail": "the job store (Redis) is unreachable; retry shortly"}, status_code=503,
                             headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER)})
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError):
-        return JSONResponse({"detail": describe_request_errors(exc.errors())}, status_code=422)
+    install_error_handlers(app)
 
     async def wait_for(request: Request, job_id: str, seconds: float, future=None) -> JobRecord | None:
         return await wait_for_job(store_of(request), request.app.state.waiters, job_id, seconds, future)

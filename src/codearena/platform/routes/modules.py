@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from ...engine.judge import TestCase
 from ...execution import JudgeJob, RunJob
 from ...sandbox import Limits
-from ..deps import (Services, check_size, current_user, db_session, execution_allowed, get_or_404, require_admin,
-                    resolve_language, services)
+from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
+                    require_admin, resolve_language, services)
 from ..models import Module
 from ..results import execution_out, tests_run_out
 from ..schemas import ModuleExecuteOut, ModuleExecuteRequest, ModuleIn, ModuleOut
@@ -35,7 +35,7 @@ def list_modules(_user: Principal = Depends(current_user), session: Session = De
 
 
 @router.get("/{module_id}", response_model=ModuleOut)
-def read_module(module_id: int, _user: Principal = Depends(current_user), session: Session = Depends(db_session)):
+def read_module(module_id: PathId, _user: Principal = Depends(current_user), session: Session = Depends(db_session)):
     return get_or_404(session, Module, module_id)
 
 
@@ -48,7 +48,7 @@ def create_module(body: ModuleIn, _admin: Principal = Depends(require_admin), se
 
 
 @router.put("/{module_id}", response_model=ModuleOut)
-def update_module(module_id: int, body: ModuleIn, _admin: Principal = Depends(require_admin),
+def update_module(module_id: PathId, body: ModuleIn, _admin: Principal = Depends(require_admin),
                   session: Session = Depends(db_session)):
     module = _apply(get_or_404(session, Module, module_id), body)
     session.commit()
@@ -56,7 +56,7 @@ def update_module(module_id: int, body: ModuleIn, _admin: Principal = Depends(re
 
 
 @router.delete("/{module_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_module(module_id: int, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
+def delete_module(module_id: PathId, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
     session.delete(get_or_404(session, Module, module_id))
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

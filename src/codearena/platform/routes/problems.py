@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..deps import (Services, check_size, current_user, db_session, execution_allowed, get_or_404, require_admin,
-                    resolve_language, services)
+from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
+                    require_admin, resolve_language, services)
 from ..models import Problem, Submission
 from ..problems import ProblemConflict, apply_problem, judge_job, problem_out, test_cases
 from ..results import tests_run_out
-from ..schemas import ProblemIn, ProblemOut, ProblemRunRequest, ProblemSummaryOut, TestsRunOut
+from ..schemas import MAX_ROW_ID, ProblemIn, ProblemOut, ProblemRunRequest, ProblemSummaryOut, TestsRunOut
 from ..security import Principal
 
 router = APIRouter(prefix="/api/problems", tags=["problems"])
@@ -23,9 +24,16 @@ def list_problems(_user: Principal = Depends(current_user), session: Session = D
     return session.scalars(select(Problem).order_by(Problem.id)).all()
 
 
-@router.get("/{problem_id}", response_model=ProblemOut)
-def read_problem(problem_id: int, user: Principal = Depends(current_user), session: Session = Depends(db_session)):
-    return problem_out(get_or_404(session, Problem, problem_id), admin=user.is_admin)
+@router.get("/{problem_ref}", response_model=ProblemOut, responses={404: {"description": "no such problem"}})
+def read_problem(problem_ref: str = PathParam(description="the problem's id, or its slug", max_length=100),
+                 user: Principal = Depends(current_user), session: Session = Depends(db_session)):
+    if problem_ref.isascii() and problem_ref.isdigit():  # an all-digit reference is an id
+        problem = get_or_404(session, Problem, int(problem_ref)) if int(problem_ref) <= MAX_ROW_ID else None
+    else:
+        problem = session.scalar(select(Problem).where(Problem.slug == problem_ref))
+    if problem is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"problem {problem_ref} does not exist")
+    return problem_out(problem, admin=user.is_admin)
 
 
 def _save(session: Session, body: ProblemIn, problem: Problem | None) -> Problem:
@@ -45,14 +53,14 @@ def create_problem(body: ProblemIn, _admin: Principal = Depends(require_admin), 
 
 
 @router.put("/{problem_id}", response_model=ProblemOut)
-def update_problem(problem_id: int, body: ProblemIn, _admin: Principal = Depends(require_admin),
+def update_problem(problem_id: PathId, body: ProblemIn, _admin: Principal = Depends(require_admin),
                    session: Session = Depends(db_session)):
     return problem_out(_save(session, body, get_or_404(session, Problem, problem_id)), admin=True)
 
 
 @router.delete("/{problem_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses={409: {"description": "the problem has submissions"}})
-def delete_problem(problem_id: int, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
+def delete_problem(problem_id: PathId, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
     problem = get_or_404(session, Problem, problem_id)
     submissions = session.scalar(select(func.count()).where(Submission.problem_id == problem_id))
     if submissions:

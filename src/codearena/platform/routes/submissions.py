@@ -13,10 +13,10 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..deps import Services, check_size, current_user, db_session, execution_allowed, resolve_language, services
+from ..deps import PathId, Services, check_size, current_user, db_session, execution_allowed, resolve_language, services
 from ..models import Problem, Submission
 from ..results import submission_out
-from ..schemas import SubmissionOut, SubmissionPage, SubmissionRequest
+from ..schemas import MAX_ROW_ID, SubmissionOut, SubmissionPage, SubmissionRequest
 from ..security import Principal
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
@@ -66,7 +66,7 @@ async def submit(body: SubmissionRequest, response: Response,
 
 
 @router.get("/{submission_id}", response_model=SubmissionOut)
-async def read_submission(submission_id: int,
+async def read_submission(submission_id: PathId,
                           wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the verdict"),
                           user: Principal = Depends(current_user), svc: Services = Depends(services)) -> SubmissionOut:
     def load() -> Submission:
@@ -81,8 +81,8 @@ async def read_submission(submission_id: int,
 
 
 @router.get("", response_model=SubmissionPage)
-def list_submissions(problem_id: int | None = Query(None, alias="problemId"),
-                     page: int = Query(1, ge=1), page_size: int = Query(20, ge=1, le=100, alias="pageSize"),
+def list_submissions(problem_id: int | None = Query(None, alias="problemId", ge=1, le=MAX_ROW_ID),
+                     page: int = Query(1, ge=1, le=MAX_ROW_ID), page_size: int = Query(20, ge=1, le=100, alias="pageSize"),
                      user: Principal = Depends(current_user), session: Session = Depends(db_session)) -> dict:
     """Your own submissions, newest first; admins see everyone's."""
     query = select(Submission)
