@@ -226,9 +226,17 @@ def through_the_queue(jobs: list[Job], slots: int, workdir: str) -> dict:
             with CacheSampler(sandbox_settings().state_dir / "cache" / "index.sqlite") as cache:
                 result = asyncio.run(_clients(platform.url, jobs, created.json()["id"]))
             result["worker_cpu_s"] = process_cpu_seconds(worker) - cpu_before
+            result["jobs_through_the_queue"] = jobs_done(stack)
     result["worker_cpu_ms_per_job"] = result["worker_cpu_s"] * 1000 / len(jobs)
     result["cache_over_time"] = [{"t_s": round(t, 1), "entries": n, "mb": round(mb, 2)} for t, n, mb in cache.samples]
     return result
+
+
+def jobs_done(stack: QueueStack) -> int:
+    """Jobs the workers finished, from the service's Prometheus counters."""
+    text = httpx.get(stack.url + "/metrics", headers=stack.headers, timeout=30).text
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("codearena_jobs_total{")))
 
 
 def directly(jobs: list[Job]) -> dict:
@@ -265,6 +273,9 @@ def run(quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         queued = through_the_queue(jobs, slots, workdir)
     assert queued["outcomes"] == {"correct": clients}, (queued["outcomes"], queued["wrong_examples"])
+    # Every request ran on the worker: none fell back to the platform's own sandbox (which would
+    # also make the worker's CPU per job look smaller than it is).
+    assert queued["jobs_through_the_queue"] == clients, queued["jobs_through_the_queue"]
     # The same jobs (every k-th of them in full mode), with new sources (another salt: they
     # compile again), run directly.
     step = max(1, clients // 300)

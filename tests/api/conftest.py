@@ -46,7 +46,8 @@ def create_postgres_database() -> PostgresDatabase:
 
 
 def test_settings(database_url: str, **overrides) -> PlatformSettings:
-    values = dict(database_url=database_url, jwt_secret=TEST_SECRET, node_env="test", rate_limit="")
+    values = dict(database_url=database_url, jwt_secret=TEST_SECRET, node_env="test", rate_limit="", login_rate_limit="",
+                  register_rate_limit="")
     values.update(overrides)
     return PlatformSettings(**values)
 

@@ -125,3 +125,30 @@ def test_hidden_tests_stay_hidden_in_queue_mode(stack):
     with server.client("admin") as admin, server.client("alice") as alice:
         check_hidden_tests_stay_hidden(admin, alice)
     assert server.services.facade.stats["fallback"] == 0
+
+
+def test_one_user_cannot_starve_another_in_queue_mode(sandbox, tmp_path):
+    import uuid
+
+    from codearena.queue.service import create_service_app
+
+    from ..api.conftest import start_server
+    from ..api.fair_share import check_one_user_cannot_starve_another
+    from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
+    from .conftest import queue_mode
+
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+        queue = Queue(prefix, service)
+        queue.start_worker(concurrency=4)  # sleepers use no CPU: 4 slots on 2 cores
+        try:
+            with start_server(f"sqlite:///{tmp_path}/fair-queue.db", sandbox, queue_mode(service.url),
+                              max_runs_per_user=2) as server:
+                server.add_user("attacker")
+                server.add_user("victim")
+                with server.client("attacker") as attacker, server.client("victim") as victim:
+                    check_one_user_cannot_starve_another(server.url, attacker, victim)
+                assert server.services.facade.stats["fallback"] == 0
+        finally:
+            queue.stop_workers()
+            remove_prefix(prefix)

@@ -21,6 +21,7 @@ from ..middleware import BodySizeLimit
 from ..sandbox import Sandbox
 from .db import make_db_engine, migrate, session_factory
 from .deps import Services
+from .fairshare import InFlightRuns, TooManyRuns
 from .judging import SubmissionJudge
 from .routes import auth, execute, health, modules, problems, submissions
 from .settings import PlatformSettings
@@ -29,10 +30,14 @@ log = logging.getLogger("codearena.platform")
 
 
 def _rate_limiter(settings: PlatformSettings):
-    if not settings.rate_limit.strip():
-        return None, None
+    """The limiter (None when no limit is set), the executions' limit, and the auth limits."""
+    auth = {what: parse(text) for what, text in (("login", settings.login_rate_limit),
+                                                 ("register", settings.register_rate_limit)) if text.strip()}
+    executions = parse(settings.rate_limit) if settings.rate_limit.strip() else None
+    if executions is None and not auth:
+        return None, None, auth
     storage = storage_from_string("async+" + settings.rate_limit_storage_url)
-    return MovingWindowRateLimiter(storage), parse(settings.rate_limit)
+    return MovingWindowRateLimiter(storage), executions, auth
 
 
 def create_app(settings: PlatformSettings, execution: ExecutionSettings | None = None,
@@ -48,10 +53,11 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         if sandbox is None:  # a server of its own: clear what a killed predecessor left (tests share one)
             await run_in_threadpool(direct.sweep_stale)
         facade = ExecutionFacade(execution, direct)
-        limiter, rate_limit = _rate_limiter(settings)
-        judge = SubmissionJudge(sessions, facade)
+        limiter, rate_limit, auth_limits = _rate_limiter(settings)
+        runs = InFlightRuns(settings.max_runs_per_user, settings.rate_limit_storage_url)
+        judge = SubmissionJudge(sessions, facade, runs)
         app.state.services = Services(settings, engine, sessions, facade, judge, limiter, rate_limit,
-                                      datetime.now(timezone.utc))
+                                      datetime.now(timezone.utc), runs, auth_limits)
         log.info("platform server ready", extra={"mode": execution.mode, "database": engine.dialect.name,
                                                  "env": settings.node_env})
         await judge.resume_unfinished()
@@ -60,6 +66,7 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         finally:
             await judge.stop()
             await facade.aclose()
+            await runs.aclose()
             engine.dispose()
 
     app = FastAPI(title="CodeArena", version=__version__, lifespan=lifespan,
@@ -69,6 +76,10 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         app.include_router(module.router)
 
     install_error_handlers(app)
+
+    @app.exception_handler(TooManyRuns)
+    async def _too_many_runs(_request: Request, exc: TooManyRuns):
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(ExecutorBusy)
     async def _busy(_request: Request, exc: ExecutorBusy):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..execution import ExecutionFacade
 from ..languages import Language, UnknownLanguage, get_language, supported_ids
+from .fairshare import InFlightRuns
 from .judging import SubmissionJudge
 from .schemas import MAX_ROW_ID
 from .security import InvalidToken, Principal, read_token
@@ -37,6 +38,8 @@ class Services:
     limiter: MovingWindowRateLimiter | None
     rate_limit: RateLimitItem | None
     started_at: datetime
+    runs: InFlightRuns
+    auth_limits: dict[str, RateLimitItem]  # "login", "register": parsed from the settings, when set
 
     def uptime(self) -> float:
         return round((datetime.now(timezone.utc) - self.started_at).total_seconds(), 3)
@@ -84,6 +87,24 @@ async def execution_allowed(user: Principal = Depends(current_user), svc: Servic
                                 f"rate limit of {svc.settings.rate_limit} executions reached; "
                                 f"retry after {retry_after} s", headers={"Retry-After": str(retry_after)})
     return user
+
+
+async def throttle(svc: Services, what: str, *keys: str) -> None:
+    """429 + Retry-After once any of `keys` (a client address, a username) used up the `what` limit."""
+    item = svc.auth_limits.get(what)
+    if svc.limiter is None or item is None:
+        return
+    for key in keys:
+        if not await svc.limiter.hit(item, what, key):
+            stats = await svc.limiter.get_window_stats(item, what, key)
+            retry_after = max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
+            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                                f"too many {what} attempts; retry after {retry_after} s",
+                                headers={"Retry-After": str(retry_after)})
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def check_size(what: str, text: str, limit: int) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..engine.judge import JudgeResult
 from ..engine.verdicts import Verdict
 from ..execution import ExecutionFacade, ExecutorBusy, JudgeJob
+from .fairshare import InFlightRuns
 from .models import Problem, Submission, utcnow
 from .problems import judge_job
 from .results import test_result_out
@@ -31,9 +32,10 @@ DB_WATCH_INTERVAL = 0.25  # seconds between looks at a submission judged by anot
 
 
 class SubmissionJudge:
-    def __init__(self, sessions: sessionmaker[Session], facade: ExecutionFacade):
+    def __init__(self, sessions: sessionmaker[Session], facade: ExecutionFacade, runs: InFlightRuns | None = None):
         self.sessions = sessions
         self.facade = facade
+        self.runs = runs or InFlightRuns(0)  # judging counts against its author's runs in progress
         self.tasks: dict[int, asyncio.Task] = {}
 
     def start(self, submission_id: int) -> asyncio.Task:
@@ -95,9 +97,9 @@ class SubmissionJudge:
             )).order_by(Submission.id))
             return list(rows)
 
-    def _claim(self, submission_id: int) -> tuple[JudgeJob, frozenset[str]] | None:
-        """pending (or stale judging) -> judging: the job and the names of its sample tests;
-        None when someone else has it or it is gone."""
+    def _claim(self, submission_id: int) -> tuple[JudgeJob, frozenset[str], int] | None:
+        """pending (or stale judging) -> judging: the job, the names of its sample tests and its
+        author; None when someone else has it or it is gone."""
         stale = utcnow() - STALE_CLAIM
         with self.sessions() as session, session.begin():
             claimed = session.execute(
@@ -112,7 +114,8 @@ class SubmissionJudge:
             submission = session.get(Submission, submission_id)
             problem = session.get(Problem, submission.problem_id)
             samples = frozenset(t.name for t in problem.tests if t.is_sample)
-            return judge_job(problem, submission.code, submission.language, samples_only=False), samples
+            return (judge_job(problem, submission.code, submission.language, samples_only=False), samples,
+                    submission.user_id)
 
     def _store(self, submission_id: int, result: JudgeResult, samples: frozenset[str] = frozenset()) -> None:
         """Every detail is stored, each test marked sample or hidden; what a reader may see of it
@@ -137,14 +140,15 @@ class SubmissionJudge:
             claimed = await run_in_threadpool(self._claim, submission_id)
             if claimed is None:
                 return
-            job, samples = claimed
-            while True:
-                try:
-                    result = await self.facade.judge(job)
-                    break
-                except ExecutorBusy:
-                    # Accepted work waits for capacity rather than failing.
-                    await asyncio.sleep(BUSY_RETRY_SECONDS)
+            job, samples, author = claimed
+            async with self.runs.slot(author, wait=True):  # waits while its author has runs in progress
+                while True:
+                    try:
+                        result = await self.facade.judge(job)
+                        break
+                    except ExecutorBusy:
+                        # Accepted work waits for capacity rather than failing.
+                        await asyncio.sleep(BUSY_RETRY_SECONDS)
             await run_in_threadpool(self._store, submission_id, result, samples)
             log.info("submission %d judged: %s", submission_id, result.verdict.value)
         except asyncio.CancelledError:

@@ -14,8 +14,12 @@ ALGORITHM = "HS256"
 ROLES = ("user", "admin")
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class PasswordHash(str):
+    """A password already hashed (so that it is never hashed twice)."""
+
+
+def hash_password(password: str) -> PasswordHash:
+    return PasswordHash(_hasher.hash(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:

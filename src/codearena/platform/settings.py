@@ -38,6 +38,11 @@ class PlatformSettings(BaseSettings):
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
     rate_limit: str = Field("60/minute", description="executions per user, `limits` syntax; empty: none")
     rate_limit_storage_url: str = Field("memory://", description="memory:// or redis://HOST:PORT (shared by replicas)")
+    max_runs_per_user: int = Field(2, ge=0, description="runs one user may have in progress at once "
+                                   "(shared by replicas through RATE_LIMIT_STORAGE_URL when it is Redis); 0: no cap")
+    login_rate_limit: str = Field("10/minute", description="login attempts per client address and per username")
+    register_rate_limit: str = Field("10/hour", description="registrations per client address")
+    registration_open: bool = Field(True, description="false: POST /api/auth/register answers 403")
     execute_time_limit: float = Field(2.0, gt=0, le=30, description="default CPU seconds of a free run")
     execute_memory_limit: int = Field(256, ge=16, le=2048, description="default MB of a free run")
 

@@ -37,6 +37,8 @@ from .waiters import Waiters, wait_for_job
 log = logging.getLogger("codearena.queue.service")
 MAX_WAIT_SECONDS = 60.0
 JUDGE0_PREFIX = "/judge0"
+REDIS_POOL_SIZE = 256
+REDIS_POOL_TIMEOUT = 20  # seconds a request may wait for a pooled Redis connection
 REDIS_DOWN_RETRY_AFTER = 5
 
 
@@ -107,7 +109,11 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = aioredis.Redis.from_url(settings.redis_url, max_connections=256, **redis_options(asynchronous=True))
+        # A blocking pool: a burst of more requests than connections waits for one (up to
+        # REDIS_POOL_TIMEOUT) instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(settings.redis_url, max_connections=REDIS_POOL_SIZE,
+                                                        timeout=REDIS_POOL_TIMEOUT, **redis_options(asynchronous=True))
+        client = aioredis.Redis(connection_pool=pool)
         store = ServiceStore(client, settings)
         waiters = Waiters(client, store.keys.done_channel)
         app.state.store, app.state.waiters, app.state.started = store, waiters, time.time()

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+import asyncio
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..deps import Services, current_user, db_session, services
+from ..deps import Services, client_address, current_user, db_session, services, throttle
 from ..models import User
 from ..schemas import Credentials, TokenOut, UserOut
-from ..security import DUMMY_HASH, Principal, hash_password, issue_token, verify_password
+from ..security import DUMMY_HASH, PasswordHash, Principal, hash_password, issue_token, verify_password
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-def create_user(session: Session, username: str, password: str, role: str = "user") -> User:
-    """Used by the API and by `codearena users create`; raises ValueError when the name is taken."""
-    user = User(username=username, password_hash=hash_password(password), role=role)
+# argon2 is built to be slow: at most this many hashes at once, each in a worker thread, so a
+# flood of logins queues here instead of taking the threads and cores that executions need.
+_HASHING = asyncio.Semaphore(2)
+
+
+async def hashing(function, *args):
+    async with _HASHING:
+        return await run_in_threadpool(function, *args)
+
+
+def create_user(session: Session, username: str, password: str | PasswordHash, role: str = "user") -> User:
+    """Used by the API and by `codearena users create`; raises ValueError when the name is taken.
+    `password` is the password, or its hash already computed (PasswordHash)."""
+    hashed = password if isinstance(password, PasswordHash) else hash_password(password)
+    user = User(username=username, password_hash=hashed, role=role)
     session.add(user)
     try:
         session.commit()
@@ -28,20 +43,39 @@ def create_user(session: Session, username: str, password: str, role: str = "use
 
 
 @router.post("/register", response_model=UserOut, status_code=status.HTTP_201_CREATED,
-             responses={409: {"description": "username taken"}})
-def register(body: Credentials, session: Session = Depends(db_session)) -> User:
-    if session.scalar(select(User.id).where(User.username == body.username)) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"username {body.username!r} is taken; choose another")
-    try:
-        return create_user(session, body.username, body.password)
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+             responses={403: {"description": "registration is closed"}, 409: {"description": "username taken"},
+                        429: {"description": "too many registrations from this address; see Retry-After"}})
+async def register(body: Credentials, request: Request, svc: Services = Depends(services)) -> User:
+    if not svc.settings.registration_open:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "registration is closed; ask an administrator for an account")
+    await throttle(svc, "register", f"address:{client_address(request)}")
+
+    def store() -> User:
+        with svc.sessions() as session:
+            if session.scalar(select(User.id).where(User.username == body.username)) is not None:
+                raise HTTPException(status.HTTP_409_CONFLICT, f"username {body.username!r} is taken; choose another")
+            try:
+                return create_user(session, body.username, password_hash)
+            except ValueError as exc:
+                raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+    password_hash = await hashing(hash_password, body.password)
+    return await run_in_threadpool(store)
 
 
-@router.post("/login", response_model=TokenOut, responses={401: {"description": "wrong username or password"}})
-def login(body: Credentials, session: Session = Depends(db_session), svc: Services = Depends(services)) -> dict:
-    user = session.scalar(select(User).where(User.username == body.username))
-    if not verify_password(user.password_hash if user else DUMMY_HASH, body.password) or user is None:
+@router.post("/login", response_model=TokenOut,
+             responses={401: {"description": "wrong username or password"},
+                        429: {"description": "too many attempts from this address or for this user; see Retry-After"}})
+async def login(body: Credentials, request: Request, svc: Services = Depends(services)) -> dict:
+    await throttle(svc, "login", f"address:{client_address(request)}", f"user:{body.username.lower()}")
+
+    def find() -> User | None:
+        with svc.sessions() as session:
+            return session.scalar(select(User).where(User.username == body.username))
+
+    user = await run_in_threadpool(find)
+    matches = await hashing(verify_password, user.password_hash if user else DUMMY_HASH, body.password)
+    if not matches or user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password",
                             headers={"WWW-Authenticate": "Bearer"})
     principal = Principal(user.id, user.username, user.role)

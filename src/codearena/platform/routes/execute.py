@@ -15,9 +15,10 @@ router = APIRouter(prefix="/api", tags=["execution"])
 
 
 @router.post("/execute", response_model=ExecutionResultOut,
-             responses={413: {"description": "code or input too large"}, 429: {"description": "rate limited"},
+             responses={413: {"description": "code or input too large"},
+                        429: {"description": "rate limited, or too many runs in progress; see Retry-After"},
                         503: {"description": "execution capacity exhausted; see Retry-After"}})
-async def execute(body: ExecuteRequest, _user: Principal = Depends(execution_allowed),
+async def execute(body: ExecuteRequest, user: Principal = Depends(execution_allowed),
                   svc: Services = Depends(services)) -> ExecutionResultOut:
     settings = svc.settings
     language = resolve_language(body.language)
@@ -25,5 +26,6 @@ async def execute(body: ExecuteRequest, _user: Principal = Depends(execution_all
     check_size("input", body.input, settings.max_input_bytes)
     limits = Limits(cpu_time=body.time_limit or settings.execute_time_limit,
                     memory_mb=body.memory_limit or settings.execute_memory_limit)
-    result = await svc.facade.execute(RunJob(body.code, language.id, body.input, limits))
+    async with svc.runs.slot(user.user_id):  # 429 when this user already has MAX_RUNS_PER_USER in progress
+        result = await svc.facade.execute(RunJob(body.code, language.id, body.input, limits))
     return execution_out(result)

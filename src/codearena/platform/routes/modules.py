@@ -63,7 +63,7 @@ def delete_module(module_id: PathId, _admin: Principal = Depends(require_admin),
 
 
 @router.post("/execute", response_model=ModuleExecuteOut, responses={404: {"description": "no such module"}})
-async def execute_in_module(body: ModuleExecuteRequest, _user: Principal = Depends(execution_allowed),
+async def execute_in_module(body: ModuleExecuteRequest, user: Principal = Depends(execution_allowed),
                             svc: Services = Depends(services)) -> ModuleExecuteOut:
     """Runs the code (default: the starter code) on the input (default: the module's stdin) and,
     when the module has tests, judges the code against them too."""
@@ -78,10 +78,12 @@ async def execute_in_module(body: ModuleExecuteRequest, _user: Principal = Depen
     check_size("code", code, svc.settings.max_code_bytes)
     check_size("input", stdin, svc.settings.max_input_bytes)
     limits = Limits(cpu_time=module.time_limit, memory_mb=module.memory_limit)
-    result = execution_out(await svc.facade.execute(RunJob(code, module.language, stdin, limits)))
-    answer = ModuleExecuteOut(**result.model_dump())
-    if module.tests:
-        cases = [TestCase(t["name"], t["input"].encode(), t["expectedOutput"].encode()) for t in module.tests]
-        judged = await svc.facade.judge(JudgeJob(code, module.language, tuple(cases), limits, priority="interactive"))
-        answer.tests = tests_run_out(judged, cases, show_io=True)
+    async with svc.runs.slot(user.user_id):  # the run and the module's tests, one after the other
+        result = execution_out(await svc.facade.execute(RunJob(code, module.language, stdin, limits)))
+        answer = ModuleExecuteOut(**result.model_dump())
+        if module.tests:
+            cases = [TestCase(t["name"], t["input"].encode(), t["expectedOutput"].encode()) for t in module.tests]
+            judged = await svc.facade.judge(JudgeJob(code, module.language, tuple(cases), limits,
+                                                     priority="interactive"))
+            answer.tests = tests_run_out(judged, cases, show_io=True)
     return answer

@@ -73,7 +73,7 @@ def delete_problem(problem_id: PathId, _admin: Principal = Depends(require_admin
 
 
 @router.post("/run", response_model=TestsRunOut, responses={404: {"description": "no such problem"}})
-async def run_samples(body: ProblemRunRequest, _user: Principal = Depends(execution_allowed),
+async def run_samples(body: ProblemRunRequest, user: Principal = Depends(execution_allowed),
                       svc: Services = Depends(services)) -> TestsRunOut:
     language = resolve_language(body.language)
     check_size("code", body.code, svc.settings.max_code_bytes)
@@ -86,5 +86,6 @@ async def run_samples(body: ProblemRunRequest, _user: Principal = Depends(execut
     job, samples = await run_in_threadpool(load)
     if not samples:
         raise HTTPException(status.HTTP_409_CONFLICT, f"problem {body.problem_id} has no sample tests to run")
-    result = await svc.facade.judge(job)
+    async with svc.runs.slot(user.user_id):
+        result = await svc.facade.judge(job)
     return tests_run_out(result, samples, show_io=True)
