@@ -75,8 +75,8 @@ MEMORY_BOMBS = {
 def test_memory_bomb_is_mle(run, sandbox, language, no_leftovers):
     result = run(language, MEMORY_BOMBS[language], memory_mb=64, cpu_time=5, wall_time=10)
     assert result.verdict == Verdict.MLE, result
-    # Peak stays within the limit plus the runtime's allowance (see the language entries).
-    assert result.memory <= (64 + 128) * 1024
+    # The reported peak never exceeds the limit that stopped it (runtimes' own allowance aside).
+    assert 0 < result.memory <= 64 * 1024
     after = run("c", "int main(void){return 0;}")
     assert after.verdict == Verdict.AC  # the host and the sandbox are fine
 

@@ -136,3 +136,23 @@ def test_a_running_program_blocks_neither_the_server_nor_beyond_capacity(databas
             finally:
                 worker.join()
             assert outcome["first"].json()["verdict"] == "TLE"
+
+
+def test_output_that_is_not_utf8_keeps_its_exact_bytes(alice):
+    import base64
+
+    body = alice.post("/api/execute", json={"code": "import sys; sys.stdout.buffer.write(b'ok\\xff\\xfe')",
+                                            "language": "python"}).json()
+    assert body["stdout"] == "ok\ufffd\ufffd" and base64.b64decode(body["rawStdout"]) == b"ok\xff\xfe"
+    assert body["rawStderr"] is None
+    plain = alice.post("/api/execute", json={"code": "print('fine')", "language": "python"}).json()
+    assert plain["rawStdout"] is None and plain["stdout"] == "fine\n"
+
+
+def test_a_random_jwt_secret_is_announced_at_start(tmp_path, sandbox, caplog):
+    from .conftest import start_server
+
+    with caplog.at_level("WARNING", logger="codearena.platform"):
+        with start_server(f"sqlite:///{tmp_path}/jwt.db", sandbox, jwt_secret=None, node_env="development"):
+            pass
+    assert any("JWT_SECRET is not set" in record.getMessage() for record in caplog.records)

@@ -9,7 +9,8 @@ from .conftest import HELLO, LANGUAGES
 
 def module_body(language: str, **changes) -> dict:
     body = {"title": f"Hello in {language}", "content": "# Say hello\nRead a name, greet it.",
-            "language": language, "starterCode": HELLO[language], "stdin": "world"}
+            "language": language, "starterCode": HELLO[language], "stdin": "world", "tests": [],
+            "timeLimit": 2, "memoryLimit": 256}
     body.update(changes)
     return body
 
@@ -56,3 +57,14 @@ def test_module_crud_and_validation(admin, alice):
     assert admin.delete(f"/api/modules/{module['id']}").status_code == 204
     missing = alice.post("/api/modules/execute", json={"moduleId": module["id"]})
     assert missing.status_code == 404 and str(module["id"]) in missing.json()["detail"]
+
+
+def test_put_needs_every_field_and_patch_keeps_the_rest(admin):
+    module = admin.post("/api/modules", json=module_body("python", tests=[{"input": "x", "expectedOutput": "hello x"}])).json()
+    wiped = admin.put(f"/api/modules/{module['id']}", json={"title": "T", "language": "python"})
+    assert wiped.status_code == 422 and "missing: content, starterCode" in wiped.json()["detail"]
+    assert admin.get(f"/api/modules/{module['id']}").json() == module  # nothing was lost
+    patched = admin.patch(f"/api/modules/{module['id']}", json={"title": "Renamed"}).json()
+    assert patched == {**module, "title": "Renamed"}
+    refused = admin.patch(f"/api/modules/{module['id']}", json={"language": "cobol"})
+    assert refused.status_code == 422

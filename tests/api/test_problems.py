@@ -57,11 +57,30 @@ def test_admins_see_every_test(admin, problem):
 
 
 def test_update_replaces_fields_and_tests(admin, problem):
-    changed = problem_body(slug=problem["slug"], title="Renamed", tests=[{"input": "2 2", "expectedOutput": "4"}])
+    changed = problem_body(slug=problem["slug"], title="Renamed", tests=[{"input": "2 2", "expectedOutput": "4"}],
+                           checker={"type": "standard"})
     answer = admin.put(f"/api/problems/{problem['id']}", json=changed)
     assert answer.status_code == 200
     assert answer.json()["title"] == "Renamed" and answer.json()["testCount"] == 1
     assert answer.json()["tests"][0]["name"] == "1"  # unnamed tests are named by position
+
+
+def test_put_needs_every_field_and_patch_changes_only_what_it_sends(admin, problem):
+    partial = admin.put(f"/api/problems/{problem['id']}", json={"title": "Only a title", "tests": problem["tests"]})
+    assert partial.status_code == 422
+    assert "missing: statement, timeLimit, memoryLimit, checker" in partial.json()["detail"]
+    assert "PATCH" in partial.json()["detail"]
+    patched = admin.patch(f"/api/problems/{problem['id']}", json={"title": "Patched", "timeLimit": 3})
+    assert patched.status_code == 200, patched.text
+    body = patched.json()
+    assert (body["title"], body["timeLimit"], body["statement"]) == ("Patched", 3, problem["statement"])
+    assert body["tests"] == problem["tests"]  # untouched
+
+
+def test_problems_are_found_by_slug_too(alice, problem):
+    by_slug = alice.get(f"/api/problems/{problem['slug']}")
+    assert by_slug.status_code == 200 and by_slug.json()["id"] == problem["id"]
+    assert alice.get("/api/problems/no-such-slug").status_code == 404
 
 
 def test_delete_then_404(admin, alice, problem):

@@ -81,7 +81,7 @@ def execute(
     results = []
     for _ in range(max(1, runs)):
         run = run_prepared(sandbox, entry, lang, source, stdin_bytes, limits, list(args), merge_stderr=merge_stderr)
-        results.append(to_execution_result(run, lang, entry.compile_output))
+        results.append(to_execution_result(run, lang, entry.compile_output, limits.memory_mb))
         if results[-1].verdict != Verdict.AC:
             break
     return average_runs(results)

@@ -18,7 +18,7 @@ from .cache import CompileCache
 from .checkers import Checker, CheckResult, StandardChecker
 from .compile import prepare
 from .execute import run_prepared
-from .results import ExecutionResult, as_text
+from .results import ExecutionResult, as_text, reported_memory_kb
 from .verdicts import Verdict, classify_run
 
 STORED_OUTPUT_BYTES = 4096  # how much of each test's output a result keeps
@@ -135,7 +135,8 @@ def judge(
             verdict, message = checked.verdict, checked.message or "accepted"
         result = TestResult(
             name=test.name, verdict=verdict, message=message, time=run.cpu_time, wall_time=run.wall_time,
-            memory=run.memory_kb, exit_code=run.exit_code, signal=run.signal,
+            memory=reported_memory_kb(verdict, run.memory_kb, limits.memory_mb), exit_code=run.exit_code,
+            signal=run.signal,
             stdout=_clip(run.stdout), stderr=_clip(run.stderr),
             points=(test.points if verdict == Verdict.AC else 0.0) if test.points is not None else None,
         )

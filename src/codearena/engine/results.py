@@ -55,7 +55,15 @@ class ExecutionResult:
         return cls(**{**fields, "verdict": Verdict(data["verdict"])})
 
 
-def to_execution_result(run: RunResult, language: Language, compile_output: str = "") -> ExecutionResult:
+def reported_memory_kb(verdict: Verdict, peak_kb: int, memory_mb: int) -> int:
+    """The peak to report. A runtime (the JVM, V8) gets room above the user's limit for itself, so
+    a program stopped for memory can peak above that limit; it is reported at the limit that
+    stopped it, never above."""
+    return min(peak_kb, memory_mb * 1024) if verdict == Verdict.MLE else peak_kb
+
+
+def to_execution_result(run: RunResult, language: Language, compile_output: str = "",
+                        memory_mb: int | None = None) -> ExecutionResult:
     verdict, message = classify_run(run, language.memory_error_markers)
     return ExecutionResult(
         verdict=verdict,
@@ -67,7 +75,7 @@ def to_execution_result(run: RunResult, language: Language, compile_output: str 
         signal=run.signal,
         time=run.cpu_time,
         wall_time=run.wall_time,
-        memory=run.memory_kb,
+        memory=reported_memory_kb(verdict, run.memory_kb, memory_mb) if memory_mb else run.memory_kb,
         language=language.id,
         raw_stdout=raw_unless_text(run.stdout),
         raw_stderr=raw_unless_text(run.stderr),

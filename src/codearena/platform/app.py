@@ -58,6 +58,10 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         judge = SubmissionJudge(sessions, facade, runs)
         app.state.services = Services(settings, engine, sessions, facade, judge, limiter, rate_limit,
                                       datetime.now(timezone.utc), runs, auth_limits)
+        if settings.jwt_secret_generated:
+            log.warning("JWT_SECRET is not set: this start made a random one, so every token issued now stops "
+                        "working when the server restarts (and replicas do not accept each other's). Set "
+                        "JWT_SECRET to a random value of 32+ characters to keep them.")
         log.info("platform server ready", extra={"mode": execution.mode, "database": engine.dialect.name,
                                                  "env": settings.node_env})
         await judge.resume_unfinished()

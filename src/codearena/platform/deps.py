@@ -107,6 +107,16 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def require_every_field(body, what: str) -> None:
+    """PUT replaces the whole resource: a field left out would silently be reset. 422 naming them."""
+    missing = [info.alias or name for name, info in type(body).model_fields.items()
+               if name not in body.model_fields_set and name != "slug"]
+    if missing:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"PUT replaces the whole {what}: send every field (missing: {', '.join(missing)}), "
+                            "or use PATCH to change only some")
+
+
 def check_size(what: str, text: str, limit: int) -> None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > limit:

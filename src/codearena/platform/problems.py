@@ -15,7 +15,7 @@ from ..engine.results import as_text
 from ..execution import JudgeJob
 from ..sandbox import Limits
 from .models import Problem, ProblemTest
-from .schemas import CheckerOut, ProblemIn, ProblemOut, TestOut
+from .schemas import CheckerIn, CheckerOut, ProblemIn, ProblemOut, ProblemPatch, TestIn, TestOut
 
 
 class ProblemConflict(ValueError):
@@ -45,26 +45,40 @@ def judge_job(problem: Problem, code: str, language: str, samples_only: bool) ->
     )
 
 
-def apply_problem(session: Session, body: ProblemIn, problem: Problem | None = None) -> Problem:
-    """Create (problem=None) or replace a problem's fields and tests from an API body."""
-    checker = CheckerConfig(type=body.checker.type, abs_tol=body.checker.abs_tol, rel_tol=body.checker.rel_tol,
-                            source=body.checker.source, language=body.checker.language)
-    checker.validate()  # raises ValueError subclasses with a message naming the fix
-    names = [t.name or str(i) for i, t in enumerate(body.tests, start=1)]
-    if len(set(names)) != len(names):
-        raise ValueError("test names must be unique")
+def apply_problem(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | None = None) -> Problem:
+    """Create (problem=None), replace (a ProblemIn) or update (a ProblemPatch: only the fields it
+    sets) a problem from an API body."""
+    given = body.model_fields_set if isinstance(body, ProblemPatch) else set(type(body).model_fields)
+    checker = _checker(body.checker) if "checker" in given and body.checker is not None else None
+    tests = _tests(body.tests) if "tests" in given and body.tests is not None else None
     slug = body.slug or (problem.slug if problem else slugify(body.title))
     _ensure_free_slug(session, slug, problem)
     problem = problem or Problem()
-    problem.slug, problem.title, problem.statement = slug, body.title, body.statement
-    problem.time_limit, problem.memory_limit, problem.checker = body.time_limit, body.memory_limit, checker.to_dict()
-    problem.tests = [
-        ProblemTest(position=i, name=name, input=t.input.encode(), expected=t.expected_output.encode(),
-                    is_sample=t.sample, points=t.points)
-        for i, (name, t) in enumerate(zip(names, body.tests))
-    ]
+    problem.slug = slug
+    for name in ("title", "statement", "time_limit", "memory_limit"):
+        if name in given and getattr(body, name) is not None:
+            setattr(problem, name, getattr(body, name))
+    if checker is not None:
+        problem.checker = checker.to_dict()
+    if tests is not None:
+        problem.tests = tests
     session.add(problem)
     return problem
+
+
+def _checker(spec: CheckerIn) -> CheckerConfig:
+    checker = CheckerConfig(type=spec.type, abs_tol=spec.abs_tol, rel_tol=spec.rel_tol, source=spec.source,
+                            language=spec.language)
+    return checker.validate()  # raises ValueError subclasses with a message naming the fix
+
+
+def _tests(tests: list[TestIn]) -> list[ProblemTest]:
+    names = [t.name or str(i) for i, t in enumerate(tests, start=1)]
+    if len(set(names)) != len(names):
+        raise ValueError("test names must be unique")
+    return [ProblemTest(position=i, name=name, input=t.input.encode(), expected=t.expected_output.encode(),
+                        is_sample=t.sample, points=t.points)
+            for i, (name, t) in enumerate(zip(names, tests))]
 
 
 def import_package(session: Session, directory: str | Path, slug: str | None = None,

@@ -22,6 +22,7 @@ def execution_out(result: ExecutionResult) -> ExecutionResultOut:
         stdout=result.stdout, stderr=result.stderr, compile_output=result.compile_output,
         exit_code=result.exit_code, signal=result.signal, time=round(result.time, 4),
         wall_time=round(result.wall_time, 4), memory=result.memory, language=result.language,
+        raw_stdout=result.raw_stdout, raw_stderr=result.raw_stderr,
     )
 
 

@@ -87,6 +87,9 @@ class ExecutionResultOut(ApiModel):
     wall_time: float = Field(description="elapsed seconds")
     memory: int = Field(description="peak memory in KB")
     language: str
+    raw_stdout: str | None = Field(None, description="only when stdout is not UTF-8: its exact bytes, base64 "
+                                   "(`stdout` then shows them with U+FFFD for the bytes that are not text)")
+    raw_stderr: str | None = Field(None, description="the same for stderr")
 
 
 class TestResultOut(ApiModel):
@@ -159,6 +162,18 @@ class ProblemIn(RequestModel):
     memory_limit: int = Field(256, ge=16, le=2048, description="MB")
     checker: CheckerIn = Field(default_factory=CheckerIn)
     tests: list[TestIn] = Field(min_length=1)
+
+
+class ProblemPatch(RequestModel):
+    """PATCH: only the fields sent change (`tests`, when sent, replaces every test)."""
+
+    slug: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]{0,99}$")
+    title: str | None = Field(None, min_length=1, max_length=200)
+    statement: str | None = None
+    time_limit: float | None = Field(None, gt=0, le=30)
+    memory_limit: int | None = Field(None, ge=16, le=2048)
+    checker: CheckerIn | None = None
+    tests: list[TestIn] | None = Field(None, min_length=1)
 
 
 class TestOut(ApiModel):
@@ -252,6 +267,19 @@ class ModuleIn(RequestModel):
     tests: list[ModuleTestIn] = Field(default_factory=list)
     time_limit: float = Field(2.0, gt=0, le=10)
     memory_limit: int = Field(256, ge=16, le=1024)
+
+
+class ModulePatch(RequestModel):
+    """PATCH: only the fields sent change."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    content: str | None = None
+    language: str | None = None
+    starter_code: str | None = None
+    stdin: str | None = None
+    tests: list[ModuleTestIn] | None = None
+    time_limit: float | None = Field(None, gt=0, le=10)
+    memory_limit: int | None = Field(None, ge=16, le=1024)
 
 
 class ModuleOut(ApiModel):

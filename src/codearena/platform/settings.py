@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..config import sandbox_settings
@@ -60,9 +60,17 @@ class PlatformSettings(BaseSettings):
             if len(self.jwt_secret) < MIN_SECRET_LENGTH:
                 raise ValueError(f"JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters in production")
         elif not self.jwt_secret:
-            # Development: a fresh secret per start; tokens do not survive a restart, by design.
+            # Development: a fresh secret per start; tokens do not survive a restart (said at start).
             self.jwt_secret = secrets.token_urlsafe(48)
+            self._jwt_secret_generated = True
         return self
+
+    _jwt_secret_generated: bool = PrivateAttr(False)
+
+    @property
+    def jwt_secret_generated(self) -> bool:
+        """True when JWT_SECRET was not set and a random one was made for this process."""
+        return self._jwt_secret_generated
 
     @property
     def production(self) -> bool:

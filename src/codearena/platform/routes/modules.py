@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from pydantic import ValidationError
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,11 +11,12 @@ from sqlalchemy.orm import Session
 from ...engine.judge import TestCase
 from ...execution import JudgeJob, RunJob
 from ...sandbox import Limits
+from ...validation import describe_request_errors
 from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
-                    require_admin, resolve_language, services)
+                    require_admin, require_every_field, resolve_language, services)
 from ..models import Module
 from ..results import execution_out, tests_run_out
-from ..schemas import ModuleExecuteOut, ModuleExecuteRequest, ModuleIn, ModuleOut
+from ..schemas import ModuleExecuteOut, ModuleExecuteRequest, ModuleIn, ModuleOut, ModulePatch
 from ..security import Principal
 
 router = APIRouter(prefix="/api/modules", tags=["modules"])
@@ -48,9 +50,26 @@ def create_module(body: ModuleIn, _admin: Principal = Depends(require_admin), se
 
 
 @router.put("/{module_id}", response_model=ModuleOut)
-def update_module(module_id: PathId, body: ModuleIn, _admin: Principal = Depends(require_admin),
-                  session: Session = Depends(db_session)):
+def replace_module(module_id: PathId, body: ModuleIn, _admin: Principal = Depends(require_admin),
+                   session: Session = Depends(db_session)):
+    """Every field; to change some, PATCH."""
+    require_every_field(body, "module")
     module = _apply(get_or_404(session, Module, module_id), body)
+    session.commit()
+    return module
+
+
+@router.patch("/{module_id}", response_model=ModuleOut)
+def update_module(module_id: PathId, body: ModulePatch, _admin: Principal = Depends(require_admin),
+                  session: Session = Depends(db_session)):
+    """Only the fields sent change."""
+    module = get_or_404(session, Module, module_id)
+    merged = {**ModuleOut.model_validate(module).model_dump(), **body.model_dump(exclude_unset=True)}
+    try:
+        whole = ModuleIn.model_validate(merged)  # the whole module, validated again
+    except ValidationError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, describe_request_errors(exc.errors())) from None
+    _apply(module, whole)
     session.commit()
     return module
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
-                    require_admin, resolve_language, services)
+                    require_admin, require_every_field, resolve_language, services)
 from ..models import Problem, Submission
 from ..problems import ProblemConflict, apply_problem, judge_job, problem_out, test_cases
 from ..results import tests_run_out
-from ..schemas import MAX_ROW_ID, ProblemIn, ProblemOut, ProblemRunRequest, ProblemSummaryOut, TestsRunOut
+from ..schemas import MAX_ROW_ID, ProblemIn, ProblemPatch, ProblemOut, ProblemRunRequest, ProblemSummaryOut, TestsRunOut
 from ..security import Principal
 
 router = APIRouter(prefix="/api/problems", tags=["problems"])
@@ -36,7 +36,7 @@ def read_problem(problem_ref: str = PathParam(description="the problem's id, or 
     return problem_out(problem, admin=user.is_admin)
 
 
-def _save(session: Session, body: ProblemIn, problem: Problem | None) -> Problem:
+def _save(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | None) -> Problem:
     try:
         problem = apply_problem(session, body, problem)
     except ProblemConflict as exc:
@@ -53,8 +53,17 @@ def create_problem(body: ProblemIn, _admin: Principal = Depends(require_admin), 
 
 
 @router.put("/{problem_id}", response_model=ProblemOut)
-def update_problem(problem_id: PathId, body: ProblemIn, _admin: Principal = Depends(require_admin),
+def replace_problem(problem_id: PathId, body: ProblemIn, _admin: Principal = Depends(require_admin),
+                    session: Session = Depends(db_session)):
+    """Every field (the slug may be left out: it stays); to change some, PATCH."""
+    require_every_field(body, "problem")
+    return problem_out(_save(session, body, get_or_404(session, Problem, problem_id)), admin=True)
+
+
+@router.patch("/{problem_id}", response_model=ProblemOut)
+def update_problem(problem_id: PathId, body: ProblemPatch, _admin: Principal = Depends(require_admin),
                    session: Session = Depends(db_session)):
+    """Only the fields sent change."""
     return problem_out(_save(session, body, get_or_404(session, Problem, problem_id)), admin=True)
 
 
