@@ -215,7 +215,10 @@ def through_the_queue(jobs: list[Job], slots: int, workdir: str) -> dict:
     with QueueStack() as stack:
         stack.set_workers(1, concurrency=slots)
         env = {"EXECUTION_MODE": "queue", "EXECUTION_QUEUE_URL": stack.url, "EXECUTION_SERVICE_TOKEN": TOKEN,
-               "EXECUTION_MAX_POLL_TIME": "3600000", "EXECUTION_QUEUE_CONCURRENCY": "5000",
+               # A backlog of minutes: each held request may take its full wait plus the loaded
+               # service's delay to answer; the default EXECUTION_TIMEOUT (30 s) leaves too little
+               # slack for that on this 2-core host (issue 14: waiting under backlog).
+               "EXECUTION_MAX_POLL_TIME": "3600000", "EXECUTION_TIMEOUT": "120000", "EXECUTION_QUEUE_CONCURRENCY": "5000",
                "LISTEN_BACKLOG": "8192", "RATE_LIMIT": "", "JWT_SECRET": SECRET}
         with PlatformProcess(workdir, **env) as platform:
             admin = {"Authorization": "Bearer " + token(1, role="admin")}

@@ -46,3 +46,27 @@ def check_one_user_cannot_starve_another(url: str, attacker: httpx.Client, victi
     slept = [a for a in answers if a.status_code == 200]
     assert [a.json()["verdict"] for a in slept] == ["TLE", "TLE"]
     assert min(t for t, a in zip(finished_at, answers) if a.status_code == 200) > answered  # they were still running
+
+
+def check_a_run_whose_client_went_away_is_stopped(server_url: str, token: str) -> float:
+    """A client sends a program that sleeps through a 21 s wall limit and hangs up after 1 s. With one
+    run allowed per user, the user's next run is admitted as soon as the first was stopped: seconds,
+    not the wall limit. Returns how long that took."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server_url, headers=headers, timeout=1.0) as impatient:
+        try:
+            impatient.post("/api/execute", json={"code": SLEEPER, "language": "python", "timeLimit": 10})
+            raise AssertionError("the sleeper answered")
+        except httpx.ReadTimeout:
+            pass  # the client gives up and closes its connection
+    gone_at = time.monotonic()
+    with httpx.Client(base_url=server_url, headers=headers, timeout=30) as client:
+        while True:
+            answer = client.post("/api/execute", json={"code": HELLO, "language": "python"})
+            if answer.status_code == 200:
+                break
+            assert answer.status_code == 429, answer.text  # the first run still holds the user's place
+            assert time.monotonic() - gone_at < 15, "the abandoned run was not stopped"
+            time.sleep(0.1)
+    assert answer.json()["stdout"] == "hello\n"
+    return time.monotonic() - gone_at

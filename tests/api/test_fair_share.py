@@ -7,7 +7,7 @@ import pytest
 from codearena.execution import ExecutionSettings
 
 from .conftest import start_server
-from .fair_share import check_one_user_cannot_starve_another
+from .fair_share import check_a_run_whose_client_went_away_is_stopped, check_one_user_cannot_starve_another
 
 
 @pytest.fixture
@@ -44,3 +44,11 @@ def test_registration_is_throttled_and_can_be_closed(fair_server, tmp_path, sand
         with closed.client() as anyone:
             answer = anyone.post("/api/auth/register", json={"username": "someone", "password": "password123"})
             assert answer.status_code == 403 and "closed" in answer.json()["detail"]
+
+
+def test_a_run_whose_client_went_away_is_stopped_in_direct_mode(tmp_path, sandbox):
+    with start_server(f"sqlite:///{tmp_path}/gone.db", sandbox, max_runs_per_user=1) as server:
+        server.add_user("leaver")
+        with server.client("leaver") as client:
+            token = client.headers["Authorization"].split()[1]
+        check_a_run_whose_client_went_away_is_stopped(server.url, token)

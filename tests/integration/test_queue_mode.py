@@ -152,3 +152,34 @@ def test_one_user_cannot_starve_another_in_queue_mode(sandbox, tmp_path):
         finally:
             queue.stop_workers()
             remove_prefix(prefix)
+
+
+def test_a_run_whose_client_went_away_is_stopped_on_its_worker(sandbox, tmp_path):
+    import uuid
+
+    from codearena.queue.service import create_service_app
+
+    from ..api.conftest import start_server
+    from ..api.fair_share import check_a_run_whose_client_went_away_is_stopped
+    from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
+    from .conftest import queue_mode
+
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+        queue = Queue(prefix, service)
+        queue.start_worker(concurrency=2)
+        try:
+            with start_server(f"sqlite:///{tmp_path}/gone-queue.db", sandbox, queue_mode(service.url),
+                              max_runs_per_user=1) as server:
+                server.add_user("leaver")
+                with server.client("leaver") as client:
+                    token = client.headers["Authorization"].split()[1]
+                check_a_run_whose_client_went_away_is_stopped(server.url, token)
+                stopped = [queue.redis.get(queue.keys.result(key.rsplit(":", 1)[1]))
+                           for key in queue.redis.scan_iter(match=queue.keys.job("*"))
+                           if queue.redis.hget(key, "stop_requested")]
+                assert len(stopped) == 1 and '"IE"' in stopped[0]  # the worker stopped the sleeper
+                assert server.services.facade.stats["fallback"] == 0
+        finally:
+            queue.stop_workers()
+            remove_prefix(prefix)

@@ -127,6 +127,20 @@ def test_a_cancelled_job_never_runs(queue, client):
     assert client.delete(f"/jobs/{after['id']}").status_code == 409  # done: too late to cancel
 
 
+def test_cancelling_a_running_job_stops_it_on_its_worker(queue, client):
+    queue.start_worker()
+    job_id = client.post("/jobs", json={"language": "python", "source": "print('started', flush=True)\n"
+                                        "import time\ntime.sleep(1000)", "limits": {"cpu_time": 10}}).json()["id"]
+    wait_until(lambda: queue.job(job_id).get("state") == "running", what="the job to start")
+    stopping = client.delete(f"/jobs/{job_id}")
+    assert stopping.status_code == 202 and stopping.json() == {"id": job_id, "state": "stopping"}
+    # Its wall limit is 21 s; the stop request ends it long before: the result is there within the wait.
+    record = client.get(f"/jobs/{job_id}", params={"wait": 15}).json()
+    assert record["state"] == "done" and record["result"]["verdict"] == "IE", record
+    assert "nobody waits" in record["result"]["message"]
+    assert record["result"]["wall_time"] < 15
+
+
 def test_wait_returns_as_soon_as_the_result_exists(queue, client):
     """A waiter parked before any worker exists is answered when the result is stored, not when
     its wait runs out."""

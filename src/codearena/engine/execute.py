@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 from ..languages import Language, get_language
@@ -33,6 +34,7 @@ def run_prepared(
     args: list[str] | None = None,
     files: dict[str, bytes] | None = None,
     merge_stderr: bool = False,
+    cancel: threading.Event | None = None,
 ) -> RunResult:
     """Run a prepared (compiled) program in a fresh box; `files` are written into the box first.
     merge_stderr: the program's stderr goes to its stdout, interleaved as written."""
@@ -53,6 +55,7 @@ def run_prepared(
             env=language.env,
             binds=language.binds(),
             address_space_fallback=language.address_space_fallback,
+            cancel=cancel,
         )
 
 
@@ -66,6 +69,7 @@ def execute(
     args: tuple[str, ...] | list[str] = (),
     merge_stderr: bool = False,
     runs: int = 1,
+    cancel: threading.Event | None = None,
 ) -> ExecutionResult:
     """Compile if needed, then run with stdin and args. Never raises for anything the program does.
 
@@ -80,7 +84,8 @@ def execute(
         return ExecutionResult.from_dict(entry.failure)
     results = []
     for _ in range(max(1, runs)):
-        run = run_prepared(sandbox, entry, lang, source, stdin_bytes, limits, list(args), merge_stderr=merge_stderr)
+        run = run_prepared(sandbox, entry, lang, source, stdin_bytes, limits, list(args), merge_stderr=merge_stderr,
+                           cancel=cancel)
         results.append(to_execution_result(run, lang, entry.compile_output, limits.memory_mb))
         if results[-1].verdict != Verdict.AC:
             break

@@ -113,7 +113,10 @@ def judge(
     sandbox: Sandbox | None = None,
     cache: CompileCache | None = None,
     on_test_done: Callable[[TestResult], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> JudgeResult:
+    """cancel: set by another thread when nobody waits for the verdict any more: the running test
+    is stopped and no other starts."""
     lang = language if isinstance(language, Language) else get_language(language)
     limits = (limits or Limits()).validate()
     sandbox = sandbox or get_sandbox()
@@ -126,9 +129,9 @@ def judge(
     stop = threading.Event()
 
     def run_test(test: TestCase) -> TestResult | None:
-        if stop.is_set():
+        if stop.is_set() or (cancel is not None and cancel.is_set()):
             return None
-        run = run_prepared(sandbox, entry, lang, source, test.input, limits)
+        run = run_prepared(sandbox, entry, lang, source, test.input, limits, cancel=cancel)
         verdict, message = classify_run(run, lang.memory_error_markers)
         if verdict == Verdict.AC:
             checked = _safe_check(checker, test, run.stdout)

@@ -36,6 +36,8 @@ def classify_run(run: RunResult, memory_markers: tuple[str, ...] = ()) -> tuple[
     """The verdict of a run with no expected output, and a sentence that explains it."""
     if run.notes:
         return Verdict.IE, "; ".join(run.notes)
+    if run.limit_hit == LimitHit.CANCELLED:
+        return Verdict.IE, "stopped: nobody waits for this run any more"
     if run.limit_hit == LimitHit.OUTPUT:
         return Verdict.OLE, "output limit exceeded"
     if run.limit_hit == LimitHit.CPU_TIME:

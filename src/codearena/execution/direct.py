@@ -40,14 +40,16 @@ def shorten(code: str, width: int = 60) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-def run_job(job: RunJob | JudgeJob, sandbox: Sandbox) -> ExecutionResult | JudgeResult:
-    """Run a job in this thread, in the sandbox: what direct mode and the queue's workers both do."""
+def run_job(job: RunJob | JudgeJob, sandbox: Sandbox,
+            cancel: threading.Event | None = None) -> ExecutionResult | JudgeResult:
+    """Run a job in this thread, in the sandbox: what direct mode and the queue's workers both do.
+    Setting `cancel` (from another thread) stops it: nobody waits for its result any more."""
     if isinstance(job, RunJob):
         return execute(job.source, job.language, job.stdin, job.limits, sandbox=sandbox, args=job.args,
-                       merge_stderr=job.merge_stderr, runs=job.runs)
+                       merge_stderr=job.merge_stderr, runs=job.runs, cancel=cancel)
     checker = job.checker.build(sandbox=sandbox)
     return judge(job.source, job.language, list(job.tests), job.limits, checker=checker,
-                 stop_on_failure=job.stop_on_failure, sandbox=sandbox)
+                 stop_on_failure=job.stop_on_failure, sandbox=sandbox, cancel=cancel)
 
 
 class PriorityThreadPool:
@@ -127,20 +129,28 @@ class DirectExecutor:
 
     async def run(self, job: RunJob) -> ExecutionResult:
         log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
-        return await self._submit(job.priority, lambda: run_job(job, self.sandbox))
+        return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel))
 
     async def judge(self, job: JudgeJob) -> JudgeResult:
         log.info("[DIRECT-EXEC] Judging %s code on %d tests (%s): %s", job.language, len(job.tests), job.priority,
                  shorten(job.source))
-        return await self._submit(job.priority, lambda: run_job(job, self.sandbox))
+        return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel))
 
-    async def _submit(self, priority: Priority, work: Callable[[], T]) -> T:
+    async def _submit(self, priority: Priority, work: Callable[[threading.Event], T]) -> T:
+        """Run `work(cancel)` on the pool. If the awaiting task is cancelled (its client went
+        away), the work is dropped if it has not started, and stopped (`cancel` set) if it has."""
         with self._lock:
             if self._admitted >= self.concurrency + self.max_waiting:
                 raise ExecutorBusy(retry_after=1)
             self._admitted += 1
+        cancel = threading.Event()
+        future = self._pool.submit(priority, lambda: work(cancel))
         try:
-            return await asyncio.wrap_future(self._pool.submit(priority, work))
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            cancel.set()
+            log.info("[DIRECT-EXEC] Stopped a run nobody waits for any more")
+            raise
         finally:
             with self._lock:
                 self._admitted -= 1

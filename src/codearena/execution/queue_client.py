@@ -10,6 +10,7 @@ back on; a job given up on is cancelled (best effort) so that it does not run fo
 from __future__ import annotations
 
 import asyncio
+import uuid
 import logging
 import time
 
@@ -115,9 +116,12 @@ class QueueClient:
         budget = self.settings.max_poll_time / 1000
         remaining = lambda: budget - (time.monotonic() - started)  # noqa: E731
         wait = self._wait_for(remaining())
-        record = await self._request("POST", "/jobs", params={"wait": round(wait, 3)}, json=job_payload(job))
-        job_id = record["id"]
+        job_id = uuid.uuid4().hex  # chosen here: a job can be cancelled even before the service answers
+        submitted = False
         try:
+            record = await self._request("POST", "/jobs", params={"wait": round(wait, 3), "id": job_id},
+                                         json=job_payload(job))
+            submitted = True
             while record.get("state") != "done":
                 if record.get("state") == "cancelled":
                     raise QueueFailure("the job was cancelled in the queue", job_id)
@@ -132,8 +136,13 @@ class QueueClient:
                     await asyncio.sleep(min(self.settings.poll_interval / 1000, max(remaining(), 0)))
             return parse_result(record, job)
         except QueueFailure as failure:
-            failure.job_id = job_id
-            await self.cancel(job_id)
+            if submitted:  # (a service that failed to answer the POST is not asked again here)
+                failure.job_id = job_id
+                await self.cancel(job_id)
+            raise
+        except asyncio.CancelledError:
+            # Nobody waits for it any more (its client went away): the worker stops it.
+            await asyncio.shield(self.cancel(job_id))
             raise
 
     async def cancel(self, job_id: str) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -20,7 +20,7 @@ from ..http_errors import install_error_handlers
 from ..middleware import BodySizeLimit
 from ..sandbox import Sandbox
 from .db import make_db_engine, migrate, session_factory
-from .deps import Services
+from .deps import ClientGone, Services
 from .fairshare import InFlightRuns, TooManyRuns
 from .judging import SubmissionJudge
 from .routes import auth, execute, health, modules, problems, submissions
@@ -80,6 +80,10 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         app.include_router(module.router)
 
     install_error_handlers(app)
+
+    @app.exception_handler(ClientGone)
+    async def _client_gone(_request: Request, _exc: ClientGone):
+        return Response(status_code=499)  # nginx's "client closed request": nobody reads it
 
     @app.exception_handler(TooManyRuns)
     async def _too_many_runs(_request: Request, exc: TooManyRuns):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Iterator, TypeVar
+import asyncio
+from typing import Annotated, Awaitable, Iterator, TypeVar
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -115,6 +116,35 @@ def require_every_field(body, what: str) -> None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             f"PUT replaces the whole {what}: send every field (missing: {', '.join(missing)}), "
                             "or use PATCH to change only some")
+
+
+class ClientGone(Exception):
+    """The client closed its connection before its run finished (the run was stopped)."""
+
+
+async def while_connected(request: Request, work: Awaitable[T]) -> T:
+    """Await `work` unless the client goes away first: then `work` is cancelled (which stops its
+    run: the direct pool kills it, the queue client cancels its job) and ClientGone is raised.
+    Once the body is read, the next ASGI message a request can receive is its disconnect."""
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        gone.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    raise ClientGone()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def check_size(what: str, text: str, limit: int) -> None:

@@ -33,6 +33,10 @@ from .settings import QueueSettings
 QUEUED_TTL = 7 * 24 * 3600  # a queued job's record outlives any sane backlog
 
 
+class JobExists(Exception):
+    """A client chose a job id that is taken."""
+
+
 def new_job_id() -> str:
     return uuid.uuid4().hex
 
@@ -109,6 +113,8 @@ class ServiceStore:
             keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(priority)],
             args=[self.settings.queue_max_backlog, job_id, QUEUED_TTL, *sum(fields.items(), ())],
         )
+        if accepted == -1:
+            raise JobExists(job_id)
         if not accepted:
             await self.client.hincrbyfloat(self.keys.metrics, "jobs_total:rejected", 1)
             raise BacklogFull(int(backlog))
@@ -135,7 +141,7 @@ class ServiceStore:
     async def cancel(self, job_id: str) -> str:
         return await self._cancel(keys=[self.keys.job(job_id), self.keys.metrics],
                                   args=[GROUP, f"{time.time():.6f}", self.settings.queue_result_ttl,
-                                        self.keys.done_channel, job_id])
+                                        self.keys.done_channel, job_id, self.keys.stop_channel])
 
     async def backlog(self) -> dict[str, int]:
         async with self.client.pipeline(transaction=False) as pipe:

@@ -29,6 +29,11 @@ class Keys:
     def done_channel(self) -> str:
         return f"{self.prefix}:done"
 
+    @property
+    def stop_channel(self) -> str:
+        """Ids of running jobs their client gave up on: the worker running one stops it."""
+        return f"{self.prefix}:stop"
+
     def worker(self, name: str) -> str:
         return f"{self.prefix}:worker:{name}"
 

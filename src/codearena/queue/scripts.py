@@ -7,7 +7,9 @@ unfinished jobs (entries are deleted when a job ends), so XLEN is the backlog.
 
 # KEYS: interactive stream, bulk stream, job hash, target stream
 # ARGV: max backlog, job id, queued ttl, then field/value pairs for the job hash
+# -> {1, backlog} queued; {0, backlog} backlog full; {-1, 0} a job of that id exists
 SUBMIT = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
 local backlog = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2])
 if backlog >= tonumber(ARGV[1]) then return {0, backlog} end
 local entry = redis.call('XADD', KEYS[4], '*', 'job', ARGV[2])
@@ -57,6 +59,11 @@ return 1
 CANCEL = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
+if state == 'running' then
+  redis.call('HSET', KEYS[1], 'stop_requested', '1')
+  redis.call('PUBLISH', ARGV[6], ARGV[5])
+  return 'stopping'
+end
 if state ~= 'queued' then return state end
 local stream = redis.call('HGET', KEYS[1], 'stream')
 local entry = redis.call('HGET', KEYS[1], 'entry')

@@ -28,7 +28,7 @@ from ..languages import LANGUAGES, UnknownLanguage, get_language, supported_ids
 from ..http_errors import install_error_handlers
 from ..validation import invalid_text_path
 from ..middleware import BodySizeLimit
-from .broker import BacklogFull, ServiceStore, new_job_id, redis_options
+from .broker import BacklogFull, JobExists, ServiceStore, new_job_id, redis_options
 from .metrics import exposition
 from .protocol import JobCreated, JobRecord, JobRequest
 from .settings import QueueSettings
@@ -165,14 +165,21 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
     @app.post("/jobs", status_code=202, response_model=JobRecord | JobCreated,
               responses={503: {"description": "backlog full or Redis down; see Retry-After"}})
     async def submit(body: JobRequest, request: Request,
-                     wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")):
+                     wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result"),
+                     chosen_id: str | None = Query(None, alias="id", pattern="^[0-9a-f]{32}$",
+                                                   description="the job's id, chosen by the client (32 lowercase hex "
+                                                               "digits, e.g. a UUID4's), so that it can cancel the job "
+                                                               "before this answer arrives; default: a new one")):
         """202 with the job's id (or, with `wait`, its record: 200 once done)."""
         budget = validate_request(body, settings)
-        job_id = new_job_id()
+        job_id = chosen_id or new_job_id()
         # Registered before the job exists: its result cannot be published unseen.
         future = request.app.state.waiters.register(job_id) if wait else None
         try:
             await store_of(request).submit(body, budget, job_id)
+        except JobExists:
+            request.app.state.waiters.unregister(job_id, future)
+            raise HTTPException(409, f"a job with id {job_id} exists; choose another id") from None
         except BacklogFull as exc:
             request.app.state.waiters.unregister(job_id, future)
             raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after),
@@ -198,13 +205,19 @@ def create_service_app(settings: QueueSettings, judge0_settings: Judge0Settings 
             raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
         return as_json(record)
 
-    @app.delete("/jobs/{job_id}", responses={409: {"description": "already running or finished"}})
-    async def cancel(job_id: str, request: Request) -> dict:
+    @app.delete("/jobs/{job_id}", responses={202: {"description": "running: its worker stops it (it ends as IE)"},
+                                              409: {"description": "already finished"}})
+    async def cancel(job_id: str, request: Request, response: Response) -> dict:
+        """A queued job is cancelled; a running one is stopped by its worker."""
         state = await store_of(request).cancel(job_id)
         if state == "missing":
             raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
+        if state == "stopping":
+            log.info("[EXEC-SERVICE] job %s is running: its worker stops it", job_id)
+            response.status_code = 202
+            return {"id": job_id, "state": "stopping"}
         if state != "cancelled":
-            raise HTTPException(409, f"job {job_id} is {state}; only a queued job can be cancelled")
+            raise HTTPException(409, f"job {job_id} is {state}; it can no longer be cancelled")
         log.info("[EXEC-SERVICE] job %s cancelled", job_id)
         return {"id": job_id, "state": "cancelled"}
 

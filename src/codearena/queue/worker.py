@@ -35,7 +35,7 @@ class Worker:
         self.settings = settings
         self.concurrency = concurrency
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.client = redis.Redis.from_url(settings.redis_url, max_connections=concurrency + 4, **redis_options())
+        self.client = redis.Redis.from_url(settings.redis_url, max_connections=concurrency + 8, **redis_options())
         self.store = WorkerStore(self.client, settings)
         self.sandbox = sandbox
         self.stopping = threading.Event()
@@ -44,6 +44,7 @@ class Worker:
         self.done = 0
         self._lock = threading.Lock()
         self.started_at = time.time()
+        self._stops: dict[str, threading.Event] = {}  # job id -> set to stop its run (DELETE /jobs/ID)
 
     # -- lifecycle ------------------------------------------------------------------------
     def run(self) -> None:
@@ -52,7 +53,8 @@ class Worker:
         self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
         self._beat()
         threads = [threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True),
-                   threading.Thread(target=self._reclaimer, name="reclaimer", daemon=True)]
+                   threading.Thread(target=self._reclaimer, name="reclaimer", daemon=True),
+                   threading.Thread(target=self._stop_listener, name="stops", daemon=True)]
         slots = [threading.Thread(target=self._slot, name=f"slot-{i}") for i in range(self.concurrency)]
         for thread in threads + slots:
             thread.start()
@@ -103,6 +105,21 @@ class Worker:
             except redis.RedisError as exc:
                 log.warning("[WORKER] reclaim failed: %s", exc)
 
+    def _stop_listener(self) -> None:
+        """Stops the runs whose client gave up (their ids arrive on the stop channel)."""
+        while not self.stopping.is_set():
+            try:
+                with self.client.pubsub(ignore_subscribe_messages=True) as subscription:
+                    subscription.subscribe(self.store.keys.stop_channel)
+                    while not self.stopping.is_set():
+                        message = subscription.get_message(timeout=1.0)
+                        if message and (stop := self._stops.get(message["data"])):
+                            log.info("[WORKER] stopping job %s: its client gave up on it", message["data"])
+                            stop.set()
+            except redis.RedisError as exc:
+                log.warning("[WORKER] stop channel: %s; resubscribing", exc)
+                self.stopping.wait(1.0)
+
     def _slot(self) -> None:
         own: deque[Delivery] = deque()
         while not self.stopping.is_set():
@@ -135,17 +152,26 @@ class Worker:
             self.store.fail(delivery, kind, reason)
             log.warning("[WORKER] job %s failed after %d attempts", delivery.job_id, attempts)
             return
+        stop = self._stops[delivery.job_id] = threading.Event()  # before START: no stop request is missed
+        try:
+            self._run_started(delivery, stop)
+        finally:
+            self._stops.pop(delivery.job_id, None)
+
+    def _run_started(self, delivery: Delivery, stop: threading.Event) -> None:
         started = self.store.start(delivery, self.name)
         if not isinstance(started, Started):
             log.info("[WORKER] job %s skipped: %s", delivery.job_id, started)
             return
+        if self.client.hget(self.store.keys.job(delivery.job_id), "stop_requested"):
+            stop.set()  # asked to stop between START and now
         request = started.request
         log.info("[WORKER] running job %s: %s %s: %s", delivery.job_id, request.kind, request.language,
                  shorten(request.source))
         with self._lock:
             self.running += 1
         try:
-            result = run_job(request.to_job(), self.sandbox)
+            result = run_job(request.to_job(), self.sandbox, stop)
             data, outcome = result.to_dict(), result.verdict.value
         except Exception as exc:  # noqa: BLE001 - any failure of ours is IE for this job, never a lost job
             log.exception("[WORKER] job %s failed inside the worker", delivery.job_id)

@@ -15,6 +15,7 @@ class LimitHit(str, enum.Enum):
     WALL_TIME = "wall_time"
     MEMORY = "memory"
     OUTPUT = "output"
+    CANCELLED = "cancelled"  # stopped because nobody waits for it any more (its client went away)
 
 
 @dataclass(frozen=True)

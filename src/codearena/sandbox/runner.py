@@ -20,6 +20,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ log = logging.getLogger("codearena.sandbox")
 
 _READ_CHUNK = 64 * 1024
 _DRAIN_TIMEOUT = 0.5  # after the run ended, how long leftover pipe data may take to arrive
+_CANCEL_CHECK = 0.1  # seconds between looks at a run's cancel event
 _PROCESS_OVERHEAD = 3  # bwrap's two processes and codearena-init count against pids.max
 _BWRAP_ENV = {"PATH": "/usr/bin:/bin"}  # bwrap's own environment: it is what /proc/1/environ shows
 
@@ -220,8 +222,11 @@ class Sandbox:
         env: dict[str, str] | None = None,
         binds: list[bwrap_argv.Bind] | None = None,
         address_space_fallback: bool = True,
+        cancel: threading.Event | None = None,
     ) -> RunResult:
         """Run argv (paths as seen inside the sandbox) in box under limits.
+
+        cancel: when set (by another thread), the run is stopped within ~0.1 s (LimitHit.CANCELLED).
 
         address_space_fallback: where no memory cgroup exists, limit RLIMIT_AS instead
         (runtimes that reserve huge address space, the JVM and V8, set this to False).
@@ -231,7 +236,7 @@ class Sandbox:
             if cgroup:
                 cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)
             result = self._spawn_and_watch(box, argv, limits, stdin, env or {}, binds or [], cgroup,
-                                           address_space_fallback and cgroup is None)
+                                           address_space_fallback and cgroup is None, cancel)
         finally:
             if cgroup:
                 cgroup.remove()
@@ -257,7 +262,8 @@ class Sandbox:
         )
         return command, None
 
-    def _spawn_and_watch(self, box, argv, limits, stdin, env, binds, cgroup: Cgroup | None, rlimit_as) -> RunResult:
+    def _spawn_and_watch(self, box, argv, limits, stdin, env, binds, cgroup: Cgroup | None, rlimit_as,
+                         cancel: threading.Event | None = None) -> RunResult:
         status_r, status_w = os.pipe2(os.O_CLOEXEC)
         stdin_fd = _memfd_with(stdin)
         command, cwd = self._command(box, argv, env, binds, status_w)
@@ -279,13 +285,14 @@ class Sandbox:
             os.close(status_w)
             os.close(stdin_fd)
         try:
-            return self._watch(proc, status_r, limits, cgroup, started)
+            return self._watch(proc, status_r, limits, cgroup, started, cancel)
         finally:
             os.close(status_r)
             proc.stdout.close()
             proc.stderr.close()
 
-    def _watch(self, proc: subprocess.Popen, status_r: int, limits: Limits, cgroup: Cgroup | None, started: float) -> RunResult:
+    def _watch(self, proc: subprocess.Popen, status_r: int, limits: Limits, cgroup: Cgroup | None, started: float,
+               cancel: threading.Event | None = None) -> RunResult:
         stdout = _Capture(proc.stdout.fileno(), limits.stdout_bytes)
         stderr = _Capture(proc.stderr.fileno(), limits.stderr_bytes)
         pidfd = os.pidfd_open(proc.pid)
@@ -303,7 +310,10 @@ class Sandbox:
                 if now >= wall_deadline:
                     limit_hit = LimitHit.WALL_TIME
                     break
-                timeout = wall_deadline - now
+                if cancel is not None and cancel.is_set():
+                    limit_hit = LimitHit.CANCELLED
+                    break
+                timeout = wall_deadline - now if cancel is None else min(wall_deadline - now, _CANCEL_CHECK)
                 if cgroup:
                     cpu_left = limits.cpu_time - cgroup.cpu_seconds()
                     if cpu_left <= 0:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from ...execution import RunJob
 from ...sandbox import Limits
-from ..deps import Services, check_size, execution_allowed, resolve_language, services
+from ..deps import Services, check_size, execution_allowed, resolve_language, services, while_connected
 from ..results import execution_out
 from ..schemas import ExecuteRequest, ExecutionResultOut
 from ..security import Principal
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["execution"])
              responses={413: {"description": "code or input too large"},
                         429: {"description": "rate limited, or too many runs in progress; see Retry-After"},
                         503: {"description": "execution capacity exhausted; see Retry-After"}})
-async def execute(body: ExecuteRequest, user: Principal = Depends(execution_allowed),
+async def execute(body: ExecuteRequest, request: Request, user: Principal = Depends(execution_allowed),
                   svc: Services = Depends(services)) -> ExecutionResultOut:
     settings = svc.settings
     language = resolve_language(body.language)
@@ -27,5 +27,5 @@ async def execute(body: ExecuteRequest, user: Principal = Depends(execution_allo
     limits = Limits(cpu_time=body.time_limit or settings.execute_time_limit,
                     memory_mb=body.memory_limit or settings.execute_memory_limit)
     async with svc.runs.slot(user.user_id):  # 429 when this user already has MAX_RUNS_PER_USER in progress
-        result = await svc.facade.execute(RunJob(body.code, language.id, body.input, limits))
+        result = await while_connected(request, svc.facade.execute(RunJob(body.code, language.id, body.input, limits)))
     return execution_out(result)

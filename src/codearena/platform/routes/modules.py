@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import ValidationError
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from ...execution import JudgeJob, RunJob
 from ...sandbox import Limits
 from ...validation import describe_request_errors
 from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
-                    require_admin, require_every_field, resolve_language, services)
+                    require_admin, require_every_field, resolve_language, services, while_connected)
 from ..models import Module
 from ..results import execution_out, tests_run_out
 from ..schemas import ModuleExecuteOut, ModuleExecuteRequest, ModuleIn, ModuleOut, ModulePatch
@@ -82,7 +82,7 @@ def delete_module(module_id: PathId, _admin: Principal = Depends(require_admin),
 
 
 @router.post("/execute", response_model=ModuleExecuteOut, responses={404: {"description": "no such module"}})
-async def execute_in_module(body: ModuleExecuteRequest, user: Principal = Depends(execution_allowed),
+async def execute_in_module(body: ModuleExecuteRequest, request: Request, user: Principal = Depends(execution_allowed),
                             svc: Services = Depends(services)) -> ModuleExecuteOut:
     """Runs the code (default: the starter code) on the input (default: the module's stdin) and,
     when the module has tests, judges the code against them too."""
@@ -98,11 +98,12 @@ async def execute_in_module(body: ModuleExecuteRequest, user: Principal = Depend
     check_size("input", stdin, svc.settings.max_input_bytes)
     limits = Limits(cpu_time=module.time_limit, memory_mb=module.memory_limit)
     async with svc.runs.slot(user.user_id):  # the run and the module's tests, one after the other
-        result = execution_out(await svc.facade.execute(RunJob(code, module.language, stdin, limits)))
+        result = execution_out(await while_connected(request, svc.facade.execute(RunJob(code, module.language, stdin,
+                                                                                         limits))))
         answer = ModuleExecuteOut(**result.model_dump())
         if module.tests:
             cases = [TestCase(t["name"], t["input"].encode(), t["expectedOutput"].encode()) for t in module.tests]
-            judged = await svc.facade.judge(JudgeJob(code, module.language, tuple(cases), limits,
-                                                     priority="interactive"))
+            judged = await while_connected(request, svc.facade.judge(
+                JudgeJob(code, module.language, tuple(cases), limits, priority="interactive")))
             answer.tests = tests_run_out(judged, cases, show_io=True)
     return answer

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
-                    require_admin, require_every_field, resolve_language, services)
+                    require_admin, require_every_field, resolve_language, services, while_connected)
 from ..models import Problem, Submission
 from ..problems import ProblemConflict, apply_problem, judge_job, problem_out, test_cases
 from ..results import tests_run_out
@@ -82,7 +82,7 @@ def delete_problem(problem_id: PathId, _admin: Principal = Depends(require_admin
 
 
 @router.post("/run", response_model=TestsRunOut, responses={404: {"description": "no such problem"}})
-async def run_samples(body: ProblemRunRequest, user: Principal = Depends(execution_allowed),
+async def run_samples(body: ProblemRunRequest, request: Request, user: Principal = Depends(execution_allowed),
                       svc: Services = Depends(services)) -> TestsRunOut:
     language = resolve_language(body.language)
     check_size("code", body.code, svc.settings.max_code_bytes)
@@ -96,5 +96,5 @@ async def run_samples(body: ProblemRunRequest, user: Principal = Depends(executi
     if not samples:
         raise HTTPException(status.HTTP_409_CONFLICT, f"problem {body.problem_id} has no sample tests to run")
     async with svc.runs.slot(user.user_id):
-        result = await svc.facade.judge(job)
+        result = await while_connected(request, svc.facade.judge(job))
     return tests_run_out(result, samples, show_io=True)
