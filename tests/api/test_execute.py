@@ -12,7 +12,7 @@ from codearena.execution import ExecutionSettings
 from .conftest import HELLO, LANGUAGES, start_server
 
 RESULT_KEYS = {"success", "verdict", "message", "stdout", "stderr", "compileOutput", "exitCode", "signal", "time",
-               "wallTime", "memory", "language"}
+               "wallTime", "memory", "language", "rawStdout", "rawStderr"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
