@@ -156,3 +156,17 @@ def test_a_random_jwt_secret_is_announced_at_start(tmp_path, sandbox, caplog):
         with start_server(f"sqlite:///{tmp_path}/jwt.db", sandbox, jwt_secret=None, node_env="development"):
             pass
     assert any("JWT_SECRET is not set" in record.getMessage() for record in caplog.records)
+
+
+def test_a_module_run_counts_each_of_its_runs_against_the_rate_limit(database_url, sandbox):
+    with start_server(database_url, sandbox, rate_limit="4/minute") as running:
+        running.add_user("admin", role="admin")
+        running.add_user("learner")
+        with running.client("admin") as admin, running.client("learner") as learner:
+            module = admin.post("/api/modules", json={
+                "title": "m", "language": "python", "starterCode": "print(input())", "stdin": "a",
+                "tests": [{"input": x, "expectedOutput": x} for x in ("b", "c", "d")]}).json()
+            ran = learner.post("/api/modules/execute", json={"moduleId": module["id"]})
+            assert ran.status_code == 200 and ran.json()["tests"]["passed"] == 3  # 1 run + 3 tests = 4
+            limited = learner.post("/api/execute", json={"code": "print(1)", "language": "python"})
+            assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1

@@ -79,15 +79,21 @@ def require_admin(user: Principal = Depends(current_user)) -> Principal:
 
 async def execution_allowed(user: Principal = Depends(current_user), svc: Services = Depends(services)) -> Principal:
     """Per-user rate limit on every endpoint that runs code: 429 with Retry-After."""
-    if svc.limiter is not None and svc.rate_limit is not None:
+    await charge_runs(svc, user, 1)
+    return user
+
+
+async def charge_runs(svc: Services, user: Principal, runs: int) -> None:
+    """Count `runs` executions against the user's rate limit (a request may run the code more than
+    once: a module's run and its tests); 429 with Retry-After when they do not fit."""
+    if svc.limiter is not None and svc.rate_limit is not None and runs > 0:
         key = f"user:{user.user_id}"
-        if not await svc.limiter.hit(svc.rate_limit, "exec", key):
+        if not await svc.limiter.hit(svc.rate_limit, "exec", key, cost=runs):
             stats = await svc.limiter.get_window_stats(svc.rate_limit, "exec", key)
             retry_after = max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
             raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
                                 f"rate limit of {svc.settings.rate_limit} executions reached; "
                                 f"retry after {retry_after} s", headers={"Retry-After": str(retry_after)})
-    return user
 
 
 async def throttle(svc: Services, what: str, *keys: str) -> None:

@@ -12,7 +12,7 @@ from ...engine.judge import TestCase
 from ...execution import JudgeJob, RunJob
 from ...sandbox import Limits
 from ...validation import describe_request_errors
-from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
+from ..deps import (PathId, charge_runs, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
                     require_admin, require_every_field, resolve_language, services, while_connected)
 from ..models import Module
 from ..results import execution_out, tests_run_out
@@ -92,6 +92,7 @@ async def execute_in_module(body: ModuleExecuteRequest, request: Request, user: 
             return get_or_404(session, Module, body.module_id)
 
     module = await run_in_threadpool(load)
+    await charge_runs(svc, user, len(module.tests))  # the run was counted; each test runs the code again
     code = module.starter_code if body.code is None else body.code
     stdin = module.stdin if body.input is None else body.input
     check_size("code", code, svc.settings.max_code_bytes)
