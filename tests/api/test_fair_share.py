@@ -52,3 +52,29 @@ def test_a_run_whose_client_went_away_is_stopped_in_direct_mode(tmp_path, sandbo
         with server.client("leaver") as client:
             token = client.headers["Authorization"].split()[1]
         check_a_run_whose_client_went_away_is_stopped(server.url, token)
+
+
+def test_replicas_share_the_runs_in_progress_through_redis():
+    import asyncio
+    import uuid
+
+    from codearena.platform.fairshare import InFlightRuns, TooManyRuns
+
+    async def scenario():
+        prefix = f"codearena-test-inflight-{uuid.uuid4().hex[:8]}"
+        one = InFlightRuns(2, "redis://127.0.0.1:6379/0", prefix)
+        two = InFlightRuns(2, "redis://127.0.0.1:6379/0", prefix)  # another server replica
+        try:
+            async with one.slot(7), two.slot(7):
+                with pytest.raises(TooManyRuns):
+                    async with one.slot(7):
+                        pass
+                async with two.slot(8):  # another user is not affected
+                    pass
+            async with two.slot(7), one.slot(7):  # both places were given back
+                pass
+        finally:
+            await one.aclose()
+            await two.aclose()
+
+    asyncio.run(scenario())
