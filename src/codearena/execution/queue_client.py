@@ -25,6 +25,7 @@ from .settings import ExecutionSettings
 log = logging.getLogger("codearena.execution.queue")
 MAX_SERVICE_WAIT = 60.0  # the service holds a request at most this long
 REQUEST_MARGIN = 1.0  # seconds of EXECUTION_TIMEOUT kept for the answer itself, past the wait
+CLIENT_KEEP_ALIVE = 2.0  # seconds an idle pooled connection to the service is kept (< the service's 75 s)
 
 
 class QueueFailure(Exception):
@@ -69,8 +70,12 @@ class QueueClient:
         self.gate = asyncio.Semaphore(settings.queue_concurrency)
         self.http = httpx.AsyncClient(
             base_url=settings.queue_url, headers=headers, timeout=settings.timeout / 1000,
+            # A pooled connection is dropped well before the service's keep-alive timeout
+            # (SERVICE_KEEP_ALIVE): reusing one the server is closing at that moment loses the
+            # request (ReadError), and a POST is not retried.
             limits=httpx.Limits(max_connections=settings.queue_concurrency + 16,
-                                max_keepalive_connections=settings.queue_concurrency + 16),
+                                max_keepalive_connections=settings.queue_concurrency + 16,
+                                keepalive_expiry=CLIENT_KEEP_ALIVE),
         )
 
     async def close(self) -> None:

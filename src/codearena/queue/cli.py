@@ -12,6 +12,9 @@ from pydantic import ValidationError
 from rich.console import Console
 
 err_console = Console(stderr=True)
+# Seconds an idle client connection stays open: longer than clients keep theirs (the platform's
+# queue client: 2 s), so a client never sends a request on a connection the service is closing.
+SERVICE_KEEP_ALIVE = 75
 
 
 def _settings():
@@ -43,7 +46,8 @@ def execution_service(
         err_console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2)
     uvicorn.run(app, host=host or settings.execution_service_host, port=port or settings.execution_service_port,
-                log_config=None, timeout_graceful_shutdown=30)
+                log_config=None, timeout_graceful_shutdown=30,
+                timeout_keep_alive=SERVICE_KEEP_ALIVE)
 
 
 def worker(
