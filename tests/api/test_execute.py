@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 import httpx
 import pytest
@@ -160,9 +161,10 @@ def test_a_random_jwt_secret_is_announced_at_start(tmp_path, sandbox, caplog):
 
 def test_a_module_run_counts_each_of_its_runs_against_the_rate_limit(database_url, sandbox):
     with start_server(database_url, sandbox, rate_limit="4/minute") as running:
-        running.add_user("admin", role="admin")
-        running.add_user("learner")
-        with running.client("admin") as admin, running.client("learner") as learner:
+        suffix = uuid.uuid4().hex[:8]  # the database is shared by the session's servers
+        running.add_user(f"author{suffix}", role="admin")
+        running.add_user(f"learner{suffix}")
+        with running.client(f"author{suffix}") as admin, running.client(f"learner{suffix}") as learner:
             module = admin.post("/api/modules", json={
                 "title": "m", "language": "python", "starterCode": "print(input())", "stdin": "a",
                 "tests": [{"input": x, "expectedOutput": x} for x in ("b", "c", "d")]}).json()
