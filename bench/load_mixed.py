@@ -21,7 +21,6 @@ import statistics
 import tempfile
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from codearena.engine.judge import TestCase, judge
 from codearena.sandbox import Limits, get_sandbox
 
 from .common import RESULTS_DIR, write_json
-from .load import CLIENTS_PER_POOL, MAX_RETRIES, SECRET, raise_open_files, token
+from .load import SECRET, drive_clients, raise_open_files, token
 from .processes import TOKEN, PlatformProcess, QueueStack
 
 LANGUAGE_MIX = {"python": 50, "cpp": 20, "java": 15, "javascript": 10, "c": 5}
@@ -161,52 +160,12 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 async def _clients(url: str, jobs: list[Job], problem_id: int) -> dict:
-    tokens = [token(200000 + job.index) for job in jobs]
-    limits = httpx.Limits(max_connections=CLIENTS_PER_POOL, max_keepalive_connections=CLIENTS_PER_POOL)
-    timeout = httpx.Timeout(1800, connect=300, pool=1800)
-    outcomes: Counter[str] = Counter()
-    latencies: list[float] = []
-    wrong: list[str] = []
-    go = asyncio.Event()
-    pools = [httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout)
-             for _ in range((len(jobs) + CLIENTS_PER_POOL - 1) // CLIENTS_PER_POOL)]
-    try:
-        async def one(job: Job) -> None:
-            client = pools[job.index // CLIENTS_PER_POOL]
-            path, body = request_for(job, problem_id)
-            await go.wait()
-            started = time.perf_counter()
-            for _ in range(MAX_RETRIES):
-                try:
-                    answer = await client.post(path, headers={"Authorization": f"Bearer {tokens[job.index]}"}, json=body)
-                except httpx.HTTPError as exc:
-                    outcomes[f"error: {exc.__class__.__name__}"] += 1
-                    return
-                if answer.status_code not in (429, 503):
-                    break
-                await asyncio.sleep(float(answer.headers.get("Retry-After", "1")))
-            if answer.status_code != 200:
-                outcomes[f"error: HTTP {answer.status_code}"] += 1
-                return
-            problem = check(job, answer.json())
-            outcomes["correct" if problem is None else "wrong"] += 1
-            if problem:
-                wrong.append(f"{job.language} {job.outcome}: {problem}")
-            latencies.append(time.perf_counter() - started)
+    def checked(i: int, body: dict) -> str | None:
+        problem = check(jobs[i], body)
+        return None if problem is None else f"{jobs[i].language} {jobs[i].outcome}: {problem}"
 
-        tasks = [asyncio.create_task(one(job)) for job in jobs]
-        await asyncio.sleep(0)
-        begin = time.perf_counter()
-        go.set()
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - begin
-    finally:
-        await asyncio.gather(*(pool.aclose() for pool in pools))
-    latencies.sort()
-    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
-    return {"clients": len(jobs), "outcomes": dict(outcomes), "wrong_examples": wrong[:5], "elapsed_s": elapsed,
-            "throughput_per_s": outcomes["correct"] / elapsed,
-            "latency_s": {"p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99), "max": latencies[-1]}}
+    return await drive_clients(url, len(jobs), lambda i: request_for(jobs[i], problem_id), checked,
+                               first_user=200000, timeout_s=1800)
 
 
 def through_the_queue(jobs: list[Job], slots: int, workdir: str) -> dict:
