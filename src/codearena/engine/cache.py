@@ -72,6 +72,11 @@ def cache_key(language: Language, source: str) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
+def _files_bytes(directory: Path) -> int:
+    """The size of an entry: its files (an entry holds no subdirectories)."""
+    return sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, bytes INTEGER NOT NULL, last_used REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_by_use ON entries (last_used);
@@ -113,17 +118,23 @@ class CacheIndex:
         os.chmod(self.path, 0o600)
         return new
 
-    def add(self, key: str, size: int, now: float | None = None) -> None:
-        # Not INSERT OR REPLACE: its implicit delete would not fire the trigger that keeps the total.
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (BEGIN IMMEDIATE): writers in other processes wait."""
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
-                db.execute("DELETE FROM entries WHERE key = ?", (key,))
-                db.execute("INSERT INTO entries VALUES (?, ?, ?)", (key, size, now or time.time()))
-                db.execute("COMMIT")
+                yield db
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            db.execute("COMMIT")
+
+    def add(self, key: str, size: int, now: float | None = None) -> None:
+        # Not INSERT OR REPLACE: its implicit delete would not fire the trigger that keeps the total.
+        with self._transaction() as db:
+            db.execute("DELETE FROM entries WHERE key = ?", (key,))
+            db.execute("INSERT INTO entries VALUES (?, ?, ?)", (key, size, now or time.time()))
 
     def touch(self, key: str, now: float) -> None:
         with self._db() as db:
@@ -138,21 +149,15 @@ class CacheIndex:
         """Remove and return the least recently used entries that free `free_bytes` (at most
         `limit` of them), in one transaction, so evictors in several processes never take the
         same entry."""
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                taken, freed = [], 0
-                for key, size in db.execute("SELECT key, bytes FROM entries ORDER BY last_used LIMIT ?", (limit,)):
-                    if freed >= free_bytes:
-                        break
-                    taken.append((key, size))
-                    freed += size
-                db.executemany("DELETE FROM entries WHERE key = ?", [(key,) for key, _ in taken])
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            return taken
+        with self._transaction() as db:
+            taken, freed = [], 0
+            for key, size in db.execute("SELECT key, bytes FROM entries ORDER BY last_used LIMIT ?", (limit,)):
+                if freed >= free_bytes:
+                    break
+                taken.append((key, size))
+                freed += size
+            db.executemany("DELETE FROM entries WHERE key = ?", [(key,) for key, _ in taken])
+        return taken
 
 
 class CompileCache:
@@ -226,7 +231,7 @@ class CompileCache:
                 ok, output, files, failure = build(staging)
                 (staging / "meta.json").write_text(json.dumps(
                     {"ok": ok, "compile_output": output, "files": files, "failure": failure, "created": time.time()}))
-                size = sum(f.stat().st_size for f in staging.iterdir())  # only what build() just wrote
+                size = _files_bytes(staging)  # only what build() just wrote
                 os.chmod(staging, 0o755)
                 self.index.add(key, size)  # before the rename: an entry on disk is always counted
                 if (self.entries / key).exists():  # an unreadable leftover (lookup found no meta)
@@ -317,7 +322,6 @@ class CompileCache:
             if directory.name.startswith(".") or not directory.is_dir():
                 shutil.rmtree(directory, ignore_errors=True)
                 continue
-            size = sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
-            self.index.add(directory.name, size, directory.stat().st_mtime)
+            self.index.add(directory.name, _files_bytes(directory), directory.stat().st_mtime)
         for stale in self.locks.iterdir():
             stale.unlink(missing_ok=True)

@@ -87,13 +87,8 @@ async def charge_runs(svc: Services, user: Principal, runs: int) -> None:
     """Count `runs` executions against the user's rate limit (a request may run the code more than
     once: a module's run and its tests); 429 with Retry-After when they do not fit."""
     if svc.limiter is not None and svc.rate_limit is not None and runs > 0:
-        key = f"user:{user.user_id}"
-        if not await svc.limiter.hit(svc.rate_limit, "exec", key, cost=runs):
-            stats = await svc.limiter.get_window_stats(svc.rate_limit, "exec", key)
-            retry_after = max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
-            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                                f"rate limit of {svc.settings.rate_limit} executions reached; "
-                                f"retry after {retry_after} s", headers={"Retry-After": str(retry_after)})
+        await _spend(svc.limiter, svc.rate_limit, "exec", f"user:{user.user_id}", runs,
+                     f"rate limit of {svc.settings.rate_limit} executions reached")
 
 
 async def throttle(svc: Services, what: str, *keys: str) -> None:
@@ -102,12 +97,17 @@ async def throttle(svc: Services, what: str, *keys: str) -> None:
     if svc.limiter is None or item is None:
         return
     for key in keys:
-        if not await svc.limiter.hit(item, what, key):
-            stats = await svc.limiter.get_window_stats(item, what, key)
-            retry_after = max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
-            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                                f"too many {what} attempts; retry after {retry_after} s",
-                                headers={"Retry-After": str(retry_after)})
+        await _spend(svc.limiter, item, what, key, 1, f"too many {what} attempts")
+
+
+async def _spend(limiter: MovingWindowRateLimiter, item: RateLimitItem, namespace: str, key: str, cost: int,
+                 refusal: str) -> None:
+    """Take `cost` from the key's window, or answer 429 saying `refusal` and when to retry."""
+    if not await limiter.hit(item, namespace, key, cost=cost):
+        stats = await limiter.get_window_stats(item, namespace, key)
+        retry_after = max(1, int(stats.reset_time - datetime.now(timezone.utc).timestamp()) + 1)
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, f"{refusal}; retry after {retry_after} s",
+                            headers={"Retry-After": str(retry_after)})
 
 
 def client_address(request: Request) -> str:
