@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test bench bench-quick clean
+.PHONY: setup system services run doctor test test-unit lint-imports config-docs bench bench-quick clean
 
 setup: system $(VENV)/.installed
 
@@ -26,8 +26,20 @@ run: setup
 doctor: setup
 	$(BIN)/codearena doctor
 
+# Every tier; a service or tool the integration tests need and lack fails them (not a skip).
 test: setup services
-	$(BIN)/pytest
+	CODEARENA_TESTS_REQUIRE_ALL=1 $(BIN)/pytest
+
+# The unit tier: seconds, no root, no network service, no compiler (import layers included).
+test-unit: $(VENV)/.installed
+	$(BIN)/pytest tests/unit -q
+
+lint-imports: $(VENV)/.installed
+	$(BIN)/lint-imports
+
+# docs/configuration.md from the settings tree (a unit test checks it is current).
+config-docs: $(VENV)/.installed
+	$(BIN)/codearena config --markdown > docs/configuration.md
 
 bench: setup services
 	$(BIN)/python -m bench

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from codearena.config import sandbox_settings
+from codearena.sandbox.settings import sandbox_settings
 from codearena.engine import execute
 from codearena.engine.judge import TestCase, judge
 from codearena.sandbox import Limits, get_sandbox

@@ -1,4 +1,15 @@
-"""Shared fixtures: the real sandbox, and a check that nothing is left behind."""
+"""Shared fixtures: the real sandbox, and a check that nothing is left behind.
+
+Tiers: tests/unit/ is the unit tier (`make test-unit`: no root, no network service, no
+compiler, seconds); everything else is marked `integration` here and needs what it says
+(root for the sandbox, Redis, PostgreSQL, the compilers). On a developer's machine a missing
+service skips its tests with the reason; `make test` (CI) sets CODEARENA_TESTS_REQUIRE_ALL=1, so
+there a missing service fails instead.
+
+The tests' sandbox has its own state directory and its own range of box uids (so its own
+cgroups): another CodeArena on this machine (a developer's `make run`) and this test run never
+see each other's boxes, and the leftover checks look at this run's state only.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +18,29 @@ from pathlib import Path
 
 import pytest
 
-from codearena.engine import execute
-from codearena.sandbox import Limits, Sandbox
+if os.geteuid() == 0:  # before any sandbox reads its settings (worker processes inherit them)
+    os.environ.setdefault("CODEARENA_STATE_DIR", "/var/lib/codearena-tests")
+    os.environ.setdefault("CODEARENA_UID_BASE", "63000")
+
+from codearena.engine import execute  # noqa: E402
+from codearena.sandbox import Limits, Sandbox  # noqa: E402
+from codearena.sandbox.runner import cgroup_name  # noqa: E402
+
+from .support import missing  # noqa: E402
+
+UNIT_TIER = Path(__file__).parent / "unit"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if UNIT_TIER not in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")
 def sandbox() -> Sandbox:
     if os.geteuid() != 0:
-        pytest.skip("the full sandbox needs root (it drops to a per-box uid itself)")
+        missing("the full sandbox needs root (it drops to a per-box uid itself)", "run the tests as root")
     return Sandbox()
 
 
@@ -29,16 +55,18 @@ def run(sandbox):
 
 
 def leftovers(sandbox: Sandbox) -> list[str]:
-    """Everything a finished run could leave: boxes, cgroups, live processes of box uids.
+    """Everything a finished run of this sandbox could leave: its boxes, its cgroups, live
+    processes of its box uids.
 
     Zombies are dead and excluded: bwrap's outer process can exit before reaping the namespace's
     pid 1, which the host's init then reaps a moment later."""
     found = [f"box {p}" for p in sandbox.boxes_dir.iterdir()]
-    if sandbox.cgroups:
-        for base in sandbox.cgroups.bases.values():
-            found += [f"cgroup {p}" for p in base.glob("box-*")]
     first = sandbox.settings.uid_base
     last = first + sandbox.settings.slots
+    if sandbox.cgroups:
+        for base in sandbox.cgroups.bases.values():
+            found += [f"cgroup {base / cgroup_name(uid)}" for uid in range(first, last)
+                      if (base / cgroup_name(uid)).exists()]
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             lines = status.read_text().splitlines()

@@ -8,7 +8,7 @@ import threading
 import time
 
 from codearena.engine.judge import TestCase
-from codearena.execution import JudgeJob, RunJob
+from codearena.execution import Job
 from codearena.execution.direct import DirectExecutor, PriorityThreadPool
 
 
@@ -62,15 +62,15 @@ def test_direct_executor_runs_sample_runs_before_waiting_submissions(sandbox):
             return result
 
         tests = (TestCase("1", b"", b"judged\n"),)
-        judged = asyncio.create_task(track("submission", executor.judge(
-            JudgeJob("print('judged')", "python", tests, priority="bulk"))))
+        judged = asyncio.create_task(track("submission", executor.run(
+            Job.for_judging("print('judged')", "python", tests, priority="bulk"))))
         await asyncio.to_thread(wait_until, lambda: executor._pool.waiting == 1)
-        ran = asyncio.create_task(track("run", executor.run(RunJob("print('ran')", "python"))))
+        ran = asyncio.create_task(track("run", executor.run(Job.for_run("print('ran')", "python"))))
         await asyncio.to_thread(wait_until, lambda: executor._pool.waiting == 2)
         release.set()
         await blocker
         results = await asyncio.gather(judged, ran)
-        executor.shutdown()
+        await executor.aclose()
         assert results[0].verdict.value == "AC" and results[1].stdout == "ran\n"
         return finished
 

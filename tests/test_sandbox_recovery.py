@@ -4,6 +4,7 @@ import os
 
 from codearena.sandbox import Limits
 from codearena.sandbox.box import Box, is_mount_point, mount_tmpfs
+from codearena.sandbox.runner import cgroup_name
 
 
 def test_stale_box_and_cgroup_of_a_crashed_service_are_cleared(sandbox, no_leftovers):
@@ -50,7 +51,7 @@ def test_sweep_clears_slots_nobody_holds_and_spares_held_ones(sandbox, no_leftov
     stale.mkdir()
     mount_tmpfs(stale, 1 << 20, 64, crashed.uid, crashed.gid)
     os.symlink("/etc", stale / "planted")
-    cgroup = sandbox.cgroups.create(f"box-{crashed.number}")
+    cgroup = sandbox.cgroups.create(cgroup_name(crashed.uid))
     orphan = subprocess.Popen(["sleep", "600"])
     for procs in dict.fromkeys(d / "cgroup.procs" for d in cgroup.dirs.values()):
         procs.write_text(str(orphan.pid))

@@ -11,10 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .config import sandbox_settings
-from .logging import configure_logging
-from .platform.cli import problems_app, serve, users_app
-from .queue.cli import execution_service, worker
+from .common_settings import CommonSettings, common_settings
+from .logs import configure_logging
+from .platform_app.cli import problems_app, serve, users_app
+from .service.cli import load_section, worker
 
 app = typer.Typer(help="CodeArena: run untrusted code safely.", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
@@ -22,15 +22,40 @@ console = Console()
 err_console = Console(stderr=True)
 
 app.command()(serve)
-app.command("execution-service")(execution_service)
 app.command()(worker)
 app.add_typer(users_app, name="users")
 app.add_typer(problems_app, name="problems")
 
 
+@app.command("execution-service")
+def execution_service(
+    host: Optional[str] = typer.Option(None, help="default: EXECUTION_SERVICE_HOST or 0.0.0.0"),
+    port: Optional[int] = typer.Option(None, help="default: EXECUTION_SERVICE_PORT or 3001"),
+) -> None:
+    """Run the execution service: the HTTP API that queues jobs for the workers."""
+    import uvicorn
+
+    from .adapters.judge0 import Judge0Settings
+    from .assembly import execution_service_app
+    from .service.app import MissingServiceToken
+    from .service.settings import QueueSettings, ServiceSettings
+
+    common, service = load_section(CommonSettings), load_section(ServiceSettings)
+    configure_logging(common.log_level)
+    try:
+        app = execution_service_app(load_section(QueueSettings), service, common, load_section(Judge0Settings))
+    except MissingServiceToken as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    # An idle client connection stays open longer than clients keep theirs (the platform's queue
+    # client: 2 s), so a client never sends a request on a connection the service is closing.
+    uvicorn.run(app, host=host or service.host, port=port or service.port, log_config=None,
+                timeout_graceful_shutdown=30, timeout_keep_alive=75)
+
+
 @app.callback()
 def _main() -> None:
-    configure_logging(sandbox_settings().log_level)
+    configure_logging(common_settings().log_level)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -170,6 +195,23 @@ def doctor() -> None:
         err_console.print("[bold red]UNSAFE DEVELOPMENT MODE: code runs without isolation[/]")
         raise typer.Exit(1)
     raise typer.Exit(1 if failures else 0)
+
+
+@app.command()
+def config(markdown: bool = typer.Option(False, "--markdown", help="print docs/configuration.md")) -> None:
+    """Print every setting: its environment variable, default and meaning, section by section."""
+    from .settings import SECTIONS, markdown as settings_markdown, variables
+
+    if markdown:
+        print(settings_markdown())
+        return
+    for name, section in SECTIONS.items():
+        table = Table(title=name)
+        for column in ("variable", "default", "meaning"):
+            table.add_column(column)
+        for row in variables(section):
+            table.add_row(*row)
+        console.print(table)
 
 
 if __name__ == "__main__":  # pragma: no cover

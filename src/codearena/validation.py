@@ -47,7 +47,7 @@ def invalid_text_path(value, path: str = "") -> str | None:
     """The dotted path of the first string in a JSON-like value that holds a lone surrogate."""
     if isinstance(value, str):
         return path or "body" if lone_surrogate(value) is not None else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
     for key, item in items:
         found = invalid_text_path(item, f"{path}.{key}" if path else str(key))
         if found:

@@ -11,12 +11,13 @@ import httpx
 import psycopg
 import pytest
 
+from codearena.common_settings import CommonSettings
 from codearena.execution import ExecutionSettings
-from codearena.platform.app import create_app
-from codearena.platform.routes.auth import create_user
-from codearena.platform.settings import PlatformSettings
+from codearena.platform_app.app import create_app
+from codearena.platform_app.users import create_user
+from codearena.platform_app.settings import PlatformSettings
 
-from ..support import RunningServer
+from ..support import SERVICE_TOKEN, RunningServer, missing
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -41,7 +42,7 @@ def create_postgres_database() -> PostgresDatabase:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f'CREATE DATABASE "{database.name}"')
     except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is needed on 127.0.0.1:5432 (trust auth): {exc}")
+        missing(f"PostgreSQL is needed on 127.0.0.1:5432 with trust auth ({exc})", "start it with `make services`")
     return database
 
 
@@ -70,8 +71,10 @@ class PlatformServer(RunningServer):
         return client
 
 
-def start_server(database_url: str, sandbox, execution: ExecutionSettings | None = None, **overrides) -> PlatformServer:
-    app = create_app(test_settings(database_url, **overrides), execution or ExecutionSettings(), sandbox=sandbox)
+def start_server(database_url: str, sandbox, execution: ExecutionSettings | None = None,
+                 common: CommonSettings | None = None, **overrides) -> PlatformServer:
+    app = create_app(test_settings(database_url, **overrides), execution or ExecutionSettings(), sandbox=sandbox,
+                     common=common or CommonSettings(execution_service_token=SERVICE_TOKEN))
     return PlatformServer(app)
 
 

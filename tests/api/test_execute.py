@@ -74,7 +74,7 @@ def test_malformed_json_is_422_not_500(alice):
 
 
 def test_code_and_input_over_their_caps_are_413(alice, server):
-    settings = server.services.settings
+    settings = server.services.common
     big_code = alice.post("/api/execute", json={"code": "#" * (settings.max_code_bytes + 1), "language": "python"})
     assert big_code.status_code == 413 and str(settings.max_code_bytes) in big_code.json()["detail"]
     big_input = alice.post("/api/execute", json={"code": "pass", "language": "python",
@@ -120,7 +120,7 @@ def test_a_running_program_blocks_neither_the_server_nor_beyond_capacity(databas
     execution = ExecutionSettings(direct_concurrency=1, direct_max_waiting=0)
     with start_server(database_url, sandbox, execution=execution) as running:
         running.add_user("runner")
-        direct = running.services.facade.direct
+        direct = running.services.execution.direct
         with running.client("runner") as client, running.client("runner") as second:
             outcome = {}
             slow = {"code": "while True: pass", "language": "python", "timeLimit": 3}
@@ -153,7 +153,7 @@ def test_output_that_is_not_utf8_keeps_its_exact_bytes(alice):
 def test_a_random_jwt_secret_is_announced_at_start(tmp_path, sandbox, caplog):
     from .conftest import start_server
 
-    with caplog.at_level("WARNING", logger="codearena.platform"):
+    with caplog.at_level("WARNING", logger="codearena.platform_app"):
         with start_server(f"sqlite:///{tmp_path}/jwt.db", sandbox, jwt_secret=None, node_env="development"):
             pass
     assert any("JWT_SECRET is not set" in record.getMessage() for record in caplog.records)

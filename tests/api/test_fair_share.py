@@ -58,7 +58,7 @@ def test_replicas_share_the_runs_in_progress_through_redis():
     import asyncio
     import uuid
 
-    from codearena.platform.fairshare import InFlightRuns, TooManyRuns
+    from codearena.platform_app.fairshare import InFlightRuns, TooManyRuns
 
     async def scenario():
         prefix = f"codearena-test-inflight-{uuid.uuid4().hex[:8]}"

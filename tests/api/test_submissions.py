@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from codearena.platform.models import Submission
+from codearena.platform_app.models import Submission
 
 from .conftest import A_PLUS_B, LANGUAGES, start_server
 from .hidden_leak import check_hidden_tests_stay_hidden
@@ -87,9 +87,9 @@ def test_lists_are_own_for_users_all_for_admins_filtered_and_paginated(admin, al
 
 
 def test_the_record_exists_before_judging_starts(server, alice, problem):
-    """Spy on the real facade: when judging starts, the submission is already stored, as `judging`."""
-    facade = server.services.facade
-    real_judge = facade.judge
+    """Spy on the real executor: when judging starts, the submission is already stored, as `judging`."""
+    executor = server.services.execution.executor
+    real_judge = executor.run
     seen = []
 
     async def spying_judge(job):
@@ -98,30 +98,30 @@ def test_the_record_exists_before_judging_starts(server, alice, problem):
             seen.append(stored.status)
         return await real_judge(job)
 
-    facade.judge = spying_judge
+    executor.run = spying_judge
     try:
         code = "print(3)  # spied " + problem["slug"]
         body = alice.post("/api/submissions?wait=60", json={"problemId": problem["id"], "code": code,
                                                             "language": "python"}).json()
     finally:
-        facade.judge = real_judge
+        executor.run = real_judge
     assert seen == ["judging"]
     assert body["status"] == "finished"
 
 
 def test_judging_that_raises_ends_as_ie_with_the_reason(server, alice, problem):
-    facade = server.services.facade
-    real_judge = facade.judge
+    executor = server.services.execution.executor
+    real_judge = executor.run
 
     async def failing_judge(job):
         raise RuntimeError("the judging machine caught fire")
 
-    facade.judge = failing_judge
+    executor.run = failing_judge
     try:
         body = alice.post("/api/submissions?wait=60", json={"problemId": problem["id"], "code": "print(3)",
                                                             "language": "python"}).json()
     finally:
-        facade.judge = real_judge
+        executor.run = real_judge
     assert body["status"] == "finished" and body["verdict"] == "IE"
     assert "caught fire" in body["message"]
 

@@ -9,14 +9,13 @@ from typing import Iterator
 import pytest
 
 from codearena.execution import ExecutionSettings
-from codearena.queue.service import create_service_app
 
 from ..api.conftest import PlatformServer, start_server
-from ..queue.conftest import TOKEN, Queue, ServiceServer, queue_settings, remove_prefix
+from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, require_redis, service_app
 
 
 def queue_mode(queue_url: str, **overrides) -> ExecutionSettings:
-    values = dict(mode="queue", queue_url=queue_url, service_token=TOKEN, timeout=10000, max_poll_time=30000,
+    values = dict(mode="queue", queue_url=queue_url, timeout=10000, max_poll_time=30000,
                   poll_interval=100, health_cache_ttl=0, breaker_probe_interval=100)
     values.update(overrides)
     return ExecutionSettings(**values)
@@ -30,8 +29,9 @@ def platform(tmp_path, sandbox, execution: ExecutionSettings) -> PlatformServer:
 @pytest.fixture
 def stack(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
     """A queue with one worker, and a platform server in queue mode in front of it."""
+    require_redis()
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
-    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+    with ServiceServer(service_app(queue_settings(prefix))) as service:
         queue = Queue(prefix, service)
         queue.start_worker(concurrency=2)
         try:

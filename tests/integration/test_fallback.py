@@ -11,9 +11,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from codearena.queue.service import create_service_app
 
-from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
+from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, service_app
 from ..queue.test_redis_outage import private_redis  # noqa: F401 - fixture
 from ..support import HangingServer, RunningServer, free_port
 from .conftest import platform, queue_mode
@@ -44,13 +43,13 @@ def test_service_stopped(sandbox, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     with platform(tmp_path, sandbox, queue_mode(f"http://127.0.0.1:{free_port()}")) as server:
         execute_once(with_user(server))
-        assert server.services.facade.stats["fallback"] == 1
+        assert server.services.execution.executor.stats["fallback"] == 1
     assert "service unreachable: ConnectError" in fallback_reasons(caplog)[0]
 
 
 def test_redis_stopped_behind_a_running_service(private_redis, sandbox, tmp_path, caplog):  # noqa: F811
     caplog.set_level(logging.INFO)
-    with ServiceServer(create_service_app(queue_settings("fallback", redis_url=private_redis.url))) as service, \
+    with ServiceServer(service_app(queue_settings("fallback", redis_url=private_redis.url))) as service, \
             platform(tmp_path, sandbox, queue_mode(service.url)) as server:
         private_redis.stop()
         execute_once(with_user(server))
@@ -96,7 +95,7 @@ def test_a_job_that_never_completes_is_cancelled_and_run_directly(sandbox, tmp_p
     caplog.set_level(logging.INFO)
     prefix = "codearena-test-never"
     try:
-        with ServiceServer(create_service_app(queue_settings(prefix))) as service, \
+        with ServiceServer(service_app(queue_settings(prefix))) as service, \
                 platform(tmp_path, sandbox, queue_mode(service.url, max_poll_time=1500)) as server:
             execute_once(with_user(server))
             queue = Queue(prefix, service)
@@ -117,13 +116,13 @@ def test_circuit_breaker_skips_the_queue_then_probes_it_back(sandbox, tmp_path, 
     try:
         with platform(tmp_path, sandbox, settings) as server:
             with_user(server)
-            facade = server.services.facade
+            facade = server.services.execution.executor
             for _ in range(3):
                 execute_once(server)
             reasons = fallback_reasons(caplog)
             assert "unreachable" in reasons[0] and "unreachable" in reasons[1]
             assert "circuit breaker open" in reasons[2]
-            with ServiceServer(create_service_app(queue_settings(prefix)), port=port) as service:
+            with ServiceServer(service_app(queue_settings(prefix)), port=port) as service:
                 queue = Queue(prefix, service)
                 queue.start_worker()
                 deadline = time.monotonic() + 30
@@ -152,10 +151,10 @@ def test_health_and_status_tell_the_truth_up_down_and_up(sandbox, tmp_path):
         with platform(tmp_path, sandbox, queue_mode(f"http://127.0.0.1:{port}")) as server:
             server.add_user("admin", role="admin")
             assert available(server) == (False, False)
-            with ServiceServer(create_service_app(queue_settings(prefix)), port=port):
+            with ServiceServer(service_app(queue_settings(prefix)), port=port):
                 assert available(server) == (True, True)
             assert available(server) == (False, False)
-            with ServiceServer(create_service_app(queue_settings(prefix)), port=port):
+            with ServiceServer(service_app(queue_settings(prefix)), port=port):
                 assert available(server) == (True, True)
     finally:
         remove_prefix(prefix)
@@ -176,14 +175,14 @@ def test_a_full_queue_falls_back_without_tripping_the_breaker(sandbox, tmp_path,
     caplog.set_level(logging.INFO)
     prefix = "codearena-test-full"
     try:
-        with ServiceServer(create_service_app(queue_settings(prefix, queue_max_backlog=1))) as service, \
+        with ServiceServer(service_app(queue_settings(prefix, queue_max_backlog=1))) as service, \
                 platform(tmp_path, sandbox, queue_mode(service.url, breaker_failures=1)) as server:
             with service.client() as direct_to_service:
                 assert direct_to_service.post("/jobs", json={"language": "python", "source": "1"}).status_code == 202
             with_user(server)
             execute_once(server)
             execute_once(server)
-            breaker = server.services.facade.breaker
+            breaker = server.services.execution.executor.breaker
             assert breaker.allows() and breaker.failures == 0
         assert all("service answered 503" in reason for reason in fallback_reasons(caplog))
     finally:
@@ -211,6 +210,6 @@ def test_a_service_without_wait_is_polled_at_the_poll_interval(sandbox, tmp_path
         with with_user(server).client("alice") as alice:
             body = alice.post("/api/execute", json=PROGRAM).json()
         assert body["stdout"] == "from the queue\n"
-        assert server.services.facade.stats == {"queue": 1}
+        assert server.services.execution.executor.stats == {"queue": 1}
     assert len(gets) == 3
     assert min(b - a for a, b in zip(gets, gets[1:])) >= 0.2  # paced, not a busy loop

@@ -29,7 +29,7 @@ def ran_on_workers(queue) -> int:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_endpoint_runs_on_a_worker(stack, language):
     queue, server = stack
-    facade = server.services.facade
+    facade = server.services.execution.executor
     with server.client("admin") as admin, server.client("alice") as alice:
         problem = admin.post("/api/problems", json=problem_body()).json()
         module = admin.post("/api/modules", json={"title": "m", "language": language, "starterCode": HELLO[language],
@@ -97,7 +97,7 @@ def test_same_request_same_response_in_both_modes(stack, sandbox, tmp_path):
                 assert a.status_code == b.status_code == 200
                 assert stable(a.json()) == stable(b.json()), body
                 assert set(a.json()) == set(b.json())
-    assert queued.services.facade.stats["fallback"] == 0 and queued.services.facade.stats["queue"] == len(requests)
+    assert queued.services.execution.executor.stats["fallback"] == 0 and queued.services.execution.executor.stats["queue"] == len(requests)
 
 
 def test_judging_answers_match_in_both_modes(stack, sandbox, tmp_path):
@@ -124,21 +124,20 @@ def test_hidden_tests_stay_hidden_in_queue_mode(stack):
     _, server = stack
     with server.client("admin") as admin, server.client("alice") as alice:
         check_hidden_tests_stay_hidden(admin, alice)
-    assert server.services.facade.stats["fallback"] == 0
+    assert server.services.execution.executor.stats["fallback"] == 0
 
 
 def test_one_user_cannot_starve_another_in_queue_mode(sandbox, tmp_path):
     import uuid
 
-    from codearena.queue.service import create_service_app
-
+    
     from ..api.conftest import start_server
     from ..api.fair_share import check_one_user_cannot_starve_another
-    from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
+    from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, service_app
     from .conftest import queue_mode
 
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
-    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+    with ServiceServer(service_app(queue_settings(prefix))) as service:
         queue = Queue(prefix, service)
         queue.start_worker(concurrency=4)  # sleepers use no CPU: 4 slots on 2 cores
         try:
@@ -148,7 +147,7 @@ def test_one_user_cannot_starve_another_in_queue_mode(sandbox, tmp_path):
                 server.add_user("victim")
                 with server.client("attacker") as attacker, server.client("victim") as victim:
                     check_one_user_cannot_starve_another(server.url, attacker, victim)
-                assert server.services.facade.stats["fallback"] == 0
+                assert server.services.execution.executor.stats["fallback"] == 0
         finally:
             queue.stop_workers()
             remove_prefix(prefix)
@@ -157,15 +156,14 @@ def test_one_user_cannot_starve_another_in_queue_mode(sandbox, tmp_path):
 def test_a_run_whose_client_went_away_is_stopped_on_its_worker(sandbox, tmp_path):
     import uuid
 
-    from codearena.queue.service import create_service_app
-
+    
     from ..api.conftest import start_server
     from ..api.fair_share import check_a_run_whose_client_went_away_is_stopped
-    from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
+    from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, service_app
     from .conftest import queue_mode
 
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
-    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+    with ServiceServer(service_app(queue_settings(prefix))) as service:
         queue = Queue(prefix, service)
         queue.start_worker(concurrency=2)
         try:
@@ -179,7 +177,7 @@ def test_a_run_whose_client_went_away_is_stopped_on_its_worker(sandbox, tmp_path
                            for key in queue.redis.scan_iter(match=queue.keys.job("*"))
                            if queue.redis.hget(key, "stop_requested")]
                 assert len(stopped) == 1 and '"IE"' in stopped[0]  # the worker stopped the sleeper
-                assert server.services.facade.stats["fallback"] == 0
+                assert server.services.execution.executor.stats["fallback"] == 0
         finally:
             queue.stop_workers()
             remove_prefix(prefix)

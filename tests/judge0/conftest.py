@@ -15,10 +15,9 @@ import httpx
 import judge0
 import pytest
 
-from codearena.judge0 import Judge0Settings
-from codearena.queue.service import create_service_app
+from codearena.adapters.judge0 import Judge0Settings
 
-from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix
+from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, require_redis, service_app
 
 AUTH_TOKEN = "judge0-test-token"
 ADMIN_TOKEN = "judge0-test-admin"
@@ -46,8 +45,9 @@ class Judge0Stack:
 
 @pytest.fixture(scope="module")
 def stack(sandbox) -> Iterator[Judge0Stack]:
+    require_redis()
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
-    with ServiceServer(create_service_app(queue_settings(prefix), judge0_settings())) as service:
+    with ServiceServer(service_app(queue_settings(prefix), judge0_settings())) as service:
         running = Queue(prefix, service)
         running.start_worker(concurrency=2)
         try:

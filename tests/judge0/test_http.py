@@ -13,12 +13,11 @@ import judge0
 import pytest
 import redis
 
-from codearena.judge0.callbacks import CallbackGuard
-from codearena.judge0.submission import ATTRIBUTES, DEFAULT_FIELDS
-from codearena.queue.keys import Keys
-from codearena.queue.service import create_service_app
+from codearena.adapters.judge0.callbacks import CallbackGuard
+from codearena.adapters.judge0.submission import ATTRIBUTES, DEFAULT_FIELDS
+from codearena.service.keys import Keys
 
-from ..queue.conftest import REDIS_URL, TOKEN, ServiceServer, queue_settings, remove_prefix
+from ..queue.conftest import REDIS_URL, TOKEN, ServiceServer, queue_settings, remove_prefix, service_app
 from .conftest import ADMIN_TOKEN, AUTH, AUTH_TOKEN, CallbackReceiver, judge0_settings
 
 PYTHON = 71
@@ -194,7 +193,7 @@ def test_urls_that_parsers_read_differently_are_refused(http, url):
 
 def test_loopback_callbacks_need_the_operators_permission(stack):
     # This module's service allows 127.0.0.1/32 (for its receiver); by default it is refused.
-    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix),
+    with ServiceServer(service_app(queue_settings(stack.queue.prefix),
                                           judge0_settings(callback_allowed_networks=""))) as other:
         answer = httpx.post(f"{other.url}/judge0/submissions", headers=AUTH, json={
             "source_code": "x", "language_id": PYTHON, "callback_url": "http://localhost:8080/hook"})
@@ -234,7 +233,7 @@ def test_cpu_extra_time_reports_the_real_time_past_the_limit(http):
 
 
 def test_wait_can_be_disabled(stack):
-    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix),
+    with ServiceServer(service_app(queue_settings(stack.queue.prefix),
                                           judge0_settings(enable_wait_result=False))) as other:
         answer = httpx.post(f"{other.url}/judge0/submissions", params={"wait": "true"}, headers=AUTH,
                             json={"source_code": "print(1)", "language_id": PYTHON})
@@ -265,7 +264,7 @@ def test_batch_bounds(http):
 def test_a_full_queue_is_503_queue_is_full(sandbox):
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
     try:  # no worker: the first job stays queued, the bound is 1
-        with ServiceServer(create_service_app(queue_settings(prefix, queue_max_backlog=1), judge0_settings())) as service:
+        with ServiceServer(service_app(queue_settings(prefix, queue_max_backlog=1), judge0_settings())) as service:
             with httpx.Client(base_url=f"{service.url}/judge0", headers=AUTH) as http:
                 body = {"source_code": "print(1)", "language_id": PYTHON}
                 assert http.post("/submissions", json=body).status_code == 201
@@ -296,7 +295,7 @@ def test_auth_is_judge0s_headers(stack):
 
 
 def test_the_service_token_is_the_default_judge0_token(stack):
-    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix), judge0_settings(authn_token=None))) as other:
+    with ServiceServer(service_app(queue_settings(stack.queue.prefix), judge0_settings(authn_token=None))) as other:
         assert httpx.get(f"{other.url}/judge0/about", headers={"X-Auth-Token": TOKEN}).status_code == 200
         assert httpx.get(f"{other.url}/judge0/about").status_code == 401
 
@@ -317,13 +316,13 @@ def test_delete_refuses_a_queued_submission_and_can_be_disabled(stack, sandbox):
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
     admin = {**AUTH, "X-Auth-User": ADMIN_TOKEN}
     try:
-        with ServiceServer(create_service_app(queue_settings(prefix), judge0_settings())) as service:
+        with ServiceServer(service_app(queue_settings(prefix), judge0_settings())) as service:
             with httpx.Client(base_url=f"{service.url}/judge0", headers=admin) as http:
                 token = http.post("/submissions", json={"source_code": "1", "language_id": PYTHON}).json()["token"]
                 refused = http.delete(f"/submissions/{token}")
                 assert refused.status_code == 400
                 assert refused.json() == {"error": "submission cannot be deleted because its status is 1 (In Queue)"}
-        with ServiceServer(create_service_app(queue_settings(prefix),
+        with ServiceServer(service_app(queue_settings(prefix),
                                               judge0_settings(enable_submission_delete=False))) as service:
             answer = httpx.delete(f"{service.url}/judge0/submissions/{token}", headers=admin)
             assert answer.status_code == 400 and answer.json() == {"error": "delete not allowed"}
@@ -392,8 +391,8 @@ def test_the_judge0_prefix_does_not_open_the_services_own_paths(stack, path):
 
 
 def test_bodies_beyond_the_services_cap_are_413(stack):
-    with ServiceServer(create_service_app(queue_settings(stack.queue.prefix, max_body_bytes=4096),
-                                          judge0_settings())) as other:
+    with ServiceServer(service_app(queue_settings(stack.queue.prefix), judge0_settings(),
+                                          max_body_bytes=4096)) as other:
         big = {"source_code": "#" * 5000, "language_id": PYTHON}
         answer = httpx.post(f"{other.url}/judge0/submissions", headers=AUTH, json=big)
         assert answer.status_code == 413 and "4096 bytes" in answer.json()["detail"]
@@ -408,7 +407,7 @@ def test_the_admin_listing_pages_newest_first(sandbox):
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
     admin = {**AUTH, "X-Auth-User": ADMIN_TOKEN}
     try:  # a queue of its own, no worker: the listing shows exactly what this test created
-        with ServiceServer(create_service_app(queue_settings(prefix), judge0_settings())) as service:
+        with ServiceServer(service_app(queue_settings(prefix), judge0_settings())) as service:
             with httpx.Client(base_url=f"{service.url}/judge0", headers=admin) as http:
                 tokens = [http.post("/submissions", json={"source_code": f"print({i})", "language_id": PYTHON}
                                     ).json()["token"] for i in range(5)]

@@ -16,22 +16,29 @@ import httpx
 import pytest
 import redis
 
-from codearena.queue.keys import Keys
-from codearena.queue.service import create_service_app
-from codearena.queue.settings import QueueSettings
+from codearena.adapters.judge0 import Judge0Settings
+from codearena.assembly import execution_service_app
+from codearena.common_settings import CommonSettings
+from codearena.service.keys import Keys
+from codearena.service.settings import QueueSettings, ServiceSettings
 
-from ..support import RunningServer
+from ..support import SERVICE_TOKEN, RunningServer, missing, redis_reachable
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-TOKEN = "test-service-token"
+TOKEN = SERVICE_TOKEN
 FAST_HEARTBEATS = {"WORKER_HEARTBEAT_INTERVAL": "0.2", "WORKER_HEARTBEAT_TTL": "1.5"}
 
 
 def queue_settings(prefix: str, redis_url: str = REDIS_URL, **overrides) -> QueueSettings:
-    values = dict(redis_url=redis_url, queue_prefix=prefix, execution_service_token=TOKEN,
-                  worker_heartbeat_interval=0.2, worker_heartbeat_ttl=1.5)
+    values = dict(redis_url=redis_url, queue_prefix=prefix, worker_heartbeat_interval=0.2, worker_heartbeat_ttl=1.5)
     values.update(overrides)
     return QueueSettings(**values)
+
+
+def service_app(queue: QueueSettings, judge0: Judge0Settings | None = None, **service_overrides):
+    """The execution service as deployed (Judge0 API included) with this test's settings and token."""
+    return execution_service_app(queue, ServiceSettings(**service_overrides), CommonSettings(execution_service_token=TOKEN),
+                                 judge0)
 
 
 class ServiceServer(RunningServer):
@@ -104,6 +111,11 @@ class Queue:
         self.workers.clear()
 
 
+def require_redis() -> None:
+    if not redis_reachable(REDIS_URL):
+        missing(f"Redis is needed at {REDIS_URL}", "start it with `make services`")
+
+
 def remove_prefix(prefix: str) -> None:
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
@@ -113,8 +125,9 @@ def remove_prefix(prefix: str) -> None:
 
 @pytest.fixture
 def queue(sandbox) -> Iterator[Queue]:
+    require_redis()
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
-    with ServiceServer(create_service_app(queue_settings(prefix))) as service:
+    with ServiceServer(service_app(queue_settings(prefix))) as service:
         running = Queue(prefix, service)
         try:
             yield running

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
+from ..support import free_port
 
 TESTS = [{"name": "1", "input": "1 2\n", "expected_output": "3\n"},
          {"name": "2", "input": "40 2\n", "expected_output": "42\n"}]
@@ -113,7 +115,10 @@ def test_the_service_refuses_to_start_without_a_token(tmp_path):
     assert result.returncode != 0 and "EXECUTION_SERVICE_TOKEN" in result.stderr
 
 
-def test_languages_health_and_metrics(client, worker):
+def test_languages_health_and_metrics(client, queue):
+    """Each process exports its own metrics: the worker the jobs it ran, the service the queue's state."""
+    port = free_port()
+    queue.start_worker(concurrency=2, WORKER_METRICS_PORT=str(port))
     languages = client.get("/languages").json()
     assert {lang["id"] for lang in languages} == set(LANGUAGES)
     assert all(lang["version"] for lang in languages)
@@ -121,8 +126,9 @@ def test_languages_health_and_metrics(client, worker):
     health = client.get("/health").json()
     assert health["status"] == "healthy" and health["redis"] == "connected"
     assert health["workers"] == 1 and health["slots"] == 2 and health["backlog"] == {"interactive": 0, "bulk": 0}
+    worker_metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    assert 'codearena_jobs_total{outcome="AC"} 1.0' in worker_metrics
+    assert "codearena_job_run_seconds_count 1.0" in worker_metrics
     metrics = client.get("/metrics").text
-    assert 'codearena_jobs_total{outcome="AC"} 1.0' in metrics
-    assert "codearena_job_run_seconds_count 1.0" in metrics
     assert 'codearena_queue_depth{priority="interactive"} 0.0' in metrics
     assert "codearena_workers_alive 1.0" in metrics

@@ -11,10 +11,9 @@ import time
 import pytest
 import redis
 
-from codearena.queue.service import create_service_app
 
 from ..support import free_port
-from .conftest import ServiceServer, WorkerProcess, queue_settings
+from .conftest import ServiceServer, WorkerProcess, queue_settings, service_app
 
 
 class PrivateRedis:
@@ -56,7 +55,7 @@ def test_service_answers_503_while_redis_is_down_and_recovers(private_redis, san
     settings = queue_settings("outage", redis_url=private_redis.url)
     job = {"language": "python", "source": "print('after')"}
     worker = WorkerProcess("outage", redis_url=private_redis.url)
-    with ServiceServer(create_service_app(settings)) as service, service.client() as client:
+    with ServiceServer(service_app(settings)) as service, service.client() as client:
         before = client.post("/jobs", params={"wait": 60}, json=job).json()
         assert before["state"] == "done"
         private_redis.stop()

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from codearena.queue.keys import GROUP
+from codearena.service.keys import GROUP
 
 from ..conftest import leftovers
 
@@ -94,13 +94,12 @@ def test_interactive_runs_go_before_bulk_judging(queue, client):
 
 
 def test_backlog_limit_answers_503_with_retry_after(sandbox):
-    from codearena.queue.service import create_service_app
-
-    from .conftest import ServiceServer, queue_settings, remove_prefix
+    
+    from .conftest import ServiceServer, queue_settings, remove_prefix, service_app
 
     prefix = "codearena-test-backlog"
     try:
-        with ServiceServer(create_service_app(queue_settings(prefix, queue_max_backlog=2))) as service, \
+        with ServiceServer(service_app(queue_settings(prefix, queue_max_backlog=2))) as service, \
                 service.client() as c:
             accepted = [c.post("/jobs", json={"language": "python", "source": "print(1)"}) for _ in range(2)]
             assert [a.status_code for a in accepted] == [202, 202]
@@ -159,7 +158,7 @@ def test_wait_returns_as_soon_as_the_result_exists(queue, client):
 def test_a_job_whose_workers_keep_dying_ends_as_ie(queue, client):
     """Simulate dead workers: a consumer takes the job, marks it started and vanishes, twice
     (max attempts 2); the real worker then ends the job as IE with the reason."""
-    from codearena.queue.broker import WorkerStore
+    from codearena.service.store import WorkerStore
 
     from .conftest import queue_settings
 

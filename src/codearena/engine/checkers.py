@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+from pydantic import ConfigDict
+
 from .verdicts import Verdict
 
 
@@ -197,7 +199,11 @@ class CustomChecker:
 class CheckerConfig:
     """A checker as data: what a problem stores and a job carries, built into a Checker when needed.
 
-    `source` is the custom checker's code (not a path); `language` its language id."""
+    `source` is the custom checker's code (not a path); `language` its language id. The one
+    checker shape: jobs carry it (pydantic validates it there, unknown keys refused), problems
+    store its dict."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     type: str = "standard"
     abs_tol: float = 1e-6

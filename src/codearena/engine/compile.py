@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import sandbox_settings
+from ..sandbox.settings import sandbox_settings
 from ..languages import Language
 from ..sandbox import Box, Limits, Sandbox
 from .cache import MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, CacheEntry, CompileCache, cache_key

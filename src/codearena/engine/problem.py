@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..languages import UnknownLanguage, get_language
 from ..sandbox import Limits
+from .bounds import MAX_CPU_SECONDS, MAX_MEMORY_MB, MIN_MEMORY_MB
 from .checkers import BUILTIN_CHECKERS, Checker, CheckerConfig
 from .judge import TestCase
 
@@ -26,7 +27,9 @@ class ProblemError(ValueError):
     """A problem package is invalid; the message names the file and the fix."""
 
 
-class CheckerSpec(BaseModel):
+class PackageChecker(BaseModel):
+    """problem.toml's [checker]: like the CheckerConfig a job carries, but `source` is a path."""
+
     model_config = ConfigDict(extra="forbid")
     type: str = "standard"
     abs_tol: float = Field(1e-6, ge=0)
@@ -39,9 +42,9 @@ class ProblemSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
     statement: str | None = None
-    time_limit: float = Field(1.0, gt=0, le=60, description="CPU seconds per test")
-    memory_limit: int = Field(256, ge=16, le=4096, description="MB")
-    checker: str | CheckerSpec = "standard"
+    time_limit: float = Field(1.0, gt=0, le=MAX_CPU_SECONDS, description="CPU seconds per test")
+    memory_limit: int = Field(256, ge=MIN_MEMORY_MB, le=MAX_MEMORY_MB, description="MB")
+    checker: str | PackageChecker = "standard"
     samples: list[str] = Field(default_factory=list)
     points: dict[str, float] = Field(default_factory=dict)
 
@@ -51,7 +54,7 @@ class Problem:
     title: str
     statement: str
     limits: Limits
-    checker_spec: CheckerSpec
+    checker_spec: PackageChecker
     tests: list[TestCase]
     samples: list[str]
     directory: Path
@@ -91,7 +94,7 @@ def load_problem(directory: str | Path) -> Problem:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors())
         raise ProblemError(f"{toml_path}: {problems}") from None
-    checker = spec.checker if isinstance(spec.checker, CheckerSpec) else CheckerSpec(type=spec.checker)
+    checker = spec.checker if isinstance(spec.checker, PackageChecker) else PackageChecker(type=spec.checker)
     checker_source = _validate_checker(root, toml_path, checker)
 
     statement = ""
@@ -117,7 +120,7 @@ def load_problem(directory: str | Path) -> Problem:
     )
 
 
-def _validate_checker(root: Path, toml_path: Path, checker: CheckerSpec) -> str | None:
+def _validate_checker(root: Path, toml_path: Path, checker: PackageChecker) -> str | None:
     if checker.type == "custom":
         if not checker.source:
             raise ProblemError(f"{toml_path}: a custom checker needs `source` (the checker program's file)")

@@ -1,12 +1,18 @@
-"""Layer 4: the one execution facade the apps call (the guide's `executeCodeUnified`).
+"""Layer 4: the job contract and the executors the apps call.
 
-Routes hand it a RunJob or a JudgeJob and get the engine's result types back, whatever the
-mode: direct (this process's sandbox) or, later, queue (the execution service).
+contract.py  Job, LimitsSpec, TestSpec, the bounds, the result types: the one job shape
+executor.py  the Executor interface (run a Job, answer its result), ExecutorBusy
+direct.py    DirectExecutor: this process's sandbox, on a bounded priority thread pool
+remote.py    QueueExecutor: the execution service over HTTP (ServiceClient, ServiceHealth)
+fallback.py  FallbackExecutor: queue, else direct, with a circuit breaker (breaker.py)
+compose.py   compose(): the executor EXECUTION_MODE asks for
+run.py       run_job(): a Job in this thread's sandbox (direct mode and the workers)
 """
 
-from .direct import DirectExecutor, ExecutorBusy
-from .facade import ExecutionFacade
-from .jobs import JudgeJob, RunJob
+from .compose import Execution, compose
+from .contract import Job, LimitsSpec, Result, TestSpec
+from .executor import Executor, ExecutorBusy
 from .settings import ExecutionSettings
 
-__all__ = ["DirectExecutor", "ExecutionFacade", "ExecutionSettings", "ExecutorBusy", "JudgeJob", "RunJob"]
+__all__ = ["Execution", "ExecutionSettings", "Executor", "ExecutorBusy", "Job", "LimitsSpec", "Result", "TestSpec",
+           "compose"]

@@ -17,39 +17,14 @@ import threading
 from concurrent.futures import Future
 from typing import Callable, TypeVar
 
-from ..engine.execute import execute
-from ..engine.judge import JudgeResult, judge
-from ..engine.results import ExecutionResult
+from ..logs import shorten
 from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox
-from .jobs import JudgeJob, Priority, RunJob
+from .contract import Job, Priority, Result
+from .executor import ExecutorBusy
+from .run import run_job
 
 log = logging.getLogger("codearena.execution.direct")
 T = TypeVar("T")
-
-
-class ExecutorBusy(Exception):
-    """Every slot is running and the waiting line is full: try again after `retry_after` seconds."""
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"the execution capacity is exhausted; retry after {retry_after} s")
-        self.retry_after = retry_after
-
-
-def shorten(code: str, width: int = 60) -> str:
-    flat = " ".join(code.split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."
-
-
-def run_job(job: RunJob | JudgeJob, sandbox: Sandbox,
-            cancel: threading.Event | None = None) -> ExecutionResult | JudgeResult:
-    """Run a job in this thread, in the sandbox: what direct mode and the queue's workers both do.
-    Setting `cancel` (from another thread) stops it: nobody waits for its result any more."""
-    if isinstance(job, RunJob):
-        return execute(job.source, job.language, job.stdin, job.limits, sandbox=sandbox, args=job.args,
-                       merge_stderr=job.merge_stderr, runs=job.runs, cancel=cancel)
-    checker = job.checker.build(sandbox=sandbox)
-    return judge(job.source, job.language, list(job.tests), job.limits, checker=checker,
-                 stop_on_failure=job.stop_on_failure, sandbox=sandbox, cancel=cancel)
 
 
 class PriorityThreadPool:
@@ -127,14 +102,19 @@ class DirectExecutor:
     def in_flight(self) -> int:
         return self._admitted
 
-    async def run(self, job: RunJob) -> ExecutionResult:
-        log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
-        return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel))
-
-    async def judge(self, job: JudgeJob) -> JudgeResult:
-        log.info("[DIRECT-EXEC] Judging %s code on %d tests (%s): %s", job.language, len(job.tests), job.priority,
-                 shorten(job.source))
-        return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel))
+    async def run(self, job: Job) -> Result:
+        if job.kind == "run":
+            log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
+        else:
+            log.info("[DIRECT-EXEC] Judging %s code on %d tests (%s): %s", job.language, len(job.tests),
+                     job.priority, shorten(job.source))
+        try:
+            return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel))
+        except (ExecutorBusy, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the system's failure is IE, never a 500
+            log.exception("[DIRECT-EXEC] Execution failed inside the system: %s", shorten(job.source))
+            return job.failure(f"internal error: {exc}")
 
     async def _submit(self, priority: Priority, work: Callable[[threading.Event], T]) -> T:
         """Run `work(cancel)` on the pool. If the awaiting task is cancelled (its client went
@@ -155,5 +135,5 @@ class DirectExecutor:
             with self._lock:
                 self._admitted -= 1
 
-    def shutdown(self) -> None:
-        self._pool.shutdown()
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self._pool.shutdown)

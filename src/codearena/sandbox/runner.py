@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..config import SandboxSettings, sandbox_settings
+from .settings import SandboxSettings, sandbox_settings
 from . import bwrap as bwrap_argv
 from .box import Box, SlotPool, clear_stale_box
 from .cgroups import Cgroup, CgroupHost, detect
@@ -117,6 +117,13 @@ class _Capture:
             self.overflow = True
 
 
+def cgroup_name(uid: int) -> str:
+    """A box's cgroup is named by its uid, which no other box on the machine has at the same time:
+    two sandboxes with their own state directories and uid ranges (a test run beside a
+    developer's server) never share a cgroup."""
+    return f"box-{uid}"
+
+
 class Sandbox:
     """Runs untrusted argv lists in boxes. One instance per process; it is thread-safe."""
 
@@ -189,7 +196,7 @@ class Sandbox:
             try:
                 found = clear_stale_box(self.boxes_dir / str(number))
                 if self.cgroups:
-                    found = self.cgroups.remove_stale(f"box-{number}") or found
+                    found = self.cgroups.remove_stale(cgroup_name(self.settings.uid_base + number)) or found
                 cleared += found
             finally:
                 slot.release()
@@ -231,7 +238,7 @@ class Sandbox:
         address_space_fallback: where no memory cgroup exists, limit RLIMIT_AS instead
         (runtimes that reserve huge address space, the JVM and V8, set this to False).
         """
-        cgroup = self.cgroups.create(f"box-{box.slot.number}") if self.cgroups and not self.unsafe else None
+        cgroup = self.cgroups.create(cgroup_name(box.slot.uid)) if self.cgroups and not self.unsafe else None
         try:
             if cgroup:
                 cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)

@@ -1,0 +1,62 @@
+"""The executor this process uses, composed from EXECUTION_* settings (the guide's
+`executeCodeUnified` is `Execution.executor.run`).
+
+    direct:  DirectExecutor
+    queue:   FallbackExecutor(QueueExecutor -> DirectExecutor, with a CircuitBreaker)
+
+Both modes keep a DirectExecutor (queue mode falls back to it) and report the execution
+service's health (`health`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..sandbox import Sandbox
+from .breaker import CircuitBreaker
+from .direct import DirectExecutor
+from .executor import Executor
+from .fallback import FallbackExecutor
+from .remote import QueueExecutor, ServiceClient, ServiceHealth
+from .settings import ExecutionSettings
+
+log = logging.getLogger("codearena.execution")
+
+
+@dataclass
+class Execution:
+    settings: ExecutionSettings
+    executor: Executor
+    direct: DirectExecutor
+    health: ServiceHealth
+    _client: ServiceClient
+
+    @property
+    def mode(self) -> str:
+        return self.settings.mode
+
+    async def aclose(self) -> None:
+        await self.executor.aclose()
+        if self.executor is not self.direct:
+            await self.direct.aclose()
+        await self._client.aclose()
+
+
+class MissingServiceToken(ValueError):
+    pass
+
+
+def compose(settings: ExecutionSettings, service_token: str | None, sandbox: Sandbox | None = None) -> Execution:
+    """`service_token`: EXECUTION_SERVICE_TOKEN, which queue mode needs (the service refuses
+    callers without it)."""
+    if settings.mode == "queue" and not service_token:
+        raise MissingServiceToken("EXECUTION_SERVICE_TOKEN must be set when EXECUTION_MODE=queue "
+                                  "(the execution service refuses callers without it)")
+    direct = DirectExecutor(settings.direct_concurrency, settings.direct_max_waiting, sandbox)
+    client = ServiceClient(settings, service_token)
+    executor: Executor = direct
+    if settings.mode == "queue":
+        breaker = CircuitBreaker(settings.breaker_failures, client.healthy, settings.breaker_probe_interval / 1000)
+        executor = FallbackExecutor(QueueExecutor(client, settings), direct, breaker)
+    return Execution(settings, executor, direct, ServiceHealth(client, settings.health_cache_ttl), client)

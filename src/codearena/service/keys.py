@@ -1,0 +1,51 @@
+"""Every Redis key the queue uses, under one prefix (tests and tenants use their own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PRIORITIES = ("interactive", "bulk")  # read in this order: people waiting go before bulk judging
+GROUP = "workers"
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    def stream(self, priority: str) -> str:
+        return f"{self.prefix}:jobs:{priority}"
+
+    @property
+    def streams(self) -> list[str]:
+        return [self.stream(p) for p in PRIORITIES]
+
+    def job(self, job_id: str) -> str:
+        return f"{self.prefix}:job:{job_id}"
+
+    def result(self, job_id: str) -> str:
+        return f"{self.prefix}:result:{job_id}"
+
+    @property
+    def done_channel(self) -> str:
+        return f"{self.prefix}:done"
+
+    @property
+    def stop_channel(self) -> str:
+        """Ids of running jobs their client gave up on: the worker running one stops it."""
+        return f"{self.prefix}:stop"
+
+    def worker(self, name: str) -> str:
+        return f"{self.prefix}:worker:{name}"
+
+    @property
+    def workers_pattern(self) -> str:
+        return f"{self.prefix}:worker:*"
+
+    @property
+    def announcements(self) -> str:
+        """Ids of finished jobs whose submitter asked to be told (`announce`)."""
+        return f"{self.prefix}:announced"
+
+    def scoped(self, name: str) -> str:
+        """A key prefix of a front end's own (an adapter's index, say), beside the queue's keys."""
+        return f"{self.prefix}:{name}"

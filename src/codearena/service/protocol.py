@@ -1,0 +1,29 @@
+"""The execution service's answers: POST /jobs takes the job contract itself
+(codearena.execution.contract.Job); these are what it answers about jobs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+JobState = Literal["queued", "running", "done", "cancelled"]
+
+
+class JobCreated(BaseModel):
+    id: str
+    state: JobState
+
+
+class JobRecord(BaseModel):
+    id: str
+    kind: Literal["run", "judge"]
+    state: JobState
+    priority: str
+    language: str
+    attempts: int = Field(description="times a worker started it")
+    worker: str | None = Field(None, description="the worker that ran it (last one)")
+    created_at: float
+    started_at: float | None = None
+    finished_at: float | None = None
+    result: dict | None = Field(None, description="the engine's result: ExecutionResult (run) or JudgeResult (judge)")

@@ -1,0 +1,129 @@
+"""The execution service's job API: POST /jobs, GET /jobs/{id}[?wait=S], DELETE /jobs/{id},
+GET /health, /metrics, /languages. The body of POST /jobs is the job contract itself."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from ..execution.contract import MAX_WAIT_SECONDS, Job
+from ..languages import LANGUAGES
+from ..logs import shorten
+from ..validation import invalid_text_path
+from .metrics import CONTENT_TYPE
+from .protocol import JobCreated, JobRecord
+from .state import ServiceState, service_state
+from .store import BacklogFull, JobExists, new_job_id
+from .waiters import submit_then_wait, wait_for_job
+
+log = logging.getLogger("codearena.service")
+REDIS_DOWN_RETRY_AFTER = 5
+
+router = APIRouter()
+WaitSeconds = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")
+
+
+def check_job(job: Job, state: ServiceState) -> None:
+    """Refuse what a worker must not run, with a message that says what to fix (the contract
+    checked the rest when the body was read)."""
+    if (where := invalid_text_path(job.model_dump())) is not None:
+        raise HTTPException(422, f"{where} holds a lone UTF-16 surrogate, which is not Unicode text; send valid UTF-8")
+    if job.kind == "judge" and not job.tests:
+        raise HTTPException(422, "a judge job needs at least one test in `tests`")
+    if len(job.tests) > state.service.max_tests:
+        raise HTTPException(413, f"{len(job.tests)} tests; the limit is {state.service.max_tests}")
+    sizes = state.common
+    for what, text, limit in [("source", job.source, sizes.max_code_bytes),
+                              ("stdin", job.stdin, sizes.max_input_bytes),
+                              *[(f"test {t.name}", t.input, sizes.max_input_bytes) for t in job.tests]]:
+        if len(text.encode()) > limit:
+            raise HTTPException(413, f"{what} is {len(text.encode())} bytes; the limit is {limit} bytes")
+
+
+def as_json(model, status_code: int = 200, headers: dict | None = None) -> Response:
+    # Serialized once, straight from the model (a response_model would validate it again).
+    return Response(model.model_dump_json(), status_code=status_code, headers=headers, media_type="application/json")
+
+
+@router.post("/jobs", status_code=202, response_model=JobRecord | JobCreated,
+             responses={503: {"description": "backlog full or Redis down; see Retry-After"}})
+async def submit(job: Job, wait: float = WaitSeconds, state: ServiceState = Depends(service_state),
+                 chosen_id: str | None = Query(None, alias="id", pattern="^[0-9a-f]{32}$",
+                                               description="the job's id, chosen by the client (32 lowercase hex "
+                                                           "digits, e.g. a UUID4's), so that it can cancel the job "
+                                                           "before this answer arrives; default: a new one")):
+    """202 with the job's id (or, with `wait`, its record: 200 once done)."""
+    check_job(job, state)
+    job_id = chosen_id or new_job_id()
+    try:
+        record = await submit_then_wait(state.store, state.waiters, job, job_id, wait)
+    except JobExists:
+        raise HTTPException(409, f"a job with id {job_id} exists; choose another id") from None
+    except BacklogFull as exc:
+        state.metrics.jobs.labels("rejected").inc()
+        raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after),
+                                                    "X-Queue-Full": "true"}) from None
+    log.info("[EXEC-SERVICE] job %s queued: %s %s (%s): %s", job_id, job.kind, job.language, job.priority,
+             shorten(job.source))
+    headers = {"Location": f"/jobs/{job_id}"}
+    if record is not None:
+        return as_json(record, 200 if record.state in ("done", "cancelled") else 202, headers)
+    return as_json(JobCreated(id=job_id, state="queued"), 202, headers)
+
+
+@router.get("/jobs/{job_id}", response_model=JobRecord, responses={404: {"description": "unknown or expired"}})
+async def read(job_id: str, wait: float = WaitSeconds, state: ServiceState = Depends(service_state)):
+    record = await (wait_for_job(state.store, state.waiters, job_id, wait) if wait else state.store.record(job_id))
+    if record is None:
+        raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
+    return as_json(record)
+
+
+@router.delete("/jobs/{job_id}", responses={202: {"description": "running: its worker stops it (it ends as IE)"},
+                                             409: {"description": "already finished"}})
+async def cancel(job_id: str, response: Response, state: ServiceState = Depends(service_state)) -> dict:
+    """A queued job is cancelled; a running one is stopped by its worker."""
+    outcome = await state.store.cancel(job_id)
+    if outcome == "missing":
+        raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
+    if outcome == "stopping":
+        log.info("[EXEC-SERVICE] job %s is running: its worker stops it", job_id)
+        response.status_code = 202
+        return {"id": job_id, "state": "stopping"}
+    if outcome != "cancelled":
+        raise HTTPException(409, f"job {job_id} is {outcome}; it can no longer be cancelled")
+    state.metrics.jobs.labels("cancelled").inc()
+    log.info("[EXEC-SERVICE] job %s cancelled", job_id)
+    return {"id": job_id, "state": "cancelled"}
+
+
+@router.get("/health")
+async def health(state: ServiceState = Depends(service_state)) -> JSONResponse:
+    store = state.store
+    try:
+        await store.client.ping()
+        backlog, workers = await store.backlog(), await store.workers()
+    except (redis.RedisError, OSError):
+        return JSONResponse({"status": "unhealthy", "redis": "disconnected", "workers": 0, "backlog": None},
+                            status_code=503, headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER)})
+    return JSONResponse({
+        "status": "healthy", "redis": "connected", "workers": len(workers),
+        "slots": sum(w.get("concurrency", 0) for w in workers), "backlog": backlog,
+        "maxBacklog": state.queue.queue_max_backlog, "uptime": round(time.time() - state.started, 3),
+    })
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(state: ServiceState = Depends(service_state)) -> PlainTextResponse:
+    text = await state.metrics.exposition(state.store.backlog, state.store.workers)
+    return PlainTextResponse(text, media_type=CONTENT_TYPE)
+
+
+@router.get("/languages")
+def languages() -> list[dict]:  # sync: the first call probes the toolchains (in a thread)
+    return [{"id": lang.id, "name": lang.name, "version": lang.version(), "aliases": list(lang.aliases),
+             "extensions": list(lang.extensions)} for lang in LANGUAGES if lang.available()]

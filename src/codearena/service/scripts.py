@@ -1,0 +1,76 @@
+"""The queue's state changes, each one atomic in Redis (a Lua script), shared by service and workers.
+
+A job is a hash (`job:ID`: state, the job's JSON, stream, entry, times, attempts, worker, and
+what its submitter asked: `retention`, `announce`, `meta`) and one entry in a priority stream
+(`jobs:interactive` | `jobs:bulk`) carrying its id. Streams hold only unfinished jobs (entries
+are deleted when a job ends), so XLEN is the backlog.
+"""
+
+# KEYS: interactive stream, bulk stream, job hash, target stream
+# ARGV: max backlog, job id, queued ttl, then field/value pairs for the job hash
+# -> {1, backlog} queued; {0, backlog} backlog full; {-1, 0} a job of that id exists
+SUBMIT = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
+local backlog = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2])
+if backlog >= tonumber(ARGV[1]) then return {0, backlog} end
+local entry = redis.call('XADD', KEYS[4], '*', 'job', ARGV[2])
+redis.call('HSET', KEYS[3], 'state', 'queued', 'stream', KEYS[4], 'entry', entry, 'attempts', 0)
+for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return {1, backlog + 1}
+"""
+
+# KEYS: job hash.  ARGV: worker name, now.
+# -> {outcome, job json, attempts, created_at}: outcome 'run' (go ahead), or the state that forbids running it.
+START = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {'missing', false} end
+if state == 'cancelled' or state == 'done' then return {state, false} end
+redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'started_at', ARGV[2])
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGET', KEYS[1], 'created_at')}
+"""
+
+# KEYS: job hash, result key, stream, announcements stream
+# ARGV: result json, ttl, entry id, group, now, outcome, done channel, job id
+# The first result stored wins (SET NX): a duplicate delivery can never produce a second answer.
+# A job may be kept longer than `ttl` (hash field `retention`, seconds), and one that asked to be
+# announced (`announce`) gets its id added to the announcements stream, which its submitter reads.
+COMPLETE = """
+local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])
+local stored = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ttl)
+redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
+redis.call('XDEL', KEYS[3], ARGV[3])
+if not stored then
+  redis.call('HINCRBY', KEYS[1], 'duplicate_results', 1)
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[5], 'outcome', ARGV[6])
+redis.call('EXPIRE', KEYS[1], ttl)
+if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
+end
+redis.call('PUBLISH', ARGV[7], ARGV[8])
+return 1
+"""
+
+# KEYS: job hash.  ARGV: group, now, ttl, done channel, job id, stop channel.
+# A queued job is cancelled and removed from its stream at once; a running one is asked to stop.
+CANCEL = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if state == 'running' then
+  redis.call('HSET', KEYS[1], 'stop_requested', '1')
+  redis.call('PUBLISH', ARGV[6], ARGV[5])
+  return 'stopping'
+end
+if state ~= 'queued' then return state end
+local stream = redis.call('HGET', KEYS[1], 'stream')
+local entry = redis.call('HGET', KEYS[1], 'entry')
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[2], 'outcome', 'cancelled')
+redis.call('XACK', stream, ARGV[1], entry)
+redis.call('XDEL', stream, entry)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 'cancelled'
+"""

@@ -1,0 +1,316 @@
+"""The job store on Redis streams with one consumer group: what the service and the workers do
+to jobs. The service side is asyncio (redis.asyncio); the worker side is threads (redis).
+
+At-least-once: a worker reads an entry (it becomes pending for that worker), runs the job, and
+stores the result, acks and deletes the entry in one step (COMPLETE). A worker that dies leaves
+its entries pending; another worker claims them (XCLAIM with a min-idle guard, so two cannot
+both take one) once the owner's heartbeat is gone, or once the entry has been pending longer than
+the job's own time budget plus a margin (a worker alive but stuck). A job started
+`max_attempts` times ends as IE. The result is stored with SET NX, so a duplicate run cannot
+change an answer already given.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+import redis
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry as SyncRetry
+
+from ..engine.verdicts import Verdict
+from ..execution.contract import Job
+from . import scripts
+from .keys import GROUP, PRIORITIES, Keys
+from .protocol import JobRecord
+from .settings import QueueSettings
+
+QUEUED_TTL = 7 * 24 * 3600  # a queued job's record outlives any sane backlog
+
+
+class JobExists(Exception):
+    """A client chose a job id that is taken."""
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class BacklogFull(Exception):
+    def __init__(self, backlog: int, retry_after: int = 5):
+        super().__init__(f"the queue holds {backlog} unfinished jobs, its limit; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+def redis_options(asynchronous: bool = False) -> dict:
+    """Bounded waits everywhere: an unreachable Redis is an error within seconds, never a hang.
+    A few quick retries on connection errors absorb a Redis restart (stale pooled connections)."""
+    retry_class = AsyncRetry if asynchronous else SyncRetry
+    return {"socket_connect_timeout": 2, "socket_timeout": 10, "health_check_interval": 15,
+            "retry": retry_class(ExponentialBackoff(cap=0.4, base=0.05), retries=3),
+            "retry_on_error": [redis.ConnectionError], "decode_responses": True}
+
+
+def ensure_groups(client: redis.Redis, keys: Keys) -> None:
+    for stream in keys.streams:
+        try:
+            client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    """A job as the store holds it: what front ends read (the service's records, an adapter's
+    own views). `meta` is the submitter's own data, kept as given."""
+
+    id: str
+    state: str
+    job_json: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    attempts: int
+    worker: str | None
+    meta: str | None
+    result_json: str | None
+
+    @property
+    def job(self) -> dict:
+        return json.loads(self.job_json)
+
+    @property
+    def result(self) -> dict | None:
+        return json.loads(self.result_json) if self.result_json else None
+
+    def record(self) -> JobRecord:
+        job = self.job
+        return JobRecord(id=self.id, kind=job.get("kind", "run"), state=self.state, priority=job.get("priority") or "",
+                         language=job.get("language", ""), attempts=self.attempts, worker=self.worker,
+                         created_at=self.created_at, started_at=self.started_at, finished_at=self.finished_at,
+                         result=self.result)
+
+
+_STORED_FIELDS = ("state", "request", "created_at", "started_at", "finished_at", "attempts", "worker", "meta")
+
+
+def _stored(job_id: str, values: list, result_json: str | None) -> StoredJob | None:
+    fields = dict(zip(_STORED_FIELDS, values))
+    if not fields.get("state"):
+        return None
+    as_float = lambda name: float(fields[name]) if fields.get(name) else None  # noqa: E731
+    return StoredJob(job_id, fields["state"], fields.get("request") or "{}", as_float("created_at") or 0.0,
+                     as_float("started_at"), as_float("finished_at"), int(fields.get("attempts") or 0),
+                     fields.get("worker"), fields.get("meta"), result_json)
+
+
+# -- the service's side ---------------------------------------------------------------------
+
+class ServiceStore:
+    """The jobs as the service and its front ends see them: submit, read, cancel, delete."""
+
+    def __init__(self, client: aioredis.Redis, settings: QueueSettings):
+        self.client = client
+        self.settings = settings
+        self.keys = Keys(settings.queue_prefix)
+        self._submit = client.register_script(scripts.SUBMIT)
+        self._cancel = client.register_script(scripts.CANCEL)
+
+    async def ensure_groups(self) -> None:
+        for stream in self.keys.streams:
+            await self.ensure_group(stream, GROUP)
+
+    async def ensure_group(self, stream: str, group: str) -> None:
+        """Create the stream's consumer group (and the stream) unless it exists."""
+        try:
+            await self.client.xgroup_create(stream, group, id="0", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def submit(self, job: Job, job_id: str, *, retention: int | None = None, announce: bool = False,
+                     meta: str | None = None) -> None:
+        """Queue a job. `retention`: seconds its result is kept (default QUEUE_RESULT_TTL);
+        `announce`: add its id to the announcements stream when it ends; `meta`: the submitter's
+        own data, kept with the job."""
+        fields = {"request": job.model_dump_json(), "kind": job.kind, "language": job.language,
+                  "priority": job.priority, "created_at": f"{time.time():.6f}", "budget": f"{job.budget_seconds():.3f}"}
+        if retention is not None:
+            fields["retention"] = str(retention)
+        if announce:
+            fields["announce"] = "1"
+        if meta is not None:
+            fields["meta"] = meta
+        accepted, backlog = await self._submit(
+            keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(job.priority)],
+            args=[self.settings.queue_max_backlog, job_id, QUEUED_TTL, *sum(fields.items(), ())],
+        )
+        if accepted == -1:
+            raise JobExists(job_id)
+        if not accepted:
+            raise BacklogFull(int(backlog))
+
+    async def read(self, job_ids: list[str]) -> list[StoredJob | None]:
+        """Each job as stored (None: unknown or expired), in one round trip."""
+        async with self.client.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hmget(self.keys.job(job_id), _STORED_FIELDS)
+                pipe.get(self.keys.result(job_id))
+            replies = await pipe.execute()
+        return [_stored(job_id, values, result)
+                for job_id, values, result in zip(job_ids, replies[::2], replies[1::2])]
+
+    async def record(self, job_id: str) -> JobRecord | None:
+        [stored] = await self.read([job_id])
+        return stored.record() if stored else None
+
+    async def delete_job(self, job_id: str) -> None:
+        """Delete a finished job and its result."""
+        await self.client.delete(self.keys.job(job_id), self.keys.result(job_id))
+
+    async def cancel(self, job_id: str) -> str:
+        return await self._cancel(keys=[self.keys.job(job_id)],
+                                  args=[GROUP, f"{time.time():.6f}", self.settings.queue_result_ttl,
+                                        self.keys.done_channel, job_id, self.keys.stop_channel])
+
+    async def backlog(self) -> dict[str, int]:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for stream in self.keys.streams:
+                pipe.xlen(stream)
+            lengths = await pipe.execute()
+        return dict(zip(PRIORITIES, lengths))
+
+    async def workers(self) -> list[dict]:
+        found = []
+        async for key in self.client.scan_iter(match=self.keys.workers_pattern, count=500):
+            info = await self.client.get(key)
+            if info:
+                found.append(json.loads(info))
+        return found
+
+
+# -- the workers' side ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Delivery:
+    stream: str
+    entry_id: str
+    job_id: str
+
+
+@dataclass(frozen=True)
+class Started:
+    job: Job
+    attempts: int
+    created_at: float
+    started_at: float
+
+
+class WorkerStore:
+    def __init__(self, client: redis.Redis, settings: QueueSettings):
+        self.client = client
+        self.settings = settings
+        self.keys = Keys(settings.queue_prefix)
+        self._start = client.register_script(scripts.START)
+        self._complete = client.register_script(scripts.COMPLETE)
+
+    def read(self, consumer: str, block_ms: int) -> list[Delivery]:
+        """New entries, interactive before bulk; blocks up to block_ms when there are none."""
+        for stream in self.keys.streams:
+            got = self.client.xreadgroup(GROUP, consumer, {stream: ">"}, count=1)
+            if got:
+                return self._deliveries(got)
+        got = self.client.xreadgroup(GROUP, consumer, {s: ">" for s in self.keys.streams}, count=1, block=block_ms)
+        return sorted(self._deliveries(got or []), key=lambda d: self.keys.streams.index(d.stream))
+
+    @staticmethod
+    def _deliveries(response) -> list[Delivery]:
+        found = []
+        for stream, entries in response:
+            for entry_id, fields in entries:
+                if fields:  # an entry deleted (cancelled) after delivery has no fields
+                    found.append(Delivery(stream, entry_id, fields["job"]))
+        return found
+
+    def start(self, delivery: Delivery, worker: str) -> Started | str:
+        """Mark the job running; returns why not ('cancelled', 'done', 'missing') when it must not run."""
+        now = time.time()
+        outcome = self._start(keys=[self.keys.job(delivery.job_id)], args=[worker, f"{now:.6f}"])
+        if outcome[0] != "run":
+            self.client.xack(delivery.stream, GROUP, delivery.entry_id)
+            self.client.xdel(delivery.stream, delivery.entry_id)
+            return outcome[0]
+        job = Job.model_validate_json(outcome[1])
+        return Started(job, int(outcome[2]), float(outcome[3] or now), now)
+
+    def complete(self, delivery: Delivery, result: dict, outcome: str) -> bool:
+        """Store the result (first one wins), ack and delete the entry, wake waiters. True if stored."""
+        stored = self._complete(
+            keys=[self.keys.job(delivery.job_id), self.keys.result(delivery.job_id), delivery.stream,
+                  self.keys.announcements],
+            args=[json.dumps(result), self.settings.queue_result_ttl, delivery.entry_id, GROUP, f"{time.time():.6f}",
+                  outcome, self.keys.done_channel, delivery.job_id],
+        )
+        return bool(stored)
+
+    def fail(self, delivery: Delivery, kind: str, reason: str) -> bool:
+        """End a job as IE (the system's failure, e.g. retried too often)."""
+        result = {"verdict": Verdict.IE.value, "message": reason}
+        if kind == "judge":
+            result.update(compile_output="", tests=[], score=None, max_score=None)
+        return self.complete(delivery, result, Verdict.IE.value)
+
+    def heartbeat(self, name: str, info: dict) -> None:
+        ttl_ms = int(self.settings.worker_heartbeat_ttl * 1000)
+        self.client.set(self.keys.worker(name), json.dumps(info), px=ttl_ms)
+
+    def forget(self, name: str) -> None:
+        self.client.delete(self.keys.worker(name))
+
+    def reclaimable(self, consumer: str, limit: int = 50) -> list[tuple[Delivery, int]]:
+        """Claim entries whose owner is dead, or that outlived their job's budget: (delivery, attempts)."""
+        claimed: list[tuple[Delivery, int]] = []
+        alive: dict[str, bool] = {}
+        for stream in self.keys.streams:
+            idle_floor_ms = int(self.settings.worker_heartbeat_ttl * 1000)
+            for entry in self.client.xpending_range(stream, GROUP, min="-", max="+", count=limit, idle=idle_floor_ms):
+                owner, entry_id = entry["consumer"], entry["message_id"]
+                if owner == consumer:
+                    continue  # ours: a slot of this process is running it
+                if owner not in alive:
+                    alive[owner] = bool(self.client.exists(self.keys.worker(owner)))
+                threshold_ms = idle_floor_ms
+                if alive[owner]:
+                    budget = self._budget(stream, entry_id)
+                    threshold_ms = int((budget + self.settings.queue_reclaim_margin) * 1000)
+                if entry["time_since_delivered"] < threshold_ms:
+                    continue
+                taken = self.client.xclaim(stream, GROUP, consumer, min_idle_time=threshold_ms,
+                                           message_ids=[entry_id])
+                for claimed_id, fields in taken:
+                    if not fields:  # deleted meanwhile (cancelled): just drop it from the pending list
+                        self.client.xack(stream, GROUP, claimed_id)
+                        continue
+                    job_id = fields["job"]
+                    attempts = int(self.client.hget(self.keys.job(job_id), "attempts") or 0)
+                    claimed.append((Delivery(stream, claimed_id, job_id), attempts))
+        return claimed
+
+    def _budget(self, stream: str, entry_id: str) -> float:
+        entries = self.client.xrange(stream, min=entry_id, max=entry_id)
+        if not entries:
+            return 0.0
+        return float(self.client.hget(self.keys.job(entries[0][1]["job"]), "budget") or 0.0)
+
+    def forget_dead_consumers(self) -> None:
+        """Remove consumers with no heartbeat and nothing pending (their history is in the jobs)."""
+        for stream in self.keys.streams:
+            for info in self.client.xinfo_consumers(stream, GROUP):
+                if info["pending"] == 0 and not self.client.exists(self.keys.worker(info["name"])):
+                    self.client.xgroup_delconsumer(stream, GROUP, info["name"])

@@ -1,0 +1,123 @@
+"""Waiting for results without polling and without a Redis connection per waiter.
+
+One subscription per service process to the `done` channel (workers publish a job's id when its
+result is stored); waiters park on an asyncio future. A message lost while the subscription
+reconnects costs a waiter at most RECHECK seconds: it re-reads the job then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import redis
+import redis.asyncio as aioredis
+
+if TYPE_CHECKING:
+    from ..execution.contract import Job
+    from .protocol import JobRecord
+    from .store import ServiceStore
+
+log = logging.getLogger("codearena.service.waiters")
+RECHECK = 5.0  # seconds: the longest a missed notification can delay a waiter
+
+
+class Waiters:
+    def __init__(self, client: aioredis.Redis, channel: str):
+        self.client = client
+        self.channel = channel
+        self._futures: dict[str, set[asyncio.Future]] = defaultdict(set)
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._listen(), name="done-listener")
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def register(self, job_id: str) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        self._futures[job_id].add(future)
+        return future
+
+    def unregister(self, job_id: str, future: asyncio.Future) -> None:
+        waiting = self._futures.get(job_id)
+        if waiting is not None:
+            waiting.discard(future)
+            if not waiting:
+                del self._futures[job_id]
+
+    def _wake(self, job_id: str) -> None:
+        for future in self._futures.pop(job_id, ()):
+            if not future.done():
+                future.set_result(None)
+
+    async def _listen(self) -> None:
+        while True:
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message and message["type"] == "message":
+                        self._wake(message["data"])
+            except asyncio.CancelledError:
+                await pubsub.aclose()
+                raise
+            except (redis.RedisError, OSError) as exc:
+                log.warning("[EXEC-SERVICE] result notifications interrupted (%s); resubscribing", exc)
+                try:
+                    await pubsub.aclose()
+                except Exception:  # noqa: BLE001 - the connection is already broken
+                    pass
+                await asyncio.sleep(1.0)
+
+
+async def wait_for_job(store: "ServiceStore", waiters: Waiters, job_id: str, seconds: float,
+                       future=None) -> "JobRecord | None":
+    """The job's record once it ended, or as it is after `seconds`. `future`: already registered
+    (a job submitted a moment ago cannot have ended yet: wait before the first read)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    read_first = future is None
+    future = future or waiters.register(job_id)  # before reading: a result stored meanwhile still wakes us
+    try:
+        while True:
+            if read_first:
+                record = await store.record(job_id)
+                if record is None or record.state in ("done", "cancelled") or loop.time() >= deadline:
+                    return record
+            read_first = True
+            await _park(future, min(max(deadline - loop.time(), 0.0), RECHECK))
+            if future.done():
+                future = waiters.register(job_id)
+    finally:
+        waiters.unregister(job_id, future)
+
+
+async def _park(future, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(future), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+async def submit_then_wait(store: "ServiceStore", waiters: Waiters, job: "Job", job_id: str, seconds: float,
+                           **options) -> "JobRecord | None":
+    """Queue the job (store.submit's `options`); with `seconds` > 0, wait up to that long for it
+    to end and answer its record (None without waiting). The waiter is registered before the job
+    exists, so its end cannot go unseen."""
+    future = waiters.register(job_id) if seconds > 0 else None
+    try:
+        await store.submit(job, job_id, **options)
+    except BaseException:
+        if future is not None:
+            waiters.unregister(job_id, future)
+        raise
+    if future is None:
+        return None
+    return await wait_for_job(store, waiters, job_id, seconds, future)

@@ -1,0 +1,192 @@
+"""`codearena worker`: take jobs from the queue and run them in this machine's sandbox.
+
+One consumer per process (name: host:pid:random), `concurrency` long-lived slot threads (each
+run's bwrap dies with the thread that spawned it, so threads must outlive their runs), one
+heartbeat thread, one reclaimer thread. SIGTERM/SIGINT: stop taking jobs, finish the running
+ones, drop the heartbeat; anything read but not started stays pending and is reclaimed by the
+other workers as soon as they see the heartbeat gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue as queues
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+
+import redis
+from tenacity import Retrying, retry_if_exception_type, stop_when_event_set, wait_fixed
+
+from ..execution.run import run_job
+from ..logs import shorten
+from ..sandbox import Sandbox, get_sandbox
+from .metrics import WorkerMetrics
+from .settings import QueueSettings
+from .store import Delivery, Started, WorkerStore, ensure_groups, redis_options
+
+log = logging.getLogger("codearena.service.worker")
+READ_BLOCK_MS = 1000
+RECLAIM_INTERVAL = 1.0  # seconds between looks for lost jobs
+
+
+class Worker:
+    def __init__(self, settings: QueueSettings, concurrency: int, sandbox: Sandbox | None = None):
+        self.settings = settings
+        self.concurrency = concurrency
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.client = redis.Redis.from_url(settings.redis_url, max_connections=concurrency + 8, **redis_options())
+        self.store = WorkerStore(self.client, settings)
+        self.sandbox = sandbox
+        self.stopping = threading.Event()
+        self.reclaimed: queues.Queue[tuple[Delivery, int]] = queues.Queue()
+        self.running = 0
+        self.done = 0
+        self._lock = threading.Lock()
+        self.started_at = time.time()
+        self._stops: dict[str, threading.Event] = {}  # job id -> set to stop its run (DELETE /jobs/ID)
+        self.metrics = WorkerMetrics()
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def run(self) -> None:
+        """Serve until stop() (or a signal handler calling it); returns when in-flight jobs ended."""
+        self.sandbox = self.sandbox or get_sandbox()
+        self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
+        self._beat()
+        threads = [threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True),
+                   threading.Thread(target=self._reclaimer, name="reclaimer", daemon=True),
+                   threading.Thread(target=self._stop_listener, name="stops", daemon=True)]
+        slots = [threading.Thread(target=self._slot, name=f"slot-{i}") for i in range(self.concurrency)]
+        for thread in threads + slots:
+            thread.start()
+        log.info("[WORKER] %s ready with %d slots", self.name, self.concurrency)
+        # Joined with a timeout: a signal the kernel hands to another thread runs its Python
+        # handler (stop) only when the main thread runs bytecode, which a plain join never lets it.
+        while any(thread.is_alive() for thread in slots):
+            for thread in slots:
+                thread.join(timeout=0.2)
+        try:
+            self.store.forget(self.name)  # others reclaim what we read but did not start, at once
+        except redis.RedisError:
+            pass
+        log.info("[WORKER] %s stopped after %d jobs", self.name, self.done)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _retry_redis(self, action) -> None:
+        """`action` once Redis answers, retried every second until then (or until stopped)."""
+        retrying = Retrying(retry=retry_if_exception_type(redis.ConnectionError), wait=wait_fixed(1.0),
+                            stop=stop_when_event_set(self.stopping), sleep=self.stopping.wait, reraise=False,
+                            before_sleep=lambda state: log.warning("[WORKER] Redis unreachable (%s); retrying",
+                                                                   state.outcome.exception()),
+                            retry_error_callback=lambda _state: None)
+        retrying(action)
+
+    # -- threads --------------------------------------------------------------------------
+    def _beat(self) -> None:
+        self.store.heartbeat(self.name, {"name": self.name, "host": socket.gethostname(), "pid": os.getpid(),
+                                         "concurrency": self.concurrency, "running": self.running,
+                                         "done": self.done, "started_at": self.started_at})
+
+    def _heartbeats(self) -> None:
+        while not self.stopping.wait(self.settings.worker_heartbeat_interval):
+            try:
+                self._beat()
+            except redis.RedisError as exc:
+                log.warning("[WORKER] heartbeat failed: %s", exc)
+
+    def _reclaimer(self) -> None:
+        while not self.stopping.wait(RECLAIM_INTERVAL):
+            try:
+                for delivery, attempts in self.store.reclaimable(self.name):
+                    log.info("[WORKER] reclaimed job %s (started %d times before)", delivery.job_id, attempts)
+                    self.reclaimed.put((delivery, attempts))
+                self.store.forget_dead_consumers()
+            except redis.RedisError as exc:
+                log.warning("[WORKER] reclaim failed: %s", exc)
+
+    def _stop_listener(self) -> None:
+        """Stops the runs whose client gave up (their ids arrive on the stop channel)."""
+        while not self.stopping.is_set():
+            try:
+                with self.client.pubsub(ignore_subscribe_messages=True) as subscription:
+                    subscription.subscribe(self.store.keys.stop_channel)
+                    while not self.stopping.is_set():
+                        message = subscription.get_message(timeout=1.0)
+                        if message and (stop := self._stops.get(message["data"])):
+                            log.info("[WORKER] stopping job %s: its client gave up on it", message["data"])
+                            stop.set()
+            except redis.RedisError as exc:
+                log.warning("[WORKER] stop channel: %s; resubscribing", exc)
+                self.stopping.wait(1.0)
+
+    def _slot(self) -> None:
+        own: deque[Delivery] = deque()
+        while not self.stopping.is_set():
+            try:
+                try:
+                    delivery, attempts = self.reclaimed.get_nowait()
+                except queues.Empty:
+                    if not own:
+                        own.extend(self.store.read(self.name, READ_BLOCK_MS))
+                    if not own:
+                        continue
+                    delivery, attempts = own.popleft(), 0
+                self._process(delivery, attempts)
+            except redis.ConnectionError as exc:
+                log.warning("[WORKER] Redis unreachable (%s); retrying", exc)
+                self.stopping.wait(1.0)
+            except redis.ResponseError as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # Redis came back empty (restarted without persistence): recreate the group.
+                log.warning("[WORKER] consumer group missing; recreating it")
+                self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
+
+    # -- one job --------------------------------------------------------------------------
+    def _process(self, delivery: Delivery, attempts: int) -> None:
+        if attempts >= self.settings.queue_max_attempts:
+            reason = (f"internal error: the job was started {attempts} times and each time its worker was lost "
+                      f"before it finished; giving up")
+            kind = self.client.hget(self.store.keys.job(delivery.job_id), "kind") or "run"
+            self.store.fail(delivery, kind, reason)
+            self.metrics.jobs.labels("IE").inc()
+            log.warning("[WORKER] job %s failed after %d attempts", delivery.job_id, attempts)
+            return
+        stop = self._stops[delivery.job_id] = threading.Event()  # before START: no stop request is missed
+        try:
+            self._run_started(delivery, stop)
+        finally:
+            self._stops.pop(delivery.job_id, None)
+
+    def _run_started(self, delivery: Delivery, stop: threading.Event) -> None:
+        started = self.store.start(delivery, self.name)
+        if not isinstance(started, Started):
+            log.info("[WORKER] job %s skipped: %s", delivery.job_id, started)
+            return
+        if self.client.hget(self.store.keys.job(delivery.job_id), "stop_requested"):
+            stop.set()  # asked to stop between START and now
+        job = started.job
+        log.info("[WORKER] running job %s: %s %s: %s", delivery.job_id, job.kind, job.language, shorten(job.source))
+        self.metrics.wait_seconds.observe(max(0.0, started.started_at - started.created_at))
+        with self._lock:
+            self.running += 1
+        try:
+            result = run_job(job, self.sandbox, stop)
+            data, outcome = result.to_dict(), result.verdict.value
+        except Exception as exc:  # noqa: BLE001 - any failure of ours is IE for this job, never a lost job
+            log.exception("[WORKER] job %s failed inside the worker", delivery.job_id)
+            data, outcome = {"verdict": "IE", "message": f"internal error: {exc}"}, "IE"
+        finally:
+            with self._lock:
+                self.running -= 1
+                self.done += 1
+        stored = self.store.complete(delivery, data, outcome)
+        if stored:
+            self.metrics.jobs.labels(outcome).inc()
+            self.metrics.run_seconds.observe(time.time() - started.started_at)
+        log.info("[WORKER] job %s %s: %s", delivery.job_id, "done" if stored else "duplicate, discarded", outcome)

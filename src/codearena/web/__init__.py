@@ -1,0 +1,1 @@
+"""What both HTTP apps (platform and execution service) share: error answers and the body cap."""
