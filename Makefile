@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit lint-imports config-docs bench bench-quick clean
+.PHONY: setup system services run doctor test test-unit lint-imports config-docs bench bench-quick bench-compare clean
 
 setup: system $(VENV)/.installed
 
@@ -46,6 +46,10 @@ bench: setup services
 
 bench-quick: setup services
 	$(BIN)/python -m bench --quick
+
+# This tree against another commit, interleaved in one run: make bench-compare REF=main~1
+bench-compare: setup services
+	$(BIN)/python -m bench.compare_refs $(REF)
 
 clean:
 	rm -rf $(VENV) bench/results
