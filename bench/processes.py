@@ -104,7 +104,8 @@ class QueueStack:
 class PlatformProcess:
     """`codearena serve` with its own SQLite file and a user `bench`; `token` logs it in."""
 
-    def __init__(self, workdir: str, **env: str):
+    def __init__(self, workdir: str, log_path: str | None = None, **env: str):
+        self.log_path = log_path  # its stderr (the JSON log lines) goes there, when given
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         name = uuid.uuid4().hex[:6]
@@ -118,7 +119,7 @@ class PlatformProcess:
         subprocess.run(CLI + ["users", "create", "bench", "--password-stdin"], env=self.env,
                        input=b"bench-password\n", check=True, capture_output=True)
         self.process = subprocess.Popen(CLI + ["serve"], env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=log_file("platform"))
+                                        stderr=open(self.log_path, "w") if self.log_path else log_file("platform"))
         wait_for_http(self.url + "/api/health", self.process)
         login = httpx.post(self.url + "/api/auth/login", json={"username": "bench", "password": "bench-password"})
         self.token = login.json()["token"]

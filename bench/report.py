@@ -62,6 +62,16 @@ def _rows(results: dict) -> list[str]:
                     f"{_median(r, 'direct mode')} / {_median(r, 'queue mode')} / "
                     f"{_median(r, 'queue down, breaker open')} | queue <= +15%: {rel['queue']:+.0%}; "
                     f"fallback <= +10%: {rel['fallback_breaker_open']:+.0%} |")
+        if "no_live_worker_added_ms" in r:
+            rows.append(f"| modes | POST /api/execute python, queue mode with no live worker (refused at once, run "
+                        f"directly) | {_median(r, 'queue, no live worker')} | within 1 s of direct: "
+                        f"{_ms(r['no_live_worker_added_ms'])} |")
+    if "long_judging" in results:
+        r = results["long_judging"]
+        rows.append(f"| queue | a judged submission longer than EXECUTION_MAX_POLL_TIME: runs of the program "
+                    f"(worker starts + direct fallbacks), wall | {r['runs_of_the_program']} ({r['worker_starts']} + "
+                    f"{r['direct_fallbacks']}), {r['submission_wall_s']:.1f} s | one run: "
+                    f"{'met' if r['floor']['met'] else 'NOT met'} |")
     if "judge0_sdk" in results:
         r = results["judge0_sdk"]
         rows.append(f"| judge0 | Python hello: judge0.run (SDK) / same, polls answered at once / wait=true / "

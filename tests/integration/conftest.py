@@ -42,3 +42,21 @@ def stack(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
         finally:
             queue.stop_workers()
             remove_prefix(prefix)
+
+
+@pytest.fixture
+def stack_with_short_poll(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
+    """A queue with one worker of one slot, and a platform in queue mode that waits at most 2 s
+    for a worker to start a job (EXECUTION_MAX_POLL_TIME)."""
+    require_redis()
+    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
+    with ServiceServer(service_app(queue_settings(prefix))) as service:
+        queue = Queue(prefix, service)
+        queue.start_worker(concurrency=1)
+        try:
+            with platform(tmp_path, sandbox, queue_mode(service.url, max_poll_time=2000)) as server:
+                server.add_user("alice")
+                yield queue, server
+        finally:
+            queue.stop_workers()
+            remove_prefix(prefix)

@@ -12,6 +12,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 
+from codearena.service.store import WorkerStore
+
 from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, service_app
 from ..queue.test_redis_outage import private_redis  # noqa: F401 - fixture
 from ..support import HangingServer, RunningServer, free_port
@@ -89,19 +91,22 @@ def test_service_answering_garbage_or_500(sandbox, tmp_path, caplog, kind, reaso
     assert reason in fallback_reasons(caplog)[0]
 
 
-def test_a_job_that_never_completes_is_cancelled_and_run_directly(sandbox, tmp_path, caplog):
-    """No worker: the job waits in the queue past EXECUTION_MAX_POLL_TIME; the user gets the direct
-    answer, and the queued job is cancelled so that it never runs for nobody (one answer, not two)."""
+def test_a_job_that_never_starts_is_cancelled_and_run_directly(sandbox, tmp_path, caplog):
+    """A worker is live (its heartbeat) but never takes the job: it waits in the queue past
+    EXECUTION_MAX_POLL_TIME; the user gets the direct answer, and the queued job is cancelled so
+    that it never runs for nobody (one answer, not two). (With no live worker at all the job is
+    not even queued: tests/integration/test_queue_faults.py.)"""
     caplog.set_level(logging.INFO)
     prefix = "codearena-test-never"
     try:
         with ServiceServer(service_app(queue_settings(prefix))) as service, \
                 platform(tmp_path, sandbox, queue_mode(service.url, max_poll_time=1500)) as server:
-            execute_once(with_user(server))
             queue = Queue(prefix, service)
+            WorkerStore(queue.redis, queue_settings(prefix, worker_heartbeat_ttl=600)).heartbeat("idle", {"name": "idle"})
+            execute_once(with_user(server))
             jobs = [queue.redis.hgetall(k) for k in queue.redis.scan_iter(match=queue.keys.job("*"))]
             assert [job["state"] for job in jobs] == ["cancelled"]
-        assert "no result within EXECUTION_MAX_POLL_TIME=1500 ms" in fallback_reasons(caplog)[0]
+        assert "no worker started the job within EXECUTION_MAX_POLL_TIME=1500 ms" in fallback_reasons(caplog)[0]
     finally:
         remove_prefix(prefix)
 
@@ -151,11 +156,18 @@ def test_health_and_status_tell_the_truth_up_down_and_up(sandbox, tmp_path):
         with platform(tmp_path, sandbox, queue_mode(f"http://127.0.0.1:{port}")) as server:
             server.add_user("admin", role="admin")
             assert available(server) == (False, False)
-            with ServiceServer(service_app(queue_settings(prefix)), port=port):
+            with ServiceServer(service_app(queue_settings(prefix)), port=port) as service:
+                queue = Queue(prefix, service)
+                assert available(server) == (False, False)  # a service, but no live worker: nothing would run
+                queue.start_worker()
                 assert available(server) == (True, True)
+                queue.stop_workers()
             assert available(server) == (False, False)
-            with ServiceServer(service_app(queue_settings(prefix)), port=port):
+            with ServiceServer(service_app(queue_settings(prefix)), port=port) as service:
+                queue = Queue(prefix, service)
+                queue.start_worker()
                 assert available(server) == (True, True)
+                queue.stop_workers()
     finally:
         remove_prefix(prefix)
 

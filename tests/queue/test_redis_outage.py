@@ -17,14 +17,19 @@ from .conftest import ServiceServer, WorkerProcess, queue_settings, service_app
 
 
 class PrivateRedis:
-    def __init__(self, port: int):
+    """A redis-server of the test's own. `persist_dir`: with an append-only file there (fsync on
+    every write), so a restart comes back with what it held, as a production Redis does."""
+
+    def __init__(self, port: int, persist_dir=None):
         self.port = port
         self.url = f"redis://127.0.0.1:{port}/0"
         self.process = None
+        self.persistence = (["--appendonly", "yes", "--appendfsync", "always", "--dir", str(persist_dir)]
+                            if persist_dir else ["--appendonly", "no"])
 
     def start(self) -> None:
         self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+                                         "--save", "", *self.persistence], stdout=subprocess.DEVNULL)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 30
         while True:

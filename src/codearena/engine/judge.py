@@ -36,6 +36,8 @@ class TestCase:
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     name: str
     verdict: Verdict
     message: str = ""

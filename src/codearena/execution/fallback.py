@@ -32,7 +32,7 @@ class FallbackExecutor:
                 self.stats["queue"] += 1
                 return result
             except QueueFailure as failure:
-                if not failure.overload:
+                if failure.fault:
                     self.breaker.record_failure()
                 reason = failure.reason
         else:

@@ -1,10 +1,19 @@
 """Queue mode's executor: the job goes to the execution service, which queues it for the workers.
 
+One request, one run of the program:
+- The job is refused at once when no worker is live (the service answers 503 X-No-Worker):
+  nobody would run it.
+- EXECUTION_MAX_POLL_TIME bounds the wait for a worker to *start* the job. Not started by then
+  (a backlog): it is cancelled only if still queued (atomically, so it never starts), and the
+  caller runs it elsewhere. Started: its result is waited for, up to the job's own time budget
+  plus RUN_MARGIN, however long that is; past it the run is stopped on its worker.
+- A submission whose answer was lost (a timeout) is cancelled by id; the service remembers a
+  cancel that arrives before its job, so that job never runs for nobody.
 Waiting uses the service's `wait` (the answer comes as soon as the result exists); where a wait
 comes back early without a result (a service without `wait`), polls are paced by
-EXECUTION_POLL_INTERVAL. EXECUTION_MAX_POLL_TIME bounds the whole wait, EXECUTION_TIMEOUT each
-request. Every way this can go wrong raises QueueFailure with a reason, for the fallback to act
-on; a job given up on is cancelled (best effort) so that it does not run for nobody.
+EXECUTION_POLL_INTERVAL; EXECUTION_TIMEOUT bounds each request. Every way this can go wrong
+raises QueueFailure with a reason, and says whether it is a fault of the queue path (for the
+circuit breaker) or load (a full backlog, a slow start: not a fault).
 """
 
 from __future__ import annotations
@@ -21,20 +30,23 @@ from .settings import ExecutionSettings
 
 log = logging.getLogger("codearena.execution.queue")
 REQUEST_MARGIN = 1.0  # seconds of EXECUTION_TIMEOUT kept for the answer itself, past the wait
+RUN_MARGIN = 10.0  # seconds past a started job's own budget before it is given up on
 CLIENT_KEEP_ALIVE = 2.0  # seconds an idle pooled connection to the service is kept (< the service's 75 s)
 HEALTH_TIMEOUT = 2.0
 
 
 class QueueFailure(Exception):
-    """The queue path failed; `reason` says how (for the log and the fallback). `overload` is a
-    healthy service that is full (backlog limit): load, not a fault, so it does not trip the
-    circuit breaker."""
+    """The queue path failed; `reason` says how (for the log and the fallback). `fault`: the
+    queue path is broken (unreachable, 5xx, an invalid answer, no live worker): the circuit
+    breaker counts it; load (a full backlog, a job not started in time) and refusals (4xx) are
+    not faults. `answered`: the service answered (else a submission may or may not have arrived)."""
 
-    def __init__(self, reason: str, job_id: str | None = None, overload: bool = False):
+    def __init__(self, reason: str, job_id: str | None = None, fault: bool = True, answered: bool = True):
         super().__init__(reason)
         self.reason = reason
         self.job_id = job_id
-        self.overload = overload
+        self.fault = fault
+        self.answered = answered
 
 
 class ServiceClient:
@@ -58,14 +70,15 @@ class ServiceClient:
         try:
             answer = await self.http.request(method, path, **kwargs)
         except httpx.TimeoutException:
-            raise QueueFailure(f"no answer within EXECUTION_TIMEOUT={self.settings.timeout} ms") from None
+            raise QueueFailure(f"no answer within EXECUTION_TIMEOUT={self.settings.timeout} ms",
+                               answered=False) from None
         except httpx.TransportError as exc:
-            raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}") from None
+            raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}", answered=False) from None
         if answer.status_code >= 500:
             raise QueueFailure(f"service answered {answer.status_code}: {answer.text[:200]}",
-                               overload=answer.headers.get("X-Queue-Full") == "true")
+                               fault=answer.headers.get("X-Queue-Full") != "true")
         if answer.status_code not in (200, 202):
-            raise QueueFailure(f"service refused the job ({answer.status_code}): {answer.text[:200]}")
+            raise QueueFailure(f"service refused the job ({answer.status_code}): {answer.text[:200]}", fault=False)
         try:
             body = answer.json()
         except ValueError:
@@ -75,11 +88,22 @@ class ServiceClient:
         return body
 
     async def cancel(self, job_id: str) -> None:
-        """Best effort: a job we stopped waiting for should not run for nobody."""
+        """Best effort: a job we stopped waiting for should not run for nobody (a queued one is
+        cancelled, a running one stopped, an unknown one refused if it arrives later)."""
         try:
             await self.http.delete(f"/jobs/{job_id}", timeout=HEALTH_TIMEOUT)
         except httpx.HTTPError:
             pass
+
+    async def cancel_if_queued(self, job_id: str) -> bool:
+        """True if the job was still queued and is now cancelled (it will never start); False if
+        a worker has it (or it ended)."""
+        try:
+            answer = await self.http.delete(f"/jobs/{job_id}", params={"if_queued": "true"}, timeout=HEALTH_TIMEOUT)
+        except httpx.HTTPError as exc:
+            raise QueueFailure(f"could not cancel a job that did not start: {exc.__class__.__name__}: {exc}",
+                               job_id) from None
+        return answer.status_code == 200 and answer.json().get("state") == "cancelled"
 
     async def healthy(self) -> bool:
         try:
@@ -132,48 +156,64 @@ class QueueExecutor:
                 await self.gate.acquire()
         except TimeoutError:
             raise QueueFailure(f"no free queue slot within EXECUTION_MAX_POLL_TIME={self.settings.max_poll_time} ms",
-                               overload=True) from None
+                               fault=False) from None
         try:
             return await self._run(job, started)
         finally:
             self.gate.release()
 
-    async def _run(self, job: Job, started: float) -> Result:
-        budget = self.settings.max_poll_time / 1000
-        remaining = lambda: budget - (time.monotonic() - started)  # noqa: E731
-        wait = self._wait_for(remaining())
+    async def _run(self, job: Job, submitted_at: float) -> Result:
+        start_by = submitted_at + self.settings.max_poll_time / 1000  # a worker must have started it by then
+        finish_by: float | None = None  # once started: its budget plus RUN_MARGIN
         job_id = uuid.uuid4().hex  # chosen here: a job can be cancelled even before the service answers
         submitted = False
         try:
-            record = await self.client.request("POST", "/jobs", params={"wait": round(wait, 3), "id": job_id},
-                                               content=job.model_dump_json(exclude_none=True),
-                                               headers={"Content-Type": "application/json"})
+            record = await self.client.request(
+                "POST", "/jobs", params={"wait": self._hold(start_by), "id": job_id, "require_worker": "true"},
+                content=job.model_dump_json(exclude_none=True), headers={"Content-Type": "application/json"})
             submitted = True
             while record.get("state") != "done":
-                if record.get("state") == "cancelled":
-                    raise QueueFailure("the job was cancelled in the queue", job_id)
-                if remaining() <= 0:
-                    raise QueueFailure(f"no result within EXECUTION_MAX_POLL_TIME={self.settings.max_poll_time} ms",
-                                       job_id)
-                wait = self._wait_for(remaining())
+                state = record.get("state")
+                if state == "cancelled":
+                    raise QueueFailure("the job was cancelled in the queue", job_id, fault=False)
+                now = time.monotonic()
+                if state == "running" and finish_by is None:
+                    finish_by = now + job.budget_seconds() + RUN_MARGIN
+                if finish_by is None and now >= start_by:
+                    if await self.client.cancel_if_queued(job_id):
+                        submitted = False  # cancelled for good: it never starts
+                        raise QueueFailure(f"no worker started the job within EXECUTION_MAX_POLL_TIME="
+                                           f"{self.settings.max_poll_time} ms (a backlog); it was cancelled in the "
+                                           f"queue", job_id, fault=False)
+                    finish_by = now + job.budget_seconds() + RUN_MARGIN  # a worker has it: wait for that run
+                elif finish_by is not None and now >= finish_by:
+                    raise QueueFailure(f"the job was still running {job.budget_seconds() + RUN_MARGIN:.0f} s after it "
+                                       f"started, past its own time budget; it was stopped", job_id)
+                hold = self._hold(finish_by or start_by)
                 asked = time.monotonic()
-                record = await self.client.request("GET", f"/jobs/{job_id}", params={"wait": round(wait, 3)})
-                if record.get("state") != "done" and time.monotonic() - asked < wait / 2:
+                record = await self.client.request("GET", f"/jobs/{job_id}", params={"wait": hold})
+                if record.get("state") != "done" and time.monotonic() - asked < hold / 2:
                     # Came back early without a result: this service does not hold requests; poll.
-                    await asyncio.sleep(min(self.settings.poll_interval / 1000, max(remaining(), 0)))
+                    await asyncio.sleep(min(self.settings.poll_interval / 1000,
+                                            max((finish_by or start_by) - time.monotonic(), 0)))
             try:
                 return job.result_from_dict(record.get("result"))
             except ValueError as exc:
                 raise QueueFailure(f"the service answered something that is not a valid result ({exc})") from None
         except QueueFailure as failure:
-            if submitted:  # (a service that failed to answer the POST is not asked again here)
-                failure.job_id = job_id
+            failure.job_id = job_id
+            if submitted or not failure.answered:  # (a submission whose answer was lost may have arrived)
                 await self.client.cancel(job_id)
             raise
         except asyncio.CancelledError:
             # Nobody waits for it any more (its client went away): the worker stops it.
             await asyncio.shield(self.client.cancel(job_id))
             raise
+
+    def _hold(self, deadline: float) -> float:
+        """Seconds the service may hold the next request: up to `deadline`, within its own cap
+        and EXECUTION_TIMEOUT."""
+        return round(self._wait_for(deadline - time.monotonic()), 3)
 
     async def aclose(self) -> None:
         """The client is the composition's (it also probes the service's health)."""

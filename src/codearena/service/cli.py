@@ -56,3 +56,5 @@ def worker(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: runner.stop())
     runner.run()
+    if not runner.stopping.is_set():  # never exit 0 unasked: a supervisor must restart it
+        raise typer.Exit(1)

@@ -42,6 +42,21 @@ class Keys:
         return f"{self.prefix}:worker:*"
 
     @property
+    def live_workers(self) -> str:
+        """Live workers (a sorted set: name -> when its heartbeat expires): one lookup tells
+        whether any worker serves the queue."""
+        return f"{self.prefix}:workers:live"
+
+    @property
+    def running(self) -> str:
+        """Running jobs, by the moment they are overdue (started + budget + margin)."""
+        return f"{self.prefix}:running"
+
+    def tombstone(self, job_id: str) -> str:
+        """Left by a cancel of a job that did not exist (yet): its submission is refused."""
+        return f"{self.prefix}:cancelled:{job_id}"
+
+    @property
     def announcements(self) -> str:
         """Ids of finished jobs whose submitter asked to be told (`announce`)."""
         return f"{self.prefix}:announced"

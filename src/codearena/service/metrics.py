@@ -34,6 +34,8 @@ class WorkerMetrics:
                                       buckets=BUCKETS, registry=self.registry)
         self.run_seconds = Histogram("codearena_job_run_seconds", "Time a worker spent on the job", buckets=BUCKETS,
                                      registry=self.registry)
+        self.reclaimed = Counter("codearena_jobs_reclaimed", "Jobs this worker took over from a lost or stuck "
+                                 "worker (they may run a second time)", registry=self.registry)
 
 
 class _QueueState:

@@ -17,7 +17,7 @@ from ..validation import invalid_text_path
 from .metrics import CONTENT_TYPE
 from .protocol import JobCreated, JobRecord
 from .state import ServiceState, service_state
-from .store import BacklogFull, JobExists, new_job_id
+from .store import BacklogFull, CancelledBeforeSubmit, JobExists, NoLiveWorker, new_job_id
 from .waiters import submit_then_wait, wait_for_job
 
 log = logging.getLogger("codearena.service")
@@ -55,14 +55,23 @@ async def submit(job: Job, wait: float = WaitSeconds, state: ServiceState = Depe
                  chosen_id: str | None = Query(None, alias="id", pattern="^[0-9a-f]{32}$",
                                                description="the job's id, chosen by the client (32 lowercase hex "
                                                            "digits, e.g. a UUID4's), so that it can cancel the job "
-                                                           "before this answer arrives; default: a new one")):
+                                                           "before this answer arrives; default: a new one"),
+                 require_worker: bool = Query(False, description="refuse (503, X-No-Worker) when no worker is live, "
+                                                                 "instead of queueing the job for later")):
     """202 with the job's id (or, with `wait`, its record: 200 once done)."""
     check_job(job, state)
     job_id = chosen_id or new_job_id()
     try:
-        record = await submit_then_wait(state.store, state.waiters, job, job_id, wait)
+        record = await submit_then_wait(state.store, state.waiters, job, job_id, wait,
+                                        require_live_worker=require_worker)
     except JobExists:
         raise HTTPException(409, f"a job with id {job_id} exists; choose another id") from None
+    except CancelledBeforeSubmit:
+        raise HTTPException(409, f"job {job_id} was cancelled before it arrived; it is not queued") from None
+    except NoLiveWorker as exc:
+        state.metrics.jobs.labels("rejected").inc()
+        raise HTTPException(503, f"{exc}; start a worker (`codearena worker`)",
+                            headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER), "X-No-Worker": "true"}) from None
     except BacklogFull as exc:
         state.metrics.jobs.labels("rejected").inc()
         raise HTTPException(503, str(exc), headers={"Retry-After": str(exc.retry_after),
@@ -84,10 +93,13 @@ async def read(job_id: str, wait: float = WaitSeconds, state: ServiceState = Dep
 
 
 @router.delete("/jobs/{job_id}", responses={202: {"description": "running: its worker stops it (it ends as IE)"},
-                                             409: {"description": "already finished"}})
-async def cancel(job_id: str, response: Response, state: ServiceState = Depends(service_state)) -> dict:
-    """A queued job is cancelled; a running one is stopped by its worker."""
-    outcome = await state.store.cancel(job_id)
+                                             409: {"description": "already finished (or running, with if_queued)"}})
+async def cancel(job_id: str, response: Response, state: ServiceState = Depends(service_state),
+                 if_queued: bool = Query(False, description="cancel only a job no worker has started; a running "
+                                                            "one is left running (409)")) -> dict:
+    """A queued job is cancelled (it never starts); a running one is stopped by its worker. An
+    unknown id is remembered for a while: its submission, if it arrives later, is refused."""
+    outcome = await state.store.cancel(job_id, only_queued=if_queued)
     if outcome == "missing":
         raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
     if outcome == "stopping":
@@ -106,12 +118,14 @@ async def health(state: ServiceState = Depends(service_state)) -> JSONResponse:
     store = state.store
     try:
         await store.client.ping()
-        backlog, workers = await store.backlog(), await store.workers()
+        backlog, workers, live = await store.backlog(), await store.workers(), await store.live_workers()
     except (redis.RedisError, OSError):
         return JSONResponse({"status": "unhealthy", "redis": "disconnected", "workers": 0, "backlog": None},
                             status_code=503, headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER)})
+    # Degraded, not unhealthy: the service itself works (an orchestrator must not restart it),
+    # but no job would run now, so a platform should not send it any.
     return JSONResponse({
-        "status": "healthy", "redis": "connected", "workers": len(workers),
+        "status": "healthy" if live else "degraded", "redis": "connected", "workers": len(workers),
         "slots": sum(w.get("concurrency", 0) for w in workers), "backlog": backlog,
         "maxBacklog": state.queue.queue_max_backlog, "uptime": round(time.time() - state.started, 3),
     })

@@ -6,32 +6,39 @@ what its submitter asked: `retention`, `announce`, `meta`) and one entry in a pr
 are deleted when a job ends), so XLEN is the backlog.
 """
 
-# KEYS: interactive stream, bulk stream, job hash, target stream
-# ARGV: max backlog, job id, queued ttl, then field/value pairs for the job hash
-# -> {1, backlog} queued; {0, backlog} backlog full; {-1, 0} a job of that id exists
+# KEYS: interactive stream, bulk stream, job hash, target stream, live workers, tombstone
+# ARGV: max backlog, job id, queued ttl, now (or '' when no live worker is required), then
+#       field/value pairs for the job hash
+# -> {1, backlog} queued; {0, backlog} backlog full; {-1, 0} a job of that id exists;
+#    {-2, 0} no live worker; {-3, 0} the job was cancelled before it arrived (tombstone)
 SUBMIT = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
+if redis.call('EXISTS', KEYS[6]) == 1 then return {-3, 0} end
 local backlog = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2])
 if backlog >= tonumber(ARGV[1]) then return {0, backlog} end
+if ARGV[4] ~= '' and redis.call('ZCOUNT', KEYS[5], ARGV[4], '+inf') == 0 then return {-2, 0} end
 local entry = redis.call('XADD', KEYS[4], '*', 'job', ARGV[2])
 redis.call('HSET', KEYS[3], 'state', 'queued', 'stream', KEYS[4], 'entry', entry, 'attempts', 0)
-for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return {1, backlog + 1}
 """
 
-# KEYS: job hash.  ARGV: worker name, now.
+# KEYS: job hash, running index.  ARGV: worker name, now, reclaim margin, job id.
 # -> {outcome, job json, attempts, created_at}: outcome 'run' (go ahead), or the state that forbids running it.
+# A running job is indexed by the moment it is overdue (now + its budget + the margin): see OVERDUE.
 START = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {'missing', false} end
 if state == 'cancelled' or state == 'done' then return {state, false} end
 redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'started_at', ARGV[2])
+local budget = tonumber(redis.call('HGET', KEYS[1], 'budget') or '0')
+redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + budget + tonumber(ARGV[3]), ARGV[4])
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGET', KEYS[1], 'created_at')}
 """
 
-# KEYS: job hash, result key, stream, announcements stream
+# KEYS: job hash, result key, stream, announcements stream, running index
 # ARGV: result json, ttl, entry id, group, now, outcome, done channel, job id
 # The first result stored wins (SET NX): a duplicate delivery can never produce a second answer.
 # A job may be kept longer than `ttl` (hash field `retention`, seconds), and one that asked to be
@@ -47,6 +54,7 @@ if not stored then
 end
 redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[5], 'outcome', ARGV[6])
 redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('ZREM', KEYS[5], ARGV[8])
 if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
 end
@@ -54,11 +62,18 @@ redis.call('PUBLISH', ARGV[7], ARGV[8])
 return 1
 """
 
-# KEYS: job hash.  ARGV: group, now, ttl, done channel, job id, stop channel.
+# KEYS: job hash, tombstone.  ARGV: group, now, ttl, done channel, job id, stop channel, '1' to cancel
+# only a queued job (a running one is left running: 'running').
 # A queued job is cancelled and removed from its stream at once; a running one is asked to stop.
+# An unknown id leaves a tombstone: a submission of that id arriving later is refused, so a client
+# that gave up before its submission arrived never has the job run for nobody.
 CANCEL = """
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 'missing' end
+if not state then
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[3])
+  return 'missing'
+end
+if state == 'running' and ARGV[7] == '1' then return 'running' end
 if state == 'running' then
   redis.call('HSET', KEYS[1], 'stop_requested', '1')
   redis.call('PUBLISH', ARGV[6], ARGV[5])
@@ -73,4 +88,25 @@ redis.call('XDEL', stream, entry)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 'cancelled'
+"""
+
+# KEYS: job hash, result key, stream (or ''), running index, announcements stream
+# ARGV: result json, ttl, now, done channel, job id, group
+# A running job whose worker stored nothing by its deadline and whose stream entry nobody holds
+# any more (the stream was lost, say): it ends IE with the reason, never stays running.
+OVERDUE = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'running' then
+  redis.call('ZREM', KEYS[4], ARGV[5])
+  return 0
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])) then
+  redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[3], 'outcome', 'IE')
+  redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2]))
+  if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'job', ARGV[5])
+  end
+  redis.call('PUBLISH', ARGV[4], ARGV[5])
+end
+redis.call('ZREM', KEYS[4], ARGV[5])
+return 1
 """

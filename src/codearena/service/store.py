@@ -41,6 +41,17 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
+class NoLiveWorker(Exception):
+    """No worker has a live heartbeat: a job queued now would wait for nobody."""
+
+    def __init__(self):
+        super().__init__("no live worker serves this queue")
+
+
+class CancelledBeforeSubmit(Exception):
+    """Its client cancelled this job id before the submission arrived (a tombstone)."""
+
+
 class BacklogFull(Exception):
     def __init__(self, backlog: int, retry_after: int = 5):
         super().__init__(f"the queue holds {backlog} unfinished jobs, its limit; retry after {retry_after} s")
@@ -63,6 +74,14 @@ def ensure_groups(client: redis.Redis, keys: Keys) -> None:
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+
+
+def failure_result(kind: str, reason: str) -> dict:
+    """The result of a job the system failed (IE), in the shape of its kind."""
+    result = {"verdict": Verdict.IE.value, "message": reason}
+    if kind == "judge":
+        result.update(compile_output="", tests=[], score=None, max_score=None)
+    return result
 
 
 @dataclass(frozen=True)
@@ -135,10 +154,11 @@ class ServiceStore:
                 raise
 
     async def submit(self, job: Job, job_id: str, *, retention: int | None = None, announce: bool = False,
-                     meta: str | None = None) -> None:
+                     meta: str | None = None, require_live_worker: bool = False) -> None:
         """Queue a job. `retention`: seconds its result is kept (default QUEUE_RESULT_TTL);
         `announce`: add its id to the announcements stream when it ends; `meta`: the submitter's
-        own data, kept with the job."""
+        own data, kept with the job; `require_live_worker`: refuse (NoLiveWorker) when no worker
+        has a live heartbeat, instead of queueing for later."""
         fields = {"request": job.model_dump_json(), "kind": job.kind, "language": job.language,
                   "priority": job.priority, "created_at": f"{time.time():.6f}", "budget": f"{job.budget_seconds():.3f}"}
         if retention is not None:
@@ -148,11 +168,17 @@ class ServiceStore:
         if meta is not None:
             fields["meta"] = meta
         accepted, backlog = await self._submit(
-            keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(job.priority)],
-            args=[self.settings.queue_max_backlog, job_id, QUEUED_TTL, *sum(fields.items(), ())],
+            keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(job.priority), self.keys.live_workers,
+                  self.keys.tombstone(job_id)],
+            args=[self.settings.queue_max_backlog, job_id, QUEUED_TTL,
+                  f"{time.time():.6f}" if require_live_worker else "", *sum(fields.items(), ())],
         )
         if accepted == -1:
             raise JobExists(job_id)
+        if accepted == -2:
+            raise NoLiveWorker()
+        if accepted == -3:
+            raise CancelledBeforeSubmit(job_id)
         if not accepted:
             raise BacklogFull(int(backlog))
 
@@ -174,10 +200,16 @@ class ServiceStore:
         """Delete a finished job and its result."""
         await self.client.delete(self.keys.job(job_id), self.keys.result(job_id))
 
-    async def cancel(self, job_id: str) -> str:
-        return await self._cancel(keys=[self.keys.job(job_id)],
+    async def cancel(self, job_id: str, only_queued: bool = False) -> str:
+        """'cancelled' (it was queued: it never starts), 'stopping' (running: its worker kills it),
+        'running' (only_queued: left running), 'missing', or the state that cannot be cancelled."""
+        return await self._cancel(keys=[self.keys.job(job_id), self.keys.tombstone(job_id)],
                                   args=[GROUP, f"{time.time():.6f}", self.settings.queue_result_ttl,
-                                        self.keys.done_channel, job_id, self.keys.stop_channel])
+                                        self.keys.done_channel, job_id, self.keys.stop_channel,
+                                        "1" if only_queued else "0"])
+
+    async def live_workers(self) -> int:
+        return await self.client.zcount(self.keys.live_workers, time.time(), "+inf")
 
     async def backlog(self) -> dict[str, int]:
         async with self.client.pipeline(transaction=False) as pipe:
@@ -219,6 +251,7 @@ class WorkerStore:
         self.keys = Keys(settings.queue_prefix)
         self._start = client.register_script(scripts.START)
         self._complete = client.register_script(scripts.COMPLETE)
+        self._overdue = client.register_script(scripts.OVERDUE)
 
     def read(self, consumer: str, block_ms: int) -> list[Delivery]:
         """New entries, interactive before bulk; blocks up to block_ms when there are none."""
@@ -241,7 +274,8 @@ class WorkerStore:
     def start(self, delivery: Delivery, worker: str) -> Started | str:
         """Mark the job running; returns why not ('cancelled', 'done', 'missing') when it must not run."""
         now = time.time()
-        outcome = self._start(keys=[self.keys.job(delivery.job_id)], args=[worker, f"{now:.6f}"])
+        outcome = self._start(keys=[self.keys.job(delivery.job_id), self.keys.running],
+                              args=[worker, f"{now:.6f}", self.settings.queue_reclaim_margin, delivery.job_id])
         if outcome[0] != "run":
             self.client.xack(delivery.stream, GROUP, delivery.entry_id)
             self.client.xdel(delivery.stream, delivery.entry_id)
@@ -253,7 +287,7 @@ class WorkerStore:
         """Store the result (first one wins), ack and delete the entry, wake waiters. True if stored."""
         stored = self._complete(
             keys=[self.keys.job(delivery.job_id), self.keys.result(delivery.job_id), delivery.stream,
-                  self.keys.announcements],
+                  self.keys.announcements, self.keys.running],
             args=[json.dumps(result), self.settings.queue_result_ttl, delivery.entry_id, GROUP, f"{time.time():.6f}",
                   outcome, self.keys.done_channel, delivery.job_id],
         )
@@ -261,32 +295,39 @@ class WorkerStore:
 
     def fail(self, delivery: Delivery, kind: str, reason: str) -> bool:
         """End a job as IE (the system's failure, e.g. retried too often)."""
-        result = {"verdict": Verdict.IE.value, "message": reason}
-        if kind == "judge":
-            result.update(compile_output="", tests=[], score=None, max_score=None)
-        return self.complete(delivery, result, Verdict.IE.value)
+        return self.complete(delivery, failure_result(kind, reason), Verdict.IE.value)
 
     def heartbeat(self, name: str, info: dict) -> None:
-        ttl_ms = int(self.settings.worker_heartbeat_ttl * 1000)
-        self.client.set(self.keys.worker(name), json.dumps(info), px=ttl_ms)
+        ttl = self.settings.worker_heartbeat_ttl
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.set(self.keys.worker(name), json.dumps(info), px=int(ttl * 1000))
+            pipe.zadd(self.keys.live_workers, {name: time.time() + ttl})
+            pipe.zremrangebyscore(self.keys.live_workers, "-inf", time.time())
+            pipe.execute()
 
     def forget(self, name: str) -> None:
-        self.client.delete(self.keys.worker(name))
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.delete(self.keys.worker(name))
+            pipe.zrem(self.keys.live_workers, name)
+            pipe.execute()
 
-    def reclaimable(self, consumer: str, limit: int = 50) -> list[tuple[Delivery, int]]:
-        """Claim entries whose owner is dead, or that outlived their job's budget: (delivery, attempts)."""
+    def reclaimable(self, consumer: str, held: set[str] | frozenset[str] = frozenset(),
+                    limit: int = 50) -> list[tuple[Delivery, int]]:
+        """Claim entries whose owner is dead, that outlived their job's budget, or that are this
+        consumer's own but none of its slots holds (`held`: the entry ids they hold; a reply
+        lost to a Redis outage can leave such an entry): (delivery, attempts)."""
         claimed: list[tuple[Delivery, int]] = []
         alive: dict[str, bool] = {}
         for stream in self.keys.streams:
             idle_floor_ms = int(self.settings.worker_heartbeat_ttl * 1000)
             for entry in self.client.xpending_range(stream, GROUP, min="-", max="+", count=limit, idle=idle_floor_ms):
                 owner, entry_id = entry["consumer"], entry["message_id"]
-                if owner == consumer:
-                    continue  # ours: a slot of this process is running it
+                if owner == consumer and entry_id in held:
+                    continue  # a slot of this process has it
                 if owner not in alive:
-                    alive[owner] = bool(self.client.exists(self.keys.worker(owner)))
+                    alive[owner] = owner == consumer or bool(self.client.exists(self.keys.worker(owner)))
                 threshold_ms = idle_floor_ms
-                if alive[owner]:
+                if alive[owner] and owner != consumer:
                     budget = self._budget(stream, entry_id)
                     threshold_ms = int((budget + self.settings.queue_reclaim_margin) * 1000)
                 if entry["time_since_delivered"] < threshold_ms:
@@ -301,6 +342,26 @@ class WorkerStore:
                     attempts = int(self.client.hget(self.keys.job(job_id), "attempts") or 0)
                     claimed.append((Delivery(stream, claimed_id, job_id), attempts))
         return claimed
+
+    def end_overdue(self, now: float | None = None, limit: int = 50) -> list[str]:
+        """Running jobs past their deadline whose stream entry nobody holds (the stream or the
+        entry was lost): each ends IE with the reason. Entries still pending are left to the
+        reclaim (their owner is dead or stuck). Returns the ids ended."""
+        now = time.time() if now is None else now
+        ended = []
+        for job_id in self.client.zrangebyscore(self.keys.running, "-inf", now, start=0, num=limit):
+            stream, entry = self.client.hmget(self.keys.job(job_id), ("stream", "entry"))
+            if stream and entry and self.client.xpending_range(stream, GROUP, min=entry, max=entry, count=1):
+                continue
+            reason = ("internal error: the job was still running past its time budget and its queue entry was "
+                      "lost (the queue's stream was deleted or replaced); it was ended")
+            kind = self.client.hget(self.keys.job(job_id), "kind") or "run"
+            if self._overdue(keys=[self.keys.job(job_id), self.keys.result(job_id), stream or "", self.keys.running,
+                                   self.keys.announcements],
+                             args=[json.dumps(failure_result(kind, reason)), self.settings.queue_result_ttl,
+                                   f"{now:.6f}", self.keys.done_channel, job_id, GROUP]):
+                ended.append(job_id)
+        return ended
 
     def _budget(self, stream: str, entry_id: str) -> float:
         entries = self.client.xrange(stream, min=entry_id, max=entry_id)

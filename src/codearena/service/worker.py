@@ -19,7 +19,7 @@ import uuid
 from collections import deque
 
 import redis
-from tenacity import Retrying, retry_if_exception_type, stop_when_event_set, wait_fixed
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, stop_when_event_set, wait_fixed
 
 from ..execution.run import run_job
 from ..logs import shorten
@@ -48,6 +48,7 @@ class Worker:
         self._lock = threading.Lock()
         self.started_at = time.time()
         self._stops: dict[str, threading.Event] = {}  # job id -> set to stop its run (DELETE /jobs/ID)
+        self._held: set[str] = set()  # entry ids this process's slots have read or claimed, until done
         self.metrics = WorkerMetrics()
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -99,12 +100,27 @@ class Worker:
             except redis.RedisError as exc:
                 log.warning("[WORKER] heartbeat failed: %s", exc)
 
+    def _hold(self, deliveries: list[Delivery]) -> list[Delivery]:
+        with self._lock:
+            self._held.update(d.entry_id for d in deliveries)
+        return deliveries
+
     def _reclaimer(self) -> None:
+        """Takes over entries nobody works on (a dead owner's, a stuck owner's past its budget,
+        our own that no slot holds), and ends running jobs whose entry was lost."""
         while not self.stopping.wait(RECLAIM_INTERVAL):
             try:
-                for delivery, attempts in self.store.reclaimable(self.name):
-                    log.info("[WORKER] reclaimed job %s (started %d times before)", delivery.job_id, attempts)
+                with self._lock:
+                    held = frozenset(self._held)
+                for delivery, attempts in self.store.reclaimable(self.name, held):
+                    self._hold([delivery])
+                    log.warning("[WORKER] reclaimed job %s (started %d times before): it may run again",
+                                delivery.job_id, attempts)
+                    self.metrics.reclaimed.inc()
                     self.reclaimed.put((delivery, attempts))
+                for job_id in self.store.end_overdue():
+                    log.warning("[WORKER] job %s ran past its budget and its queue entry was lost: ended as IE", job_id)
+                    self.metrics.jobs.labels("IE").inc()
                 self.store.forget_dead_consumers()
             except redis.RedisError as exc:
                 log.warning("[WORKER] reclaim failed: %s", exc)
@@ -125,6 +141,8 @@ class Worker:
                 self.stopping.wait(1.0)
 
     def _slot(self) -> None:
+        """Never dies of an error: a slot thread that ended would leave the worker alive and idle
+        (or exit it with status 0, and no supervisor would restart it)."""
         own: deque[Delivery] = deque()
         while not self.stopping.is_set():
             try:
@@ -132,22 +150,43 @@ class Worker:
                     delivery, attempts = self.reclaimed.get_nowait()
                 except queues.Empty:
                     if not own:
-                        own.extend(self.store.read(self.name, READ_BLOCK_MS))
+                        own.extend(self._hold(self.store.read(self.name, READ_BLOCK_MS)))
                     if not own:
                         continue
                     delivery, attempts = own.popleft(), 0
-                self._process(delivery, attempts)
-            except redis.ConnectionError as exc:
+                try:
+                    self._process(delivery, attempts)
+                finally:
+                    with self._lock:
+                        self._held.discard(delivery.entry_id)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("[WORKER] Redis unreachable (%s); retrying", exc)
                 self.stopping.wait(1.0)
             except redis.ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                # Redis came back empty (restarted without persistence): recreate the group.
-                log.warning("[WORKER] consumer group missing; recreating it")
+                if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
+                    log.exception("[WORKER] unexpected answer from Redis; retrying")
+                    self.stopping.wait(1.0)
+                    continue
+                # The stream or its group is gone (deleted, FLUSHALL, a failover to an empty
+                # replica, a restart without persistence): recreate them and go on.
+                log.warning("[WORKER] queue stream or consumer group missing (%s); recreating them", exc)
                 self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
+            except Exception:  # noqa: BLE001 - logged; the slot goes on serving
+                log.exception("[WORKER] slot error; going on")
+                self.stopping.wait(1.0)
 
     # -- one job --------------------------------------------------------------------------
+    def _store_result(self, delivery: Delivery, data: dict, outcome: str) -> bool:
+        """Store a finished job's result, retrying while Redis is unreachable (bounded by the
+        result's TTL): a result computed is never dropped for an outage. If Redis stays away
+        that long, the entry stays pending and is reclaimed."""
+        retrying = Retrying(retry=retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
+                            wait=wait_fixed(1.0), stop=stop_after_delay(self.settings.queue_result_ttl), reraise=True,
+                            before_sleep=lambda state: log.warning(
+                                "[WORKER] job %s: cannot store its result yet (%s); retrying", delivery.job_id,
+                                state.outcome.exception()))
+        return retrying(self.store.complete, delivery, data, outcome)
+
     def _process(self, delivery: Delivery, attempts: int) -> None:
         if attempts >= self.settings.queue_max_attempts:
             reason = (f"internal error: the job was started {attempts} times and each time its worker was lost "
@@ -185,7 +224,7 @@ class Worker:
             with self._lock:
                 self.running -= 1
                 self.done += 1
-        stored = self.store.complete(delivery, data, outcome)
+        stored = self._store_result(delivery, data, outcome)
         if stored:
             self.metrics.jobs.labels(outcome).inc()
             self.metrics.run_seconds.observe(time.time() - started.started_at)
