@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import (cache_scaling, fallback, judge0_sdk, judging, load, load_mixed, long_judging, platform_latency,
-               queue_throughput, report, sandbox_overhead)
+from . import (cache_scaling, fallback, judge0_sdk, judging, large_tests, load, load_mixed, long_judging,
+               platform_latency, queue_throughput, report, sandbox_overhead)
 from .common import RESULTS_DIR, machine, write_json
 
 BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
               "platform_latency": platform_latency.run, "queue_throughput": queue_throughput.run,
-              "fallback": fallback.run, "long_judging": long_judging.run, "judge0_sdk": judge0_sdk.run, "cache_scaling": cache_scaling.run,
+              "fallback": fallback.run, "long_judging": long_judging.run, "large_tests": large_tests.run, "judge0_sdk": judge0_sdk.run, "cache_scaling": cache_scaling.run,
               "load": load.run, "load_mixed": load_mixed.run}
 
 
@@ -33,7 +33,8 @@ def main() -> None:
         print(json.dumps({k: v for k, v in results[name].items() if k in ("overhead_ms", "floor", "languages", "added_over_bare_ms", "server_share_ms", "queue_added_ms",
                                                                            "throughput_jobs_per_s", "two_workers_vs_direct_two", "relative_to_direct", "scaling",
                                                                            "judge0_run_median_ms", "judge0_run_median_ms_without_hold",
-                                                                           "largest_vs_empty", "cpu_ms", "no_live_worker_added_ms", "runs_of_the_program", "worker_cpu_vs_direct",
+                                                                           "largest_vs_empty", "cpu_ms", "no_live_worker_added_ms", "runs_of_the_program", "queue_added_ms",
+                                                                           "redis_peak_above_baseline_mb", "worker_cpu_vs_direct",
                                                                            "throughput_per_core_vs_direct")}, indent=2))
     path = write_json("all", results)
     if not args.only:

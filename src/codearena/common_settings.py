@@ -19,7 +19,12 @@ class CommonSettings(BaseSettings):
         None, description="the shared secret between the platform and the execution service; the service "
                           "refuses to start without it, and so does the platform in queue mode")
     max_code_bytes: int = Field(64 * 1024, gt=0, description="a program's source above this: 413")
-    max_input_bytes: int = Field(1024 * 1024, gt=0, description="a run's stdin, or one test's data, above this: 413")
+    max_input_bytes: int = Field(1024 * 1024, gt=0, description="a run's stdin, or one test's data sent inline, "
+                                                             "above this: 413")
+    max_test_bytes: int = Field(64 * 1024 * 1024, gt=0, description="a problem's test input or expected output "
+                                                                    "above this: 413")
+    max_problem_bytes: int = Field(512 * 1024 * 1024, gt=0, description="all of a problem's test data together "
+                                                                        "above this: 413")
 
 
 @lru_cache

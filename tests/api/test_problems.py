@@ -175,3 +175,20 @@ def test_cli_import_names_what_is_wrong_with_a_package(database_url, tmp_path):
     result = subprocess.run([sys.executable, "-m", "codearena", "problems", "import", str(tmp_path)], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "tests" in result.stderr
+
+
+def test_tests_beyond_max_test_or_problem_bytes_are_413_naming_the_limit(database_url, sandbox):
+    from codearena.common_settings import CommonSettings
+
+    from .conftest import start_server
+
+    with start_server(database_url, sandbox, common=CommonSettings(max_test_bytes=100, max_problem_bytes=150)) as small:
+        small.add_user("root", role="admin")
+        with small.client("root") as root:
+            one_big = root.post("/api/problems", json=problem_body(tests=[
+                {"name": "t", "input": "1" * 101, "expectedOutput": "2"}]))
+            assert one_big.status_code == 413 and "MAX_TEST_BYTES is 100" in one_big.json()["detail"]
+            assert "test t's input" in one_big.json()["detail"]
+            together = root.post("/api/problems", json=problem_body(tests=[
+                {"name": str(i), "input": "1" * 60, "expectedOutput": "2"} for i in range(3)]))
+            assert together.status_code == 413 and "MAX_PROBLEM_BYTES is 150" in together.json()["detail"]

@@ -141,3 +141,16 @@ def test_submissions_left_pending_are_judged_by_the_next_start(database_url, san
 
 def test_hidden_tests_stay_hidden_from_users(admin, alice):
     check_hidden_tests_stay_hidden(admin, alice)
+
+
+def test_large_tests_are_judged_by_digest_in_direct_mode_too(server, admin, alice):
+    """A test above the inline limit travels in the job by digest; the direct executor fetches it
+    from the database into this machine's cache once and streams it to the program."""
+    big = "20 22\n" + "\n" * (100 * 1024)
+    problem = admin.post("/api/problems", json={"title": "Big direct", "timeLimit": 2, "tests": [
+        {"name": "big", "input": big, "expectedOutput": "42\n"}]}).json()
+    code = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
+    for _ in range(2):
+        body = alice.post("/api/submissions?wait=60", json={"problemId": problem["id"], "code": code,
+                                                            "language": "python"}).json()
+        assert body["verdict"] == "AC", body

@@ -132,3 +132,23 @@ def test_a_result_finished_while_redis_is_down_is_stored_when_it_returns(sandbox
         worker.kill()
         if private.process.poll() is None:
             private.stop()
+
+
+def test_a_problems_large_tests_go_to_the_queue_once_by_digest(stack):
+    """Tests above the inline limit are uploaded beside the queue and named by digest; the
+    submission is judged on the worker (no fallback) and a second one reuses the stored data."""
+    import hashlib
+
+    queue, server = stack
+    big = "7 8\n" + " " * (200 * 1024) + "\n"  # 200 KiB: beyond the 64 KiB sent inline
+    with server.client("admin") as admin, server.client("alice") as alice:
+        problem = admin.post("/api/problems", json={"title": "Big", "timeLimit": 2, "tests": [
+            {"name": "big", "input": big, "expectedOutput": "15\n"}, {"name": "small", "input": "1 1\n",
+                                                                       "expectedOutput": "2\n"}]}).json()
+        code = "import sys\na, b = map(int, sys.stdin.read().split())\nprint(a + b)\n"
+        for _ in range(2):
+            body = alice.post("/api/submissions", params={"wait": 60},
+                              json={"problemId": problem["id"], "code": code, "language": "python"}).json()
+            assert body["verdict"] == "AC", body
+    assert server.services.execution.executor.stats == {"queue": 2}
+    assert queue.redis.exists(queue.keys.data(hashlib.sha256(big.encode()).hexdigest()))

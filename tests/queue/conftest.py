@@ -35,10 +35,11 @@ def queue_settings(prefix: str, redis_url: str = REDIS_URL, **overrides) -> Queu
     return QueueSettings(**values)
 
 
-def service_app(queue: QueueSettings, judge0: Judge0Settings | None = None, **service_overrides):
+def service_app(queue: QueueSettings, judge0: Judge0Settings | None = None, common: dict | None = None,
+                **service_overrides):
     """The execution service as deployed (Judge0 API included) with this test's settings and token."""
-    return execution_service_app(queue, ServiceSettings(**service_overrides), CommonSettings(execution_service_token=TOKEN),
-                                 judge0)
+    return execution_service_app(queue, ServiceSettings(**service_overrides),
+                                 CommonSettings(execution_service_token=TOKEN, **(common or {})), judge0)
 
 
 class ServiceServer(RunningServer):

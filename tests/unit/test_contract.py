@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from codearena.engine.checkers import CheckerConfig
 from codearena.engine.judge import TestCase
 from codearena.engine.problem import ProblemSpec
-from codearena.execution.contract import MAX_CPU_SECONDS, MAX_MEMORY_MB, Job, LimitsSpec, TestSpec
+from codearena.execution.contract import MAX_CPU_SECONDS, MAX_MEMORY_MB, Job, LimitsSpec, TestSpec, digest
 
 
 def over_the_wire(job: Job) -> Job:
@@ -74,3 +74,27 @@ def test_results_that_are_not_results_are_refused():
 
 def test_a_test_spec_is_text_when_it_can_be():
     assert TestSpec.from_case(TestCase("1", b"1 2\n", b"3\n")).input == "1 2\n"
+
+
+def test_large_test_data_travels_by_digest_and_comes_back_as_files(tmp_path):
+    big, small = b"\xff" * (70 * 1024), b"1 2\n"
+    job = Job.for_judging("x", "c", [TestCase("big", big, b"ok\n"), TestCase("small", small, b"3\n")])
+    wire, data = job.by_reference()
+    assert [t.encoding for t in wire.tests] == ["sha256", "text"]
+    assert data == {digest(big): big, digest(b"ok\n"): b"ok\n"} and wire.references() == set(data)
+    again = Job.model_validate_json(wire.model_dump_json())
+    for name, blob in data.items():
+        (tmp_path / name).write_bytes(blob)
+    [first, second] = again.test_cases(resolve=lambda name: tmp_path / name)
+    assert first.input == tmp_path / digest(big) and first.expected_bytes() == b"ok\n"
+    assert second == TestCase("small", small, b"3\n")
+    assert job.test_cases()[0].input == big  # run here (direct mode): the bytes it was made from, nothing fetched
+    small_job = Job.for_judging("x", "c", [TestCase("small", small, b"3\n")])
+    assert small_job.by_reference() == (small_job, {})  # small jobs go as they are
+
+
+def test_a_digest_must_be_one():
+    with pytest.raises(ValidationError) as raised:
+        Job.model_validate({"kind": "judge", "language": "c", "source": "x",
+                            "tests": [{"name": "1", "input": "abc", "expected_output": "0" * 64, "encoding": "sha256"}]})
+    assert "SHA-256" in str(raised.value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import ConfigDict
@@ -24,7 +25,7 @@ class CheckResult:
 class Checker(Protocol):
     name: str
 
-    def check(self, input_data: bytes, expected: bytes, output: bytes) -> CheckResult: ...
+    def check(self, input_data: bytes | Path, expected: bytes, output: bytes) -> CheckResult: ...
 
 
 def _lines(data: bytes) -> list[bytes]:

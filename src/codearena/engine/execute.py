@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 from ..languages import Language, get_language
 from ..sandbox import Limits, RunResult, Sandbox, get_sandbox
@@ -29,10 +30,10 @@ def run_prepared(
     entry: CacheEntry,
     language: Language,
     source: str,
-    stdin: bytes,
+    stdin: bytes | Path,
     limits: Limits,
     args: list[str] | None = None,
-    files: dict[str, bytes] | None = None,
+    files: dict[str, bytes | Path] | None = None,
     merge_stderr: bool = False,
     cancel: threading.Event | None = None,
 ) -> RunResult:
@@ -46,7 +47,10 @@ def run_prepared(
     with sandbox.box(disk_mb=limits.disk_mb, extra_bytes=artifact_bytes(entry)) as box:
         put_artifacts(box, entry)
         for name, data in (files or {}).items():
-            box.write_file(name, data)
+            if isinstance(data, Path):
+                box.copy_in(name, data, 0o644)  # a trusted host file (test data), copied in the kernel
+            else:
+                box.write_file(name, data)
         return sandbox.run(
             box,
             argv,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -26,12 +27,18 @@ STORED_OUTPUT_BYTES = 4096  # how much of each test's output a result keeps
 
 @dataclass(frozen=True)
 class TestCase:
+    """One test. Its data is bytes, or a trusted host file (a worker's cached test data: the
+    input is streamed to the program from it, never read into memory)."""
+
     __test__ = False  # not a pytest test class
 
     name: str
-    input: bytes
-    expected: bytes
+    input: bytes | Path
+    expected: bytes | Path
     points: float | None = None
+
+    def expected_bytes(self) -> bytes:
+        return self.expected.read_bytes() if isinstance(self.expected, Path) else self.expected
 
 
 @dataclass
@@ -174,6 +181,6 @@ def judge(
 def _safe_check(checker: Checker, test: TestCase, output: bytes) -> CheckResult:
     """A checker that raises is the system's failure: IE, never WA."""
     try:
-        return checker.check(test.input, test.expected, output)
+        return checker.check(test.input, test.expected_bytes(), output)
     except Exception as exc:  # noqa: BLE001 - any checker failure must become IE
         return CheckResult(Verdict.IE, f"checker failed: {exc}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from ..sandbox import Sandbox
 from .breaker import CircuitBreaker
@@ -47,16 +48,19 @@ class MissingServiceToken(ValueError):
     pass
 
 
-def compose(settings: ExecutionSettings, service_token: str | None, sandbox: Sandbox | None = None) -> Execution:
+def compose(settings: ExecutionSettings, service_token: str | None, sandbox: Sandbox | None = None,
+            fetch_test_data: Callable[[str], bytes | None] | None = None) -> Execution:
     """`service_token`: EXECUTION_SERVICE_TOKEN, which queue mode needs (the service refuses
-    callers without it)."""
+    callers without it). `fetch_test_data`: digest -> test data, where jobs name theirs by digest
+    (the platform's database): direct runs fetch it into a local cache, queue mode uploads it."""
     if settings.mode == "queue" and not service_token:
         raise MissingServiceToken("EXECUTION_SERVICE_TOKEN must be set when EXECUTION_MODE=queue "
                                   "(the execution service refuses callers without it)")
-    direct = DirectExecutor(settings.direct_concurrency, settings.direct_max_waiting, sandbox)
+    direct = DirectExecutor(settings.direct_concurrency, settings.direct_max_waiting, sandbox, fetch_test_data,
+                            settings.test_data_cache_mb)
     client = ServiceClient(settings, service_token)
     executor: Executor = direct
     if settings.mode == "queue":
         breaker = CircuitBreaker(settings.breaker_failures, client.healthy, settings.breaker_probe_interval / 1000)
-        executor = FallbackExecutor(QueueExecutor(client, settings), direct, breaker)
+        executor = FallbackExecutor(QueueExecutor(client, settings, fetch_test_data), direct, breaker)
     return Execution(settings, executor, direct, ServiceHealth(client, settings.health_cache_ttl), client)

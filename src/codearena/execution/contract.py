@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Literal, Union
+import hashlib
+import re
+from pathlib import Path
+from typing import Callable, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from ..engine.checkers import CHECKER_CPU_SECONDS, CheckerConfig, UnknownChecker
 from ..engine.compile import COMPILE_LIMITS
@@ -54,9 +57,20 @@ class LimitsSpec(BaseModel):
                       processes=self.processes, stdout_bytes=self.stdout_bytes, stack_mb=self.stack_mb).validate()
 
 
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# Test data larger than this travels by reference (encoding sha256): uploaded once to the
+# execution service (PUT /data/{sha256}), named by its digest in every job that uses it.
+INLINE_TEST_BYTES = 64 * 1024
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class TestSpec(BaseModel):
     """One test of a judging. Test data is bytes: text travels as text, anything that is not
-    UTF-8 as base64 (`encoding`), so every byte arrives as it was stored."""
+    UTF-8 as base64, and large data as the SHA-256 of content stored once beside the queue
+    (`encoding`), so every byte arrives as it was stored."""
 
     __test__ = False
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,10 +78,19 @@ class TestSpec(BaseModel):
     input: str = ""
     expected_output: str = ""
     points: float | None = None
-    encoding: Literal["text", "base64"] = Field("text", description="of input and expected_output")
+    encoding: Literal["text", "base64", "sha256"] = Field(
+        "text", description="of input and expected_output: text, base64, or sha256 (each is the digest of data "
+                            "uploaded with PUT /data/{sha256})")
+    # Made in this process from data in memory: that data (digest -> bytes), so that a job run
+    # here needs nothing fetched, and a job sent away knows what to upload. Never on the wire.
+    _data: dict[str, bytes] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _decodable(self) -> "TestSpec":
+        if self.encoding == "sha256":
+            for name in ("input", "expected_output"):
+                if not SHA256_HEX.match(getattr(self, name)):
+                    raise ValueError(f"{name} is not a SHA-256 digest (64 lowercase hex digits; encoding is sha256)")
         if self.encoding == "base64":
             for name in ("input", "expected_output"):
                 try:
@@ -77,7 +100,14 @@ class TestSpec(BaseModel):
         return self
 
     @classmethod
-    def from_case(cls, case: TestCase) -> "TestSpec":
+    def from_case(cls, case: TestCase, threshold: int = INLINE_TEST_BYTES) -> "TestSpec":
+        """Text when it can be, base64 when it is not UTF-8, and by digest when it is larger than
+        `threshold` (the bytes kept here, beside the digests)."""
+        if len(case.input) > threshold or len(case.expected) > threshold:
+            spec = cls(name=case.name, input=digest(case.input), expected_output=digest(case.expected),
+                       points=case.points, encoding="sha256")
+            spec._data.update({spec.input: case.input, spec.expected_output: case.expected})
+            return spec
         try:
             return cls(name=case.name, input=case.input.decode(), expected_output=case.expected.decode(),
                        points=case.points)
@@ -86,7 +116,32 @@ class TestSpec(BaseModel):
                        expected_output=base64.b64encode(case.expected).decode(), points=case.points,
                        encoding="base64")
 
-    def to_case(self) -> TestCase:
+    def by_reference(self, data: dict[str, bytes], threshold: int = INLINE_TEST_BYTES) -> "TestSpec":
+        """This test with its data named by digest when it is larger than `threshold` (the data
+        is added to `data`, digest -> bytes, for uploading); else unchanged."""
+        if self.encoding == "sha256":
+            data.update(self._data)
+            return self
+        case = self.to_case()
+        if len(case.input) <= threshold and len(case.expected) <= threshold:
+            return self
+        names = []
+        for blob in (case.input, case.expected):
+            names.append(digest(blob))
+            data[names[-1]] = blob
+        return TestSpec(name=self.name, input=names[0], expected_output=names[1], points=self.points, encoding="sha256")
+
+    def references(self) -> tuple[str, ...]:
+        return (self.input, self.expected_output) if self.encoding == "sha256" else ()
+
+    def to_case(self, resolve: Callable[[str], Path] | None = None) -> TestCase:
+        """The engine's test; data named by digest is a file `resolve` finds (a worker's cache)."""
+        if self.encoding == "sha256" and self._data:
+            return TestCase(self.name, self._data[self.input], self._data[self.expected_output], self.points)
+        if self.encoding == "sha256":
+            if resolve is None:
+                raise ValueError(f"test {self.name} names its data by digest, and nothing here can fetch it")
+            return TestCase(self.name, resolve(self.input), resolve(self.expected_output), self.points)
         if self.encoding == "base64":
             return TestCase(self.name, base64.b64decode(self.input), base64.b64decode(self.expected_output),
                             self.points)
@@ -146,8 +201,19 @@ class Job(BaseModel):
                    limits=limits or LimitsSpec(), checker=checker or CheckerConfig(), **options)
 
     # -- what the executors need ------------------------------------------------------------
-    def test_cases(self) -> list[TestCase]:
-        return [test.to_case() for test in self.tests]
+    def test_cases(self, resolve: Callable[[str], Path] | None = None) -> list[TestCase]:
+        return [test.to_case(resolve) for test in self.tests]
+
+    def references(self) -> set[str]:
+        """The digests of the test data this job names (uploaded beside the queue)."""
+        return {name for test in self.tests for name in test.references()}
+
+    def by_reference(self, threshold: int = INLINE_TEST_BYTES) -> tuple["Job", dict[str, bytes]]:
+        """This job with its large test data named by digest, and that data (digest -> bytes)."""
+        data: dict[str, bytes] = {}
+        tests = tuple(test.by_reference(data, threshold) for test in self.tests)
+        changed = any(new is not old for new, old in zip(tests, self.tests))
+        return (self.model_copy(update={"tests": tests}) if changed else self), data
 
     def budget_seconds(self) -> float:
         """The longest this job can take when nothing is wrong (compile, then every run), in seconds."""

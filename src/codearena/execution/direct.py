@@ -15,6 +15,7 @@ import logging
 import queue
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..logs import shorten
@@ -22,6 +23,7 @@ from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox
 from .contract import Job, Priority, Result
 from .executor import ExecutorBusy
 from .run import run_job
+from .testdata import TestDataCache
 
 log = logging.getLogger("codearena.execution.direct")
 T = TypeVar("T")
@@ -77,7 +79,11 @@ class PriorityThreadPool:
 
 
 class DirectExecutor:
-    def __init__(self, concurrency: int, max_waiting: int, sandbox: Sandbox | None = None):
+    def __init__(self, concurrency: int, max_waiting: int, sandbox: Sandbox | None = None,
+                 fetch_test_data: Callable[[str], bytes | None] | None = None, test_data_mb: int = 4096):
+        self.fetch_test_data = fetch_test_data
+        self.test_data_mb = test_data_mb
+        self._test_data: TestDataCache | None = None
         self.concurrency = concurrency
         self.max_waiting = max_waiting
         self._sandbox = sandbox
@@ -90,6 +96,16 @@ class DirectExecutor:
         if self._sandbox is None:
             self._sandbox = get_sandbox()
         return self._sandbox
+
+    def _resolve(self, name: str) -> Path:
+        """Test data named by digest, as a file of this machine's cache."""
+        if self.fetch_test_data is None:
+            raise LookupError(f"a job names test data {name} by digest, and this server has nowhere to fetch it from")
+        with self._lock:
+            if self._test_data is None:
+                self._test_data = TestDataCache(self.fetch_test_data, self.sandbox.settings.state_dir / "testdata-direct",
+                                                self.test_data_mb * 1024 * 1024)
+        return self._test_data.path(name)
 
     def sweep_stale(self) -> int:
         try:
@@ -109,7 +125,7 @@ class DirectExecutor:
             log.info("[DIRECT-EXEC] Judging %s code on %d tests (%s): %s", job.language, len(job.tests),
                      job.priority, shorten(job.source))
         try:
-            return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel))
+            return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel, self._resolve))
         except (ExecutorBusy, asyncio.CancelledError):
             raise
         except Exception as exc:  # noqa: BLE001 - the system's failure is IE, never a 500

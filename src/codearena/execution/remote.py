@@ -22,6 +22,7 @@ import asyncio
 import logging
 import time
 import uuid
+from typing import Callable
 
 import httpx
 
@@ -87,6 +88,36 @@ class ServiceClient:
             raise QueueFailure("service answered JSON that is not a job")
         return body
 
+    async def upload(self, names: set[str], data: dict[str, bytes],
+                     fetch: Callable[[str], bytes | None] | None) -> None:
+        """Store the test data a job names beside the queue, only what is not there yet: from
+        `data` (digest -> bytes) or, else, `fetch` (run in a thread: a database)."""
+        if not names:
+            return
+        missing = await self._json("POST", "/data/missing", json={"sha256": sorted(names)})
+        for name in missing.get("missing", []):
+            blob = data.get(name)
+            if blob is None and fetch is not None:
+                blob = await asyncio.to_thread(fetch, name)
+            if blob is None:
+                raise QueueFailure(f"test data {name} the job names is nowhere to be found", fault=False)
+            await self._json("PUT", f"/data/{name}", content=blob, headers={"Content-Type": "application/octet-stream"})
+
+    async def _json(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            answer = await self.http.request(method, path, **kwargs)
+        except httpx.TimeoutException:
+            raise QueueFailure(f"no answer within EXECUTION_TIMEOUT={self.settings.timeout} ms") from None
+        except httpx.TransportError as exc:
+            raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}") from None
+        if answer.status_code >= 300:
+            raise QueueFailure(f"service answered {answer.status_code} to {method} {path.split('/')[1]}: "
+                               f"{answer.text[:200]}", fault=answer.status_code >= 500)
+        try:
+            return answer.json()
+        except ValueError:
+            raise QueueFailure(f"service answered {method} {path} with something that is not JSON") from None
+
     async def cancel(self, job_id: str) -> None:
         """Best effort: a job we stopped waiting for should not run for nobody (a queued one is
         cancelled, a running one stopped, an unknown one refused if it arrives later)."""
@@ -139,9 +170,11 @@ class ServiceHealth:
 
 
 class QueueExecutor:
-    def __init__(self, client: ServiceClient, settings: ExecutionSettings):
+    def __init__(self, client: ServiceClient, settings: ExecutionSettings,
+                 fetch_test_data: Callable[[str], bytes | None] | None = None):
         self.client = client
         self.settings = settings
+        self.fetch_test_data = fetch_test_data
         # Each job in flight holds one connection while it waits; the gate keeps them within the
         # pool, so a burst waits here (its users' requests are open anyway) instead of failing.
         self.gate = asyncio.Semaphore(settings.queue_concurrency)
@@ -168,9 +201,11 @@ class QueueExecutor:
         job_id = uuid.uuid4().hex  # chosen here: a job can be cancelled even before the service answers
         submitted = False
         try:
+            wire_job, data = job.by_reference()  # large test data goes once, by digest
+            await self.client.upload(wire_job.references(), data, self.fetch_test_data)
             record = await self.client.request(
                 "POST", "/jobs", params={"wait": self._hold(start_by), "id": job_id, "require_worker": "true"},
-                content=job.model_dump_json(exclude_none=True), headers={"Content-Type": "application/json"})
+                content=wire_job.model_dump_json(exclude_none=True), headers={"Content-Type": "application/json"})
             submitted = True
             while record.get("state") != "done":
                 state = record.get("state")

@@ -29,3 +29,5 @@ class ExecutionSettings(BaseSettings):
     breaker_failures: int = Field(3, ge=1, description="queue failures in a row before going direct for a while")
     breaker_probe_interval: int = Field(2000, gt=0, description="ms between health probes while the breaker is open")
     health_cache_ttl: int = Field(5000, ge=0, description="ms a probe of the service's health is reused")
+    test_data_cache_mb: int = Field(4096, ge=16, description="test data this server keeps on its disk for direct "
+                                                             "runs (least recently used evicted past it)")

@@ -24,6 +24,7 @@ from .db import make_db_engine, migrate, session_factory
 from .deps import ClientGone, Services
 from .fairshare import InFlightRuns, TooManyRuns
 from .judging import SubmissionJudge
+from .problems import test_data_fetcher
 from .routes import auth, execute, health, modules, problems, submissions
 from .settings import PlatformSettings
 
@@ -51,7 +52,7 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         engine = make_db_engine(settings.database_url)
         migrate(engine)
         sessions = session_factory(engine)
-        runner = compose(execution, common.execution_service_token, sandbox)
+        runner = compose(execution, common.execution_service_token, sandbox, test_data_fetcher(sessions))
         if sandbox is None:  # a server of its own: clear what a killed predecessor left (tests share one)
             await run_in_threadpool(runner.direct.sweep_stale)
         limiter, rate_limit, auth_limits = _rate_limiter(settings)

@@ -115,13 +115,13 @@ def import_problem(
 ) -> None:
     """Store a problem package (problem.toml + tests/) in the database."""
     from ..engine.problem import ProblemError
-    from .problems import ProblemConflict, import_package
+    from .problems import ProblemConflict, ProblemTooLarge, import_package
 
     sessions = _database()
     with sessions() as session, session.begin():
         try:
-            problem = import_package(session, directory, slug=slug, replace=replace)
-        except (ProblemError, ProblemConflict) as exc:
+            problem = import_package(session, directory, slug=slug, replace=replace, sizes=load_settings()[2])
+        except (ProblemError, ProblemConflict, ProblemTooLarge) as exc:
             _fail(str(exc))
         session.flush()
         console.print(f"imported {problem.title!r} as problem {problem.id} (slug {problem.slug!r}, "

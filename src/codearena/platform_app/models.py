@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from ..execution.contract import digest
 
 
 def utcnow() -> datetime:
@@ -50,12 +52,23 @@ class ProblemTest(Base):
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(100))
-    input: Mapped[bytes] = mapped_column(LargeBinary)
-    expected: Mapped[bytes] = mapped_column(LargeBinary)
+    # The data is loaded only where it is read: a judge job names it by digest (it is stored
+    # once beside the queue, or fetched once into this machine's cache in direct mode).
+    input: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    expected: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    input_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    expected_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    data_bytes: Mapped[int] = mapped_column(Integer, default=0)  # the larger of input and expected
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     problem: Mapped[Problem] = relationship(back_populates="tests")
+
+    @validates("input", "expected")
+    def _name_by_digest(self, key: str, value: bytes) -> bytes:
+        setattr(self, f"{key}_sha256", digest(value))
+        self.data_bytes = max(len(value), self.data_bytes or 0)
+        return value
 
 
 class Submission(Base):

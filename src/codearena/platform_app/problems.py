@@ -4,21 +4,42 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from ..common_settings import CommonSettings
 from ..engine.checkers import CheckerConfig
 from ..engine.judge import TestCase
 from ..engine.problem import load_problem
 from ..engine.results import as_text
-from ..execution import Job, LimitsSpec
+from ..execution import Job, LimitsSpec, TestSpec
+from ..execution.contract import INLINE_TEST_BYTES
 from .models import Problem, ProblemTest
 from .schemas import CheckerIn, CheckerOut, ProblemIn, ProblemOut, ProblemPatch, TestIn, TestOut
 
 
 class ProblemConflict(ValueError):
     pass
+
+
+class ProblemTooLarge(ValueError):
+    """A test, or all of a problem's tests together, above MAX_TEST_BYTES or MAX_PROBLEM_BYTES (413)."""
+
+
+def check_sizes(tests: list[ProblemTest], sizes: CommonSettings) -> None:
+    """Test data within the limits every process enforces; the message names the limit."""
+    total = 0
+    for test in tests:
+        for what, data in (("input", test.input), ("expected output", test.expected)):
+            if len(data) > sizes.max_test_bytes:
+                raise ProblemTooLarge(f"test {test.name}'s {what} is {len(data)} bytes; MAX_TEST_BYTES is "
+                                      f"{sizes.max_test_bytes}")
+            total += len(data)
+    if total > sizes.max_problem_bytes:
+        raise ProblemTooLarge(f"the problem's tests are {total} bytes together; MAX_PROBLEM_BYTES is "
+                              f"{sizes.max_problem_bytes}")
 
 
 def slugify(title: str) -> str:
@@ -36,18 +57,45 @@ def test_cases(problem: Problem, samples_only: bool = False) -> list[TestCase]:
 
 
 def judge_job(problem: Problem, code: str, language: str, samples_only: bool) -> Job:
-    """Sample tests are a run someone waits for (interactive); a submission is judged in bulk."""
-    return Job.for_judging(code, language, test_cases(problem, samples_only),
-                           LimitsSpec(cpu_time=problem.time_limit, memory_mb=problem.memory_limit),
-                           checker_config(problem), priority="interactive" if samples_only else "bulk")
+    """Sample tests are a run someone waits for (interactive); a submission is judged in bulk.
+    Large test data is named by digest and not loaded here (test_data_fetcher finds it)."""
+    tests = tuple(_test_spec(t) for t in problem.tests if t.is_sample or not samples_only)
+    return Job(kind="judge", source=code, language=language, tests=tests,
+               limits=LimitsSpec(cpu_time=problem.time_limit, memory_mb=problem.memory_limit),
+               checker=checker_config(problem), priority="interactive" if samples_only else "bulk")
 
 
-def apply_problem(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | None = None) -> Problem:
+def _test_spec(test: ProblemTest) -> TestSpec:
+    if test.data_bytes <= INLINE_TEST_BYTES:  # small: inline (this loads its data)
+        return TestSpec.from_case(TestCase(test.name, test.input, test.expected, test.points))
+    return TestSpec(name=test.name, input=test.input_sha256, expected_output=test.expected_sha256, points=test.points,
+                    encoding="sha256")
+
+
+def test_data_fetcher(sessions: sessionmaker[Session]) -> Callable[[str], bytes | None]:
+    """digest -> the test data of that SHA-256 in the database (None if no test has it)."""
+
+    def fetch(name: str) -> bytes | None:
+        with sessions() as session:
+            for data, digest_column in ((ProblemTest.input, ProblemTest.input_sha256),
+                                        (ProblemTest.expected, ProblemTest.expected_sha256)):
+                found = session.scalar(select(data).where(digest_column == name).limit(1))
+                if found is not None:
+                    return found
+        return None
+
+    return fetch
+
+
+def apply_problem(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | None = None,
+                  sizes: CommonSettings | None = None) -> Problem:
     """Create (problem=None), replace (a ProblemIn) or update (a ProblemPatch: only the fields it
     sets) a problem from an API body."""
     given = body.model_fields_set if isinstance(body, ProblemPatch) else set(type(body).model_fields)
     checker = _checker(body.checker) if "checker" in given and body.checker is not None else None
     tests = _tests(body.tests) if "tests" in given and body.tests is not None else None
+    if tests is not None:
+        check_sizes(tests, sizes or CommonSettings())
     slug = body.slug or (problem.slug if problem else slugify(body.title))
     _ensure_free_slug(session, slug, problem)
     problem = problem or Problem()
@@ -79,7 +127,7 @@ def _tests(tests: list[TestIn]) -> list[ProblemTest]:
 
 
 def import_package(session: Session, directory: str | Path, slug: str | None = None,
-                   replace: bool = False) -> Problem:
+                   replace: bool = False, sizes: CommonSettings | None = None) -> Problem:
     """Store a problem package (see engine/problem.py); `replace` updates the problem of that slug."""
     package = load_problem(directory)  # raises ProblemError naming the file and the fix
     slug = slug or slugify(Path(directory).resolve().name)
@@ -96,6 +144,7 @@ def import_package(session: Session, directory: str | Path, slug: str | None = N
                     points=t.points)
         for i, t in enumerate(package.tests)
     ]
+    check_sizes(problem.tests, sizes or CommonSettings())
     session.add(problem)
     return problem
 

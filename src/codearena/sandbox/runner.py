@@ -72,7 +72,11 @@ def _launch_prefix(helper: str, uid: int | None, cgroup: Cgroup | None, rlimits)
     return [helper, "--launch", *ids, str(len(attach)), *attach, str(len(rlimits)), *flat]
 
 
-def _memfd_with(data: bytes) -> int:
+def _stdin_fd(data: bytes | Path) -> int:
+    """The program's stdin: the bytes in a memfd, or a trusted host file (test data from the
+    worker's cache, never a path the sandbox can write) opened read-only: streamed, not copied."""
+    if isinstance(data, Path):
+        return os.open(data, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     fd = os.memfd_create("codearena-stdin", os.MFD_CLOEXEC)
     view = memoryview(data)
     while view:
@@ -225,7 +229,7 @@ class Sandbox:
         argv: list[str],
         *,
         limits: Limits,
-        stdin: bytes = b"",
+        stdin: bytes | Path = b"",
         env: dict[str, str] | None = None,
         binds: list[bwrap_argv.Bind] | None = None,
         address_space_fallback: bool = True,
@@ -272,7 +276,7 @@ class Sandbox:
     def _spawn_and_watch(self, box, argv, limits, stdin, env, binds, cgroup: Cgroup | None, rlimit_as,
                          cancel: threading.Event | None = None) -> RunResult:
         status_r, status_w = os.pipe2(os.O_CLOEXEC)
-        stdin_fd = _memfd_with(stdin)
+        stdin_fd = _stdin_fd(stdin)
         command, cwd = self._command(box, argv, env, binds, status_w)
         uid = box.slot.uid if self.root_mode else None
         command = _launch_prefix(str(self.helper.path), uid, cgroup, _rlimits(limits, rlimit_as)) + command

@@ -50,7 +50,8 @@ def worker(
         raise typer.Exit(3)
     sandbox.sweep_stale()  # what a worker killed on this machine left behind
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints every thread's stack (diagnosis)
-    runner = Worker(load_section(QueueSettings), concurrency or settings.concurrency or os.cpu_count() or 1, sandbox)
+    runner = Worker(load_section(QueueSettings), concurrency or settings.concurrency or os.cpu_count() or 1, sandbox,
+                    settings.test_data_cache_mb)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=runner.metrics.registry)
     for signum in (signal.SIGTERM, signal.SIGINT):

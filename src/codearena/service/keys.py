@@ -52,6 +52,10 @@ class Keys:
         """Running jobs, by the moment they are overdue (started + budget + margin)."""
         return f"{self.prefix}:running"
 
+    def data(self, digest: str) -> str:
+        """Test data, stored once by its SHA-256 and named by it in the jobs that use it."""
+        return f"{self.prefix}:data:{digest}"
+
     def tombstone(self, job_id: str) -> str:
         """Left by a cancel of a job that did not exist (yet): its submission is refused."""
         return f"{self.prefix}:cancelled:{job_id}"

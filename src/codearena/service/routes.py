@@ -9,8 +9,9 @@ import time
 import redis
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
 
-from ..execution.contract import MAX_WAIT_SECONDS, Job
+from ..execution.contract import MAX_WAIT_SECONDS, SHA256_HEX, Job, digest
 from ..languages import LANGUAGES
 from ..logs import shorten
 from ..validation import invalid_text_path
@@ -29,7 +30,7 @@ WaitSeconds = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait f
 
 def check_job(job: Job, state: ServiceState) -> None:
     """Refuse what a worker must not run, with a message that says what to fix (the contract
-    checked the rest when the body was read)."""
+    checked the rest when the body was read). Test data named by digest is checked at submit."""
     if (where := invalid_text_path(job.model_dump())) is not None:
         raise HTTPException(422, f"{where} holds a lone UTF-16 surrogate, which is not Unicode text; send valid UTF-8")
     if job.kind == "judge" and not job.tests:
@@ -39,7 +40,8 @@ def check_job(job: Job, state: ServiceState) -> None:
     sizes = state.common
     for what, text, limit in [("source", job.source, sizes.max_code_bytes),
                               ("stdin", job.stdin, sizes.max_input_bytes),
-                              *[(f"test {t.name}", t.input, sizes.max_input_bytes) for t in job.tests]]:
+                              *[(f"test {t.name}", t.input, sizes.max_input_bytes) for t in job.tests
+                                if t.encoding != "sha256"]]:
         if len(text.encode()) > limit:
             raise HTTPException(413, f"{what} is {len(text.encode())} bytes; the limit is {limit} bytes")
 
@@ -60,6 +62,9 @@ async def submit(job: Job, wait: float = WaitSeconds, state: ServiceState = Depe
                                                                  "instead of queueing the job for later")):
     """202 with the job's id (or, with `wait`, its record: 200 once done)."""
     check_job(job, state)
+    if missing := await state.store.missing_data(job.references()):
+        raise HTTPException(422, f"test data {missing[0]} is not stored ({len(missing)} missing): upload each "
+                                 "with PUT /data/SHA256 first")
     job_id = chosen_id or new_job_id()
     try:
         record = await submit_then_wait(state.store, state.waiters, job, job_id, wait,
@@ -111,6 +116,39 @@ async def cancel(job_id: str, response: Response, state: ServiceState = Depends(
     state.metrics.jobs.labels("cancelled").inc()
     log.info("[EXEC-SERVICE] job %s cancelled", job_id)
     return {"id": job_id, "state": "cancelled"}
+
+
+class DigestsIn(BaseModel):
+    sha256: list[str] = Field(max_length=10000, description="SHA-256 digests (64 lowercase hex digits)")
+
+
+@router.post("/data/missing")
+async def missing_data(body: DigestsIn, state: ServiceState = Depends(service_state)) -> dict:
+    """Which of these test data digests are not stored yet (upload them with PUT /data/SHA256);
+    the stored ones are kept another QUEUE_DATA_TTL."""
+    if bad := next((d for d in body.sha256 if not SHA256_HEX.match(d)), None):
+        raise HTTPException(422, f"{bad!r} is not a SHA-256 digest (64 lowercase hex digits)")
+    return {"missing": await state.store.missing_data(body.sha256)}
+
+
+@router.put("/data/{sha256}", status_code=201, responses={413: {"description": "larger than MAX_TEST_BYTES"},
+                                                         422: {"description": "the content is not that digest's"}})
+async def put_data(sha256: str, request: Request, state: ServiceState = Depends(service_state)) -> dict:
+    """Store test data (the raw body) under its SHA-256; jobs then name it by digest."""
+    if not SHA256_HEX.match(sha256):
+        raise HTTPException(422, f"{sha256!r} is not a SHA-256 digest (64 lowercase hex digits)")
+    limit = state.common.max_test_bytes
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"test data above MAX_TEST_BYTES={limit} bytes")
+    data = b"".join(chunks)
+    if (actual := digest(data)) != sha256:
+        raise HTTPException(422, f"the body's SHA-256 is {actual}, not {sha256}")
+    await state.store.put_data(sha256, data)
+    return {"sha256": sha256, "bytes": size}
 
 
 @router.get("/health")

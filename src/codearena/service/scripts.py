@@ -55,6 +55,8 @@ end
 redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[5], 'outcome', ARGV[6])
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('ZREM', KEYS[5], ARGV[8])
+-- A finished job keeps its result, not its request (its source and tests), unless it asked to.
+if redis.call('HEXISTS', KEYS[1], 'keep_request') == 0 then redis.call('HDEL', KEYS[1], 'request') end
 if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
 end
@@ -102,6 +104,7 @@ end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])) then
   redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[3], 'outcome', 'IE')
   redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2]))
+  if redis.call('HEXISTS', KEYS[1], 'keep_request') == 0 then redis.call('HDEL', KEYS[1], 'request') end
   if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'job', ARGV[5])
   end

@@ -23,6 +23,8 @@ class QueueSettings(BaseSettings):
     queue_max_attempts: int = Field(3, ge=1, description="starts of a job before it ends as IE")
     queue_reclaim_margin: float = Field(5.0, ge=0, description="seconds past a job's own time budget before a "
                                                                 "live but stuck worker loses it")
+    queue_data_ttl: int = Field(7 * 24 * 3600, ge=60, description="seconds test data uploaded beside the queue "
+                                                                  "is kept after the last job that used it")
     worker_heartbeat_interval: float = Field(1.0, gt=0, description="seconds between a worker's heartbeats")
     worker_heartbeat_ttl: float = Field(5.0, gt=0, description="a worker silent this many seconds is dead and its "
                                                                "jobs are taken over")
@@ -47,3 +49,5 @@ class WorkerSettings(BaseSettings):
     concurrency: int | None = Field(None, ge=1, le=256, description="jobs run at once (default: one per core)")
     metrics_port: int = Field(0, ge=0, le=65535, description="serve this worker's Prometheus metrics on this "
                                                               "port (0: not served)")
+    test_data_cache_mb: int = Field(4096, ge=16, description="test data this worker keeps on its disk (least "
+                                                             "recently used evicted past it)")

@@ -99,9 +99,13 @@ class StoredJob:
     worker: str | None
     meta: str | None
     result_json: str | None
+    kind: str
+    language: str
+    priority: str
 
     @property
     def job(self) -> dict:
+        """The job as submitted ({} once it ended, unless it was submitted with keep_request)."""
         return json.loads(self.job_json)
 
     @property
@@ -109,24 +113,24 @@ class StoredJob:
         return json.loads(self.result_json) if self.result_json else None
 
     def record(self) -> JobRecord:
-        job = self.job
-        return JobRecord(id=self.id, kind=job.get("kind", "run"), state=self.state, priority=job.get("priority") or "",
-                         language=job.get("language", ""), attempts=self.attempts, worker=self.worker,
+        return JobRecord(id=self.id, kind=self.kind, state=self.state, priority=self.priority,
+                         language=self.language, attempts=self.attempts, worker=self.worker,
                          created_at=self.created_at, started_at=self.started_at, finished_at=self.finished_at,
                          result=self.result)
 
 
-_STORED_FIELDS = ("state", "request", "created_at", "started_at", "finished_at", "attempts", "worker", "meta")
+_STORED_FIELDS = ("state", "request", "created_at", "started_at", "finished_at", "attempts", "worker", "meta", "kind",
+                  "language", "priority")
 
 
-def _stored(job_id: str, values: list, result_json: str | None) -> StoredJob | None:
-    fields = dict(zip(_STORED_FIELDS, values))
+def _stored(job_id: str, fields: dict, result_json: str | None) -> StoredJob | None:
     if not fields.get("state"):
         return None
     as_float = lambda name: float(fields[name]) if fields.get(name) else None  # noqa: E731
     return StoredJob(job_id, fields["state"], fields.get("request") or "{}", as_float("created_at") or 0.0,
                      as_float("started_at"), as_float("finished_at"), int(fields.get("attempts") or 0),
-                     fields.get("worker"), fields.get("meta"), result_json)
+                     fields.get("worker"), fields.get("meta"), result_json, fields.get("kind") or "run",
+                     fields.get("language") or "", fields.get("priority") or "")
 
 
 # -- the service's side ---------------------------------------------------------------------
@@ -154,11 +158,12 @@ class ServiceStore:
                 raise
 
     async def submit(self, job: Job, job_id: str, *, retention: int | None = None, announce: bool = False,
-                     meta: str | None = None, require_live_worker: bool = False) -> None:
+                     meta: str | None = None, require_live_worker: bool = False, keep_request: bool = False) -> None:
         """Queue a job. `retention`: seconds its result is kept (default QUEUE_RESULT_TTL);
         `announce`: add its id to the announcements stream when it ends; `meta`: the submitter's
         own data, kept with the job; `require_live_worker`: refuse (NoLiveWorker) when no worker
-        has a live heartbeat, instead of queueing for later."""
+        has a live heartbeat, instead of queueing for later; `keep_request`: the job itself (its
+        source and tests) stays readable after it ended (else only its result does)."""
         fields = {"request": job.model_dump_json(), "kind": job.kind, "language": job.language,
                   "priority": job.priority, "created_at": f"{time.time():.6f}", "budget": f"{job.budget_seconds():.3f}"}
         if retention is not None:
@@ -167,6 +172,8 @@ class ServiceStore:
             fields["announce"] = "1"
         if meta is not None:
             fields["meta"] = meta
+        if keep_request:
+            fields["keep_request"] = "1"
         accepted, backlog = await self._submit(
             keys=[*self.keys.streams, self.keys.job(job_id), self.keys.stream(job.priority), self.keys.live_workers,
                   self.keys.tombstone(job_id)],
@@ -182,18 +189,20 @@ class ServiceStore:
         if not accepted:
             raise BacklogFull(int(backlog))
 
-    async def read(self, job_ids: list[str]) -> list[StoredJob | None]:
-        """Each job as stored (None: unknown or expired), in one round trip."""
+    async def read(self, job_ids: list[str], with_job: bool = True) -> list[StoredJob | None]:
+        """Each job as stored (None: unknown or expired), in one round trip. `with_job`: read the
+        job itself too (its source and tests; a record does without)."""
+        names = _STORED_FIELDS if with_job else tuple(name for name in _STORED_FIELDS if name != "request")
         async with self.client.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
-                pipe.hmget(self.keys.job(job_id), _STORED_FIELDS)
+                pipe.hmget(self.keys.job(job_id), names)
                 pipe.get(self.keys.result(job_id))
             replies = await pipe.execute()
-        return [_stored(job_id, values, result)
+        return [_stored(job_id, dict(zip(names, values)), result)
                 for job_id, values, result in zip(job_ids, replies[::2], replies[1::2])]
 
     async def record(self, job_id: str) -> JobRecord | None:
-        [stored] = await self.read([job_id])
+        [stored] = await self.read([job_id], with_job=False)
         return stored.record() if stored else None
 
     async def delete_job(self, job_id: str) -> None:
@@ -207,6 +216,21 @@ class ServiceStore:
                                   args=[GROUP, f"{time.time():.6f}", self.settings.queue_result_ttl,
                                         self.keys.done_channel, job_id, self.keys.stop_channel,
                                         "1" if only_queued else "0"])
+
+    async def missing_data(self, digests: set[str] | list[str]) -> list[str]:
+        """Which of these test data digests are not stored (sorted); the stored ones are kept
+        another QUEUE_DATA_TTL from now (a job is about to use them)."""
+        names = sorted(digests)
+        if not names:
+            return []
+        async with self.client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.expire(self.keys.data(name), self.settings.queue_data_ttl)
+            kept = await pipe.execute()
+        return [name for name, found in zip(names, kept) if not found]
+
+    async def put_data(self, digest: str, data: bytes) -> None:
+        await self.client.set(self.keys.data(digest), data, ex=self.settings.queue_data_ttl)
 
     async def live_workers(self) -> int:
         return await self.client.zcount(self.keys.live_workers, time.time(), "+inf")

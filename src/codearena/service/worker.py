@@ -27,6 +27,7 @@ from ..sandbox import Sandbox, get_sandbox
 from .metrics import WorkerMetrics
 from .settings import QueueSettings
 from .store import Delivery, Started, WorkerStore, ensure_groups, redis_options
+from ..execution.testdata import TestDataCache
 
 log = logging.getLogger("codearena.service.worker")
 READ_BLOCK_MS = 1000
@@ -34,8 +35,11 @@ RECLAIM_INTERVAL = 1.0  # seconds between looks for lost jobs
 
 
 class Worker:
-    def __init__(self, settings: QueueSettings, concurrency: int, sandbox: Sandbox | None = None):
+    def __init__(self, settings: QueueSettings, concurrency: int, sandbox: Sandbox | None = None,
+                 test_data_mb: int = 4096):
         self.settings = settings
+        self.test_data_mb = test_data_mb
+        self.test_data: TestDataCache | None = None
         self.concurrency = concurrency
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.client = redis.Redis.from_url(settings.redis_url, max_connections=concurrency + 8, **redis_options())
@@ -55,6 +59,9 @@ class Worker:
     def run(self) -> None:
         """Serve until stop() (or a signal handler calling it); returns when in-flight jobs ended."""
         self.sandbox = self.sandbox or get_sandbox()
+        binary = redis.Redis.from_url(self.settings.redis_url, **{**redis_options(), "decode_responses": False})
+        self.test_data = TestDataCache(lambda name: binary.get(self.store.keys.data(name)),
+                                       self.sandbox.settings.state_dir / "testdata", self.test_data_mb * 1024 * 1024)
         self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
         self._beat()
         threads = [threading.Thread(target=self._heartbeats, name="heartbeat", daemon=True),
@@ -215,7 +222,7 @@ class Worker:
         with self._lock:
             self.running += 1
         try:
-            result = run_job(job, self.sandbox, stop)
+            result = run_job(job, self.sandbox, stop, resolve=self.test_data.path)
             data, outcome = result.to_dict(), result.verdict.value
         except Exception as exc:  # noqa: BLE001 - any failure of ours is IE for this job, never a lost job
             log.exception("[WORKER] job %s failed inside the worker", delivery.job_id)

@@ -111,7 +111,7 @@ async def enqueue(ctx: Judge0Context, accepted: Accepted, token: str, wait_secon
     job = accepted.job
     await submit_then_wait(ctx.state.store, ctx.state.waiters, job, token, wait_seconds,
                            retention=ctx.settings.submission_ttl, announce=bool(accepted.callback_url),
-                           meta=json.dumps(accepted.params))
+                           meta=json.dumps(accepted.params), keep_request=True)  # its views show source and stdin
     await ctx.index.add(token)
     log.info("[EXEC-SERVICE] judge0 submission %s queued: %s: %s", token, job.language, shorten(job.source))
 

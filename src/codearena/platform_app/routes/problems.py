@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
                     require_admin, require_every_field, resolve_language, services, while_connected)
 from ..models import Problem, Submission
-from ..problems import ProblemConflict, apply_problem, judge_job, problem_out, test_cases
+from ..problems import ProblemConflict, ProblemTooLarge, apply_problem, judge_job, problem_out, test_cases
 from ..results import tests_run_out
 from ..schemas import MAX_ROW_ID, ProblemIn, ProblemPatch, ProblemOut, ProblemRunRequest, ProblemSummaryOut, TestsRunOut
 from ..security import Principal
@@ -36,11 +36,13 @@ def read_problem(problem_ref: str = PathParam(description="the problem's id, or 
     return problem_out(problem, admin=user.is_admin)
 
 
-def _save(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | None) -> Problem:
+def _save(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | None, svc: Services) -> Problem:
     try:
-        problem = apply_problem(session, body, problem)
+        problem = apply_problem(session, body, problem, svc.common)
     except ProblemConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except ProblemTooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None
     session.commit()
@@ -48,23 +50,24 @@ def _save(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | N
 
 
 @router.post("", response_model=ProblemOut, status_code=status.HTTP_201_CREATED)
-def create_problem(body: ProblemIn, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session)):
-    return problem_out(_save(session, body, None), admin=True)
+def create_problem(body: ProblemIn, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session),
+                   svc: Services = Depends(services)):
+    return problem_out(_save(session, body, None, svc), admin=True)
 
 
 @router.put("/{problem_id}", response_model=ProblemOut)
 def replace_problem(problem_id: PathId, body: ProblemIn, _admin: Principal = Depends(require_admin),
-                    session: Session = Depends(db_session)):
+                    session: Session = Depends(db_session), svc: Services = Depends(services)):
     """Every field (the slug may be left out: it stays); to change some, PATCH."""
     require_every_field(body, "problem")
-    return problem_out(_save(session, body, get_or_404(session, Problem, problem_id)), admin=True)
+    return problem_out(_save(session, body, get_or_404(session, Problem, problem_id), svc), admin=True)
 
 
 @router.patch("/{problem_id}", response_model=ProblemOut)
 def update_problem(problem_id: PathId, body: ProblemPatch, _admin: Principal = Depends(require_admin),
-                   session: Session = Depends(db_session)):
+                   session: Session = Depends(db_session), svc: Services = Depends(services)):
     """Only the fields sent change."""
-    return problem_out(_save(session, body, get_or_404(session, Problem, problem_id)), admin=True)
+    return problem_out(_save(session, body, get_or_404(session, Problem, problem_id), svc), admin=True)
 
 
 @router.delete("/{problem_id}", status_code=status.HTTP_204_NO_CONTENT,
