@@ -72,6 +72,14 @@ def _rows(results: dict) -> list[str]:
                     f"(worker starts + direct fallbacks), wall | {r['runs_of_the_program']} ({r['worker_starts']} + "
                     f"{r['direct_fallbacks']}), {r['submission_wall_s']:.1f} s | one run: "
                     f"{'met' if r['floor']['met'] else 'NOT met'} |")
+    if "large_tests" in results:
+        r = results["large_tests"]
+        rows.append(f"| judging | sumn (5 tests of 2-11 MB) judged: the engine alone / through the platform in queue "
+                    f"mode, C; Python | {_median(r, 'c: engine (CLI)')} / {_median(r, 'c: platform, queue mode')}; "
+                    f"{_median(r, 'python: engine (CLI)')} / {_median(r, 'python: platform, queue mode')} | queue adds "
+                    f"<= 50 ms: C {_ms(r['queue_added_ms']['c'])}, Python {_ms(r['queue_added_ms']['python'])} |")
+        rows.append(f"| judging | Redis while sumn submissions are judged: peak above its baseline / test data held | "
+                    f"{r['redis_peak_above_baseline_mb']:.1f} MB / {r['redis_test_data_mb']:.1f} MB | bounded |")
     if "judge0_sdk" in results:
         r = results["judge0_sdk"]
         rows.append(f"| judge0 | Python hello: judge0.run (SDK) / same, polls answered at once / wait=true / "
