@@ -66,25 +66,36 @@ class ServiceClient:
                                 keepalive_expiry=CLIENT_KEEP_ALIVE),
         )
 
-    async def request(self, method: str, path: str, **kwargs) -> dict:
-        """A job record (the service answered 200 or 202 with one), or QueueFailure saying why not."""
+    async def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
+        """The service's answer, or QueueFailure when there is none (a timeout, unreachable)."""
         try:
-            answer = await self.http.request(method, path, **kwargs)
+            return await self.http.request(method, path, **kwargs)
         except httpx.TimeoutException:
             raise QueueFailure(f"no answer within EXECUTION_TIMEOUT={self.settings.timeout} ms",
                                answered=False) from None
         except httpx.TransportError as exc:
             raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}", answered=False) from None
+
+    @staticmethod
+    def _body(answer: httpx.Response, what: str) -> dict:
+        try:
+            body = answer.json()
+        except ValueError:
+            raise QueueFailure(f"service answered {answer.status_code} with something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise QueueFailure(f"service answered JSON that is not {what}")
+        return body
+
+    async def request(self, method: str, path: str, **kwargs) -> dict:
+        """A job record (the service answered 200 or 202 with one), or QueueFailure saying why not."""
+        answer = await self._send(method, path, **kwargs)
         if answer.status_code >= 500:
             raise QueueFailure(f"service answered {answer.status_code}: {answer.text[:200]}",
                                fault=answer.headers.get("X-Queue-Full") != "true")
         if answer.status_code not in (200, 202):
             raise QueueFailure(f"service refused the job ({answer.status_code}): {answer.text[:200]}", fault=False)
-        try:
-            body = answer.json()
-        except ValueError:
-            raise QueueFailure(f"service answered {answer.status_code} with something that is not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+        body = self._body(answer, "a job")
+        if not isinstance(body.get("id"), str):
             raise QueueFailure("service answered JSON that is not a job")
         return body
 
@@ -104,19 +115,11 @@ class ServiceClient:
             await self._json("PUT", f"/data/{name}", content=blob, headers={"Content-Type": "application/octet-stream"})
 
     async def _json(self, method: str, path: str, **kwargs) -> dict:
-        try:
-            answer = await self.http.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise QueueFailure(f"no answer within EXECUTION_TIMEOUT={self.settings.timeout} ms") from None
-        except httpx.TransportError as exc:
-            raise QueueFailure(f"service unreachable: {exc.__class__.__name__}: {exc}") from None
+        answer = await self._send(method, path, **kwargs)
         if answer.status_code >= 300:
             raise QueueFailure(f"service answered {answer.status_code} to {method} {path.split('/')[1]}: "
                                f"{answer.text[:200]}", fault=answer.status_code >= 500)
-        try:
-            return answer.json()
-        except ValueError:
-            raise QueueFailure(f"service answered {method} {path} with something that is not JSON") from None
+        return self._body(answer, "an object")
 
     async def cancel(self, job_id: str) -> None:
         """Best effort: a job we stopped waiting for should not run for nobody (a queued one is
