@@ -6,7 +6,7 @@ own request data as its `meta`; its Judge0 view (status, times as strings, base6
 it) is computed from the job's result when read.
 """
 
-from .context import Judge0Extension
+from .extension import Judge0Extension
 from .settings import Judge0Settings
 
 __all__ = ["Judge0Extension", "Judge0Settings"]
