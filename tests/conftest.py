@@ -41,7 +41,9 @@ def pytest_collection_modifyitems(config, items):
 def sandbox() -> Sandbox:
     if os.geteuid() != 0:
         missing("the full sandbox needs root (it drops to a per-box uid itself)", "run the tests as root")
-    return Sandbox()
+    sandbox = Sandbox()
+    sandbox.sweep_stale()  # what an interrupted earlier run of the tests left in their own state directory
+    return sandbox
 
 
 @pytest.fixture
