@@ -79,18 +79,19 @@ def test_a_test_spec_is_text_when_it_can_be():
 def test_large_test_data_travels_by_digest_and_comes_back_as_files(tmp_path):
     big, small = b"\xff" * (70 * 1024), b"1 2\n"
     job = Job.for_judging("x", "c", [TestCase("big", big, b"ok\n"), TestCase("small", small, b"3\n")])
-    wire, data = job.by_reference()
-    assert [t.encoding for t in wire.tests] == ["sha256", "text"]
-    assert data == {digest(big): big, digest(b"ok\n"): b"ok\n"} and wire.references() == set(data)
-    again = Job.model_validate_json(wire.model_dump_json())
+    assert [t.encoding for t in job.tests] == ["sha256", "text"]
+    data = job.test_data()
+    assert data == {digest(big): big, digest(b"ok\n"): b"ok\n"} and job.references() == set(data)
+    assert job.test_cases()[0].input == big  # run here (direct mode): the bytes it was made from, nothing fetched
+    again = Job.model_validate_json(job.model_dump_json())  # what a worker reads: digests only
+    assert again.test_data() == {} and again.references() == set(data)
     for name, blob in data.items():
         (tmp_path / name).write_bytes(blob)
     [first, second] = again.test_cases(resolve=lambda name: tmp_path / name)
     assert first.input == tmp_path / digest(big) and first.expected_bytes() == b"ok\n"
     assert second == TestCase("small", small, b"3\n")
-    assert job.test_cases()[0].input == big  # run here (direct mode): the bytes it was made from, nothing fetched
     small_job = Job.for_judging("x", "c", [TestCase("small", small, b"3\n")])
-    assert small_job.by_reference() == (small_job, {})  # small jobs go as they are
+    assert small_job.test_data() == {} and small_job.references() == set()  # small jobs go as they are
 
 
 def test_a_digest_must_be_one():

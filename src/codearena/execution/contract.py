@@ -116,21 +116,6 @@ class TestSpec(BaseModel):
                        expected_output=base64.b64encode(case.expected).decode(), points=case.points,
                        encoding="base64")
 
-    def by_reference(self, data: dict[str, bytes], threshold: int = INLINE_TEST_BYTES) -> "TestSpec":
-        """This test with its data named by digest when it is larger than `threshold` (the data
-        is added to `data`, digest -> bytes, for uploading); else unchanged."""
-        if self.encoding == "sha256":
-            data.update(self._data)
-            return self
-        case = self.to_case()
-        if len(case.input) <= threshold and len(case.expected) <= threshold:
-            return self
-        names = []
-        for blob in (case.input, case.expected):
-            names.append(digest(blob))
-            data[names[-1]] = blob
-        return TestSpec(name=self.name, input=names[0], expected_output=names[1], points=self.points, encoding="sha256")
-
     def references(self) -> tuple[str, ...]:
         return (self.input, self.expected_output) if self.encoding == "sha256" else ()
 
@@ -208,12 +193,10 @@ class Job(BaseModel):
         """The digests of the test data this job names (uploaded beside the queue)."""
         return {name for test in self.tests for name in test.references()}
 
-    def by_reference(self, threshold: int = INLINE_TEST_BYTES) -> tuple["Job", dict[str, bytes]]:
-        """This job with its large test data named by digest, and that data (digest -> bytes)."""
-        data: dict[str, bytes] = {}
-        tests = tuple(test.by_reference(data, threshold) for test in self.tests)
-        changed = any(new is not old for new, old in zip(tests, self.tests))
-        return (self.model_copy(update={"tests": tests}) if changed else self), data
+    def test_data(self) -> dict[str, bytes]:
+        """The data behind the digests this job names that this process holds (digest -> bytes):
+        what a job made here from bytes in memory can upload. Empty for a job read off a wire."""
+        return {name: blob for test in self.tests for name, blob in test._data.items()}
 
     def budget_seconds(self) -> float:
         """The longest this job can take when nothing is wrong (compile, then every run), in seconds."""

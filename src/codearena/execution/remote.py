@@ -204,11 +204,11 @@ class QueueExecutor:
         job_id = uuid.uuid4().hex  # chosen here: a job can be cancelled even before the service answers
         submitted = False
         try:
-            wire_job, data = job.by_reference()  # large test data goes once, by digest
-            await self.client.upload(wire_job.references(), data, self.fetch_test_data)
+            # Large test data goes once, by digest: uploaded only where the service lacks it.
+            await self.client.upload(job.references(), job.test_data(), self.fetch_test_data)
             record = await self.client.request(
                 "POST", "/jobs", params={"wait": self._hold(start_by), "id": job_id, "require_worker": "true"},
-                content=wire_job.model_dump_json(exclude_none=True), headers={"Content-Type": "application/json"})
+                content=job.model_dump_json(exclude_none=True), headers={"Content-Type": "application/json"})
             submitted = True
             while record.get("state") != "done":
                 state = record.get("state")
