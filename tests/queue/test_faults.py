@@ -35,3 +35,22 @@ def test_a_running_job_whose_entry_was_lost_ends_ie_not_running_forever(queue, c
     assert record["state"] == "done" and record["result"]["verdict"] == "IE"
     assert "lost" in record["result"]["message"]
     assert queue.redis.zscore(queue.keys.running, job_id) is None
+
+
+def test_a_workers_own_entry_that_no_slot_holds_is_reclaimed_by_itself(queue, client):
+    """An entry pending for this worker that none of its slots holds (START's reply lost to an
+    outage, say) is taken over by the worker's own reclaimer; one a slot holds is left alone."""
+    import time
+
+    settings = QueueSettings(redis_url=REDIS_URL, queue_prefix=queue.prefix, worker_heartbeat_ttl=0.2)
+    store = WorkerStore(queue.redis, settings)
+    store.heartbeat("me", {"name": "me"})  # alive: only its own bookkeeping decides
+    client.post("/jobs", json={"language": "python", "source": "print(1)"})
+    [delivery] = store.read("me", 100)
+    deadline = time.monotonic() + 30
+    while not queue.redis.xpending_range(delivery.stream, GROUP, min="-", max="+", count=1, idle=200):
+        assert time.monotonic() < deadline, "the entry never became idle"
+        time.sleep(0.02)
+    assert store.reclaimable("me", held={delivery.entry_id}) == []  # a slot has it
+    [(taken, attempts)] = store.reclaimable("me", held=set())
+    assert taken.job_id == delivery.job_id and attempts == 0
