@@ -7,12 +7,13 @@ import argparse
 import json
 
 from . import (cache_scaling, fallback, judge0_sdk, judging, large_tests, load, load_mixed, long_judging,
-               platform_latency, queue_throughput, report, sandbox_overhead)
+               platform_judging, platform_latency, queue_throughput, report, sandbox_overhead)
 from .common import RESULTS_DIR, machine, write_json
 
 BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
               "platform_latency": platform_latency.run, "queue_throughput": queue_throughput.run,
-              "fallback": fallback.run, "long_judging": long_judging.run, "large_tests": large_tests.run, "judge0_sdk": judge0_sdk.run, "cache_scaling": cache_scaling.run,
+              "fallback": fallback.run, "long_judging": long_judging.run, "large_tests": large_tests.run,
+              "platform_judging": platform_judging.run, "judge0_sdk": judge0_sdk.run, "cache_scaling": cache_scaling.run,
               "load": load.run, "load_mixed": load_mixed.run}
 
 

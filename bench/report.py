@@ -80,6 +80,12 @@ def _rows(results: dict) -> list[str]:
                     f"<= 50 ms: C {_ms(r['queue_added_ms']['c'])}, Python {_ms(r['queue_added_ms']['python'])} |")
         rows.append(f"| judging | Redis while sumn submissions are judged: peak above its baseline / test data held | "
                     f"{r['redis_peak_above_baseline_mb']:.1f} MB / {r['redis_test_data_mb']:.1f} MB | bounded |")
+    if "platform_judging" in results:
+        r = results["platform_judging"]
+        for name, added in r["platform_added_ms"].items():
+            rows.append(f"| judging | {name}: engine alone / platform in queue mode | {_median(r, name + ': engine')} / "
+                        f"{_median(r, name + ': platform')} | platform adds {_ms(added)}"
+                        f"{' (sumn warm: <= 50 ms)' if name.startswith('sumn') and name.endswith('warm') else ''} |")
     if "judge0_sdk" in results:
         r = results["judge0_sdk"]
         rows.append(f"| judge0 | Python hello: judge0.run (SDK) / same, polls answered at once / wait=true / "
