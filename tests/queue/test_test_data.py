@@ -59,3 +59,16 @@ def test_data_above_max_test_bytes_is_413_naming_the_limit(queue):
             small.client() as client:
         answer = put(client, b"x" * 1001)
         assert answer.status_code == 413 and "MAX_TEST_BYTES=1000" in answer.json()["detail"]
+
+
+def test_a_test_of_64_mib_reaches_the_program_whole(queue, client):
+    """The promised size: an input of MAX_TEST_BYTES (64 MiB) uploaded, fetched by the worker and
+    streamed to the program, which sees every byte."""
+    queue.start_worker()
+    huge = bytes(range(256)) * (256 * 1024)  # 64 MiB
+    expected = f"{len(huge)} {sha(huge)}\n".encode()
+    assert put(client, huge).status_code == 201 and put(client, expected).status_code == 201
+    job = {"kind": "judge", "language": "python", "source": COUNT, "limits": {"cpu_time": 10, "memory_mb": 512},
+           "tests": [{"name": "huge", "input": sha(huge), "expected_output": sha(expected), "encoding": "sha256"}]}
+    record = client.post("/jobs", params={"wait": 60}, json=job).json()
+    assert record["state"] == "done" and record["result"]["verdict"] == "AC", record["result"]
