@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from typing import Iterator
 
 import pytest
@@ -26,16 +27,17 @@ def platform(tmp_path, sandbox, execution: ExecutionSettings) -> PlatformServer:
     return running
 
 
-@pytest.fixture
-def stack(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
-    """A queue with one worker, and a platform server in queue mode in front of it."""
+@contextmanager
+def queue_and_platform(sandbox, tmp_path, slots: int, **execution) -> Iterator[tuple[Queue, PlatformServer]]:
+    """A queue with one worker of `slots` slots, and a platform server in queue mode in front of
+    it (EXECUTION_* overrides in `execution`), with users admin and alice."""
     require_redis()
     prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
     with ServiceServer(service_app(queue_settings(prefix))) as service:
         queue = Queue(prefix, service)
-        queue.start_worker(concurrency=2)
+        queue.start_worker(concurrency=slots)
         try:
-            with platform(tmp_path, sandbox, queue_mode(service.url)) as server:
+            with platform(tmp_path, sandbox, queue_mode(service.url, **execution)) as server:
                 server.add_user("admin", role="admin")
                 server.add_user("alice")
                 yield queue, server
@@ -45,18 +47,15 @@ def stack(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
 
 
 @pytest.fixture
+def stack(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
+    """A queue with one worker of two slots, and a platform server in queue mode in front of it."""
+    with queue_and_platform(sandbox, tmp_path, slots=2) as running:
+        yield running
+
+
+@pytest.fixture
 def stack_with_short_poll(sandbox, tmp_path) -> Iterator[tuple[Queue, PlatformServer]]:
     """A queue with one worker of one slot, and a platform in queue mode that waits at most 2 s
     for a worker to start a job (EXECUTION_MAX_POLL_TIME)."""
-    require_redis()
-    prefix = f"codearena-test-{uuid.uuid4().hex[:10]}"
-    with ServiceServer(service_app(queue_settings(prefix))) as service:
-        queue = Queue(prefix, service)
-        queue.start_worker(concurrency=1)
-        try:
-            with platform(tmp_path, sandbox, queue_mode(service.url, max_poll_time=2000)) as server:
-                server.add_user("alice")
-                yield queue, server
-        finally:
-            queue.stop_workers()
-            remove_prefix(prefix)
+    with queue_and_platform(sandbox, tmp_path, slots=1, max_poll_time=2000) as running:
+        yield running

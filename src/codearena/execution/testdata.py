@@ -10,7 +10,6 @@ renamed into place, so a file's name is always its content's SHA-256.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -18,6 +17,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 from typing import Callable
+
+from .contract import digest as sha256_of
 
 log = logging.getLogger("codearena.execution.testdata")
 
@@ -35,17 +36,15 @@ class TestDataCache:
         self.max_bytes = max_bytes
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._sizes: OrderedDict[str, int] = OrderedDict()  # digest -> bytes, least recently used first
+        self._total = 0  # their sum, kept as they change: no walk of the cache per fetch
         self._lock = threading.Lock()
         for entry in sorted(directory.iterdir(), key=lambda p: p.stat().st_mtime):
             if len(entry.name) == 64 and entry.is_file():
                 self._sizes[entry.name] = entry.stat().st_size
+                self._total += self._sizes[entry.name]
             else:
                 entry.unlink(missing_ok=True)  # an interrupted download
         self._evict()
-
-    @property
-    def size(self) -> int:
-        return sum(self._sizes.values())
 
     def path(self, digest: str) -> Path:
         """The file holding the data of this digest: here already, or fetched now."""
@@ -57,7 +56,7 @@ class TestDataCache:
         data = self.fetch(digest)
         if data is None:
             raise TestDataMissing(f"test data {digest} is not stored (it expired, or was never uploaded)")
-        if hashlib.sha256(data).hexdigest() != digest:
+        if sha256_of(data) != digest:
             raise TestDataMissing(f"test data {digest} is stored with other content; refusing it")
         partial = self.directory / f".{digest}.{os.getpid()}.{threading.get_ident()}"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
@@ -69,18 +68,17 @@ class TestDataCache:
             os.close(fd)
         os.replace(partial, target)
         with self._lock:
+            self._total += len(data) - self._sizes.pop(digest, 0)  # (another thread may have fetched it too)
             self._sizes[digest] = len(data)
-            self._sizes.move_to_end(digest)
             self._evict(keep=digest)
         return target
 
     def _evict(self, keep: str | None = None) -> None:
-        total = sum(self._sizes.values())
-        for digest in list(self._sizes):
-            if total <= self.max_bytes:
-                return
-            if digest == keep:
-                continue
-            total -= self._sizes.pop(digest)
-            (self.directory / digest).unlink(missing_ok=True)
-            log.info("test data %s evicted from the local cache", digest)
+        """Least recently used first, down to the budget (`keep`, just fetched, stays)."""
+        while self._total > self.max_bytes:
+            oldest = next(iter(self._sizes))
+            if oldest == keep:
+                return  # the only entry left is the one just fetched
+            self._total -= self._sizes.pop(oldest)
+            (self.directory / oldest).unlink(missing_ok=True)
+            log.info("test data %s evicted from the local cache", oldest)

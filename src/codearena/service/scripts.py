@@ -92,24 +92,25 @@ redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 'cancelled'
 """
 
-# KEYS: job hash, result key, stream (or ''), running index, announcements stream
-# ARGV: result json, ttl, now, done channel, job id, group
+# KEYS: job hash, result key, running index, announcements stream
+# ARGV: result json, ttl, now, done channel, job id
 # A running job whose worker stored nothing by its deadline and whose stream entry nobody holds
 # any more (the stream was lost, say): it ends IE with the reason, never stays running.
 OVERDUE = """
 if redis.call('HGET', KEYS[1], 'state') ~= 'running' then
-  redis.call('ZREM', KEYS[4], ARGV[5])
+  redis.call('ZREM', KEYS[3], ARGV[5])
   return 0
 end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])) then
+local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ttl) then
   redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[3], 'outcome', 'IE')
-  redis.call('EXPIRE', KEYS[1], tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2]))
+  redis.call('EXPIRE', KEYS[1], ttl)
   if redis.call('HEXISTS', KEYS[1], 'keep_request') == 0 then redis.call('HDEL', KEYS[1], 'request') end
   if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', 100000, '*', 'job', ARGV[5])
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[5])
   end
   redis.call('PUBLISH', ARGV[4], ARGV[5])
 end
-redis.call('ZREM', KEYS[4], ARGV[5])
+redis.call('ZREM', KEYS[3], ARGV[5])
 return 1
 """

@@ -374,16 +374,15 @@ class WorkerStore:
         now = time.time() if now is None else now
         ended = []
         for job_id in self.client.zrangebyscore(self.keys.running, "-inf", now, start=0, num=limit):
-            stream, entry = self.client.hmget(self.keys.job(job_id), ("stream", "entry"))
+            stream, entry, kind = self.client.hmget(self.keys.job(job_id), ("stream", "entry", "kind"))
             if stream and entry and self.client.xpending_range(stream, GROUP, min=entry, max=entry, count=1):
                 continue
             reason = ("internal error: the job was still running past its time budget and its queue entry was "
                       "lost (the queue's stream was deleted or replaced); it was ended")
-            kind = self.client.hget(self.keys.job(job_id), "kind") or "run"
-            if self._overdue(keys=[self.keys.job(job_id), self.keys.result(job_id), stream or "", self.keys.running,
+            if self._overdue(keys=[self.keys.job(job_id), self.keys.result(job_id), self.keys.running,
                                    self.keys.announcements],
-                             args=[json.dumps(failure_result(kind, reason)), self.settings.queue_result_ttl,
-                                   f"{now:.6f}", self.keys.done_channel, job_id, GROUP]):
+                             args=[json.dumps(failure_result(kind or "run", reason)), self.settings.queue_result_ttl,
+                                   f"{now:.6f}", self.keys.done_channel, job_id]):
                 ended.append(job_id)
         return ended
 
