@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit lint-imports config-docs bench bench-quick bench-compare clean
+.PHONY: setup system services run doctor test test-unit lint-imports config-docs bench bench-quick bench-compare peer clean
 
 setup: system $(VENV)/.installed
 
@@ -41,11 +41,15 @@ lint-imports: $(VENV)/.installed
 config-docs: $(VENV)/.installed
 	$(BIN)/codearena config --markdown > docs/configuration.md
 
-bench: setup services
+bench: setup services peer
 	$(BIN)/python -m bench
 
-bench-quick: setup services
+bench-quick: setup services peer
 	$(BIN)/python -m bench --quick
+
+# The judging benchmarks' peer, DMOJ, in its own virtualenv (.venv-dmoj)
+peer:
+	@scripts/install-dmoj.sh
 
 # This tree against another commit, interleaved in one run: make bench-compare REF=main~1
 bench-compare: setup services

@@ -1,7 +1,8 @@
 """Judged submissions through the platform in queue mode against the same judging by the engine
 alone (what `codearena judge` does), in all five languages, with a warm compile cache (the same
 program again) and a cold one (every sample a new program), on aplusb (10 small tests) and sumn
-(5 tests of 2-11 MB). Interleaved in one run; the platform's answers checked (AC)."""
+(5 tests of 2-11 MB); beside them the peer, DMOJ 4.1 loaded once (bench/peer.py), on the same
+packages in the languages it has. Interleaved in one run; every answer checked (AC)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from codearena.sandbox import get_sandbox
 
 from .common import interleaved, plot_distributions, summary, write_json
 from .large_tests import write_package
+from .peer import Dmoj
 from .load import SECRET, token
 from .processes import CLI, TOKEN, PlatformProcess, QueueStack
 
@@ -58,7 +60,7 @@ def run(quick: bool = False) -> dict:
         stack.set_workers(1, concurrency=1)
         env = {"EXECUTION_MODE": "queue", "EXECUTION_QUEUE_URL": stack.url, "EXECUTION_SERVICE_TOKEN": TOKEN,
                "JWT_SECRET": SECRET, "EXECUTION_MAX_POLL_TIME": "120000"}
-        with PlatformProcess(tmp, **env) as platform:
+        with PlatformProcess(tmp, **env) as platform, Dmoj(Path(tmp), problems) as dmoj:
             for path in packages.values():
                 subprocess.run(CLI + ["problems", "import", str(path)], env=platform.env, check=True, capture_output=True)
             admin = {"Authorization": "Bearer " + token(1, role="admin")}
@@ -85,19 +87,31 @@ def run(quick: bool = False) -> dict:
                     assert result.verdict.value == "AC", (problem, language, result.message)
                 return call
 
+            def by_dmoj(problem: str, language: str, cold: bool):
+                def call():
+                    verdicts = dmoj.judge(problem, language, source(problem, language, cold))
+                    assert verdicts == ["AC"] * len(problems[problem].tests), (problem, language, verdicts)
+                return call
+
+            makers = {"engine": by_the_engine, "platform": through_platform, "dmoj": by_dmoj}
             cases = {f"{problem} {language} {'cold' if cold else 'warm'}: {how}": make(problem, language, cold)
                      for problem in packages for language in A_PLUS_B for cold in (False, True)
-                     for how, make in (("engine", by_the_engine), ("platform", through_platform))}
+                     for how, make in makers.items() if how != "dmoj" or language in dmoj.languages}
             timings = interleaved(samples, cases, warmup=1)
     stats = {name: summary(values) for name, values in timings.items()}
     added = {name.rsplit(":", 1)[0]: stats[name]["median_ms"] - stats[name.replace(": platform", ": engine")]["median_ms"]
              for name in stats if name.endswith(": platform")}
     sumn_warm = {k: v for k, v in added.items() if k.startswith("sumn") and k.endswith("warm")}
+    # DMOJ's median over the platform's: above 1, CodeArena's platform in queue mode is the faster.
+    versus_dmoj = {name.rsplit(":", 1)[0]: stats[name]["median_ms"] / stats[name.replace(": dmoj", ": platform")]["median_ms"]
+                   for name in stats if name.endswith(": dmoj")}
     data = {
         "benchmark": "platform_judging",
         "compares": "judged submissions through the platform in queue mode (1 worker slot) vs the engine alone, "
-                    "aplusb and sumn, five languages, warm and cold compile cache, interleaved",
+                    "aplusb and sumn, five languages, warm and cold compile cache, and DMOJ on the same packages, interleaved",
         "cases": stats, "platform_added_ms": added,
+        "peer": {"name": "DMOJ 4.1.0", "java": str(dmoj.jdk) if dmoj.jdk else None, "missing": dmoj.missing,
+                 "dmoj_over_platform": versus_dmoj},
         "floor": {"sumn_warm_added_ms_max": FLOOR_MS, "met": all(v <= FLOOR_MS for v in sumn_warm.values())},
     }
     write_json("platform_judging", data)

@@ -32,6 +32,13 @@ def _rows(results: dict) -> list[str]:
             f"| sandbox | python3 -c pass, bare / sandboxed | {_median(r, 'python -c pass: bare')} / "
             f"{_median(r, 'python -c pass: sandboxed')} | |",
         ]
+        if "node_cpu_ms" in r:
+            rows.append(f"| sandbox | Node empty script, bare / sandboxed (CPU) / sandboxed without --stack-size (CPU) | "
+                        f"{_median(r, 'node: bare')} / {_median(r, 'node: sandboxed')} "
+                        f"({_ms(r['node_cpu_ms']['node: sandboxed'])}) / "
+                        f"{_median(r, 'node without --stack-size: sandboxed')} "
+                        f"({_ms(r['node_cpu_ms']['node without --stack-size: sandboxed'])}) | "
+                        f"the flag's cost: {_ms(r['node_stack_flag_ms']['cpu'])} CPU |")
     if "judging" in results:
         r = results["judging"]
         for language, figures in r.get("languages", {}).items():
@@ -82,10 +89,13 @@ def _rows(results: dict) -> list[str]:
                     f"{r['redis_peak_above_baseline_mb']:.1f} MB / {r['redis_test_data_mb']:.1f} MB | bounded |")
     if "platform_judging" in results:
         r = results["platform_judging"]
+        peer = r.get("peer", {}).get("dmoj_over_platform", {})
         for name, added in r["platform_added_ms"].items():
+            dmoj = (f"; DMOJ {_median(r, name + ': dmoj')}, {peer[name]:.2f}x the platform's time" if name in peer
+                    else "; no DMOJ figure")
             rows.append(f"| judging | {name}: engine alone / platform in queue mode | {_median(r, name + ': engine')} / "
                         f"{_median(r, name + ': platform')} | platform adds {_ms(added)}"
-                        f"{' (sumn warm: <= 50 ms)' if name.startswith('sumn') and name.endswith('warm') else ''} |")
+                        f"{' (sumn warm: <= 50 ms)' if name.startswith('sumn') and name.endswith('warm') else ''}{dmoj} |")
     if "judge0_sdk" in results:
         r = results["judge0_sdk"]
         rows.append(f"| judge0 | Python hello: judge0.run (SDK) / same, polls answered at once / wait=true / "

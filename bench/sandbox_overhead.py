@@ -1,4 +1,6 @@
-"""Sandbox overhead: a C hello-world binary and `python3 -c pass`, bare against sandboxed.
+"""Sandbox overhead: a C hello-world binary, `python3 -c pass` and an empty Node.js script, bare
+against sandboxed. Node runs with the JavaScript language's own flags, and again without
+`--stack-size` (issue 20 asked what that flag costs per start); its CPU time is reported too.
 
 "sandboxed" is Sandbox.run in a ready box (namespaces, cgroup, rlimits, uid drop, seccomp,
 teardown); "sandboxed+box" adds creating and destroying the box (tmpfs mount, slot lock).
@@ -10,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from codearena.languages import get_language
 from codearena.sandbox import Limits, get_sandbox
 
 from .common import interleaved, plot_distributions, summary, write_json
@@ -22,9 +25,16 @@ def _bare(argv: list[str]) -> None:
     subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
 
 
+def _node_argv(limits: Limits, stack_flag: bool) -> list[str]:
+    argv = get_language("javascript").run_argv("main.js", limits.memory_mb)
+    return argv if stack_flag else [part for part in argv if not part.startswith("--stack-size")]
+
+
 def run(quick: bool = False) -> dict:
     sandbox = get_sandbox()
     limits = Limits()
+    node_env = dict(get_language("javascript").env)
+    node_cpu: dict[str, list[float]] = {"node: sandboxed": [], "node without --stack-size: sandboxed": []}
     samples = 30 if quick else 200
     with tempfile.TemporaryDirectory() as tmp:
         binary = Path(tmp, "hello")
@@ -32,9 +42,25 @@ def run(quick: bool = False) -> dict:
         with sandbox.box() as box:
             box.write_file("hello", binary.read_bytes(), mode=0o755)
 
+            box.write_file("main.js", b"let s = 0;\n")
+
             def sandboxed(argv):
                 result = sandbox.run(box, argv, limits=limits)
                 assert result.ok, result
+
+            def node_sandboxed(name: str, stack_flag: bool):
+                def call():
+                    result = sandbox.run(box, _node_argv(limits, stack_flag), limits=limits, env=node_env)
+                    assert result.ok, result
+                    node_cpu[name].append(result.cpu_time)
+                return call
+
+            def node_bare(stack_flag: bool):
+                argv = _node_argv(limits, stack_flag)
+                script = Path(tmp, "main.js")
+                script.write_text("let s = 0;\n")
+                return lambda: subprocess.run([*argv[:-1], str(script)], env={"PATH": "/usr/bin:/bin", **node_env},
+                                              stdin=subprocess.DEVNULL, capture_output=True, check=True)
 
             def sandboxed_with_box():
                 with sandbox.box() as fresh:
@@ -48,8 +74,13 @@ def run(quick: bool = False) -> dict:
                 "c hello: sandboxed+box": sandboxed_with_box,
                 "python -c pass: bare": lambda: _bare(["/usr/bin/python3", "-c", "pass"]),
                 "python -c pass: sandboxed": lambda: sandboxed(["/usr/bin/python3", "-c", "pass"]),
+                "node: bare": node_bare(True),
+                "node without --stack-size: bare": node_bare(False),
+                "node: sandboxed": node_sandboxed("node: sandboxed", True),
+                "node without --stack-size: sandboxed": node_sandboxed("node without --stack-size: sandboxed", False),
             })
     stats = {name: summary(values) for name, values in timings.items()}
+    node_cpu_ms = {name: summary(values)["median_ms"] for name, values in node_cpu.items()}
     overhead_c = stats["c hello: sandboxed"]["median_ms"] - stats["c hello: bare"]["median_ms"]
     overhead_py = stats["python -c pass: sandboxed"]["median_ms"] - stats["python -c pass: bare"]["median_ms"]
     data = {
@@ -59,6 +90,10 @@ def run(quick: bool = False) -> dict:
         "cases": stats,
         "overhead_ms": {"c_hello": overhead_c, "python_pass": overhead_py,
                         "c_hello_with_box": stats["c hello: sandboxed+box"]["median_ms"] - stats["c hello: bare"]["median_ms"]},
+        "node_cpu_ms": node_cpu_ms,
+        "node_stack_flag_ms": {"wall": stats["node: sandboxed"]["median_ms"]
+                               - stats["node without --stack-size: sandboxed"]["median_ms"],
+                               "cpu": node_cpu_ms["node: sandboxed"] - node_cpu_ms["node without --stack-size: sandboxed"]},
         "floor": {"c_hello_overhead_ms_max": FLOOR_MS, "met": overhead_c <= FLOOR_MS},
     }
     write_json("sandbox_overhead", data)
