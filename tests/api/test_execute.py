@@ -172,3 +172,23 @@ def test_a_module_run_counts_each_of_its_runs_against_the_rate_limit(database_ur
             assert ran.status_code == 200 and ran.json()["tests"]["passed"] == 3  # 1 run + 3 tests = 4
             limited = learner.post("/api/execute", json={"code": "print(1)", "language": "python"})
             assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_replicas_share_the_rate_limit_through_redis(database_url, sandbox):
+    """RATE_LIMIT_STORAGE_URL=redis://...: two platform replicas count one user's runs together."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"  # this test's own database: its keys are cleared first
+    store = redis.Redis.from_url(url)
+    for key in store.scan_iter("LIMITS*"):
+        store.delete(key)
+    shared = dict(rate_limit="2/minute", rate_limit_storage_url=url)
+    with start_server(database_url, sandbox, **shared) as one, start_server(database_url, sandbox, **shared) as two:
+        name = f"shared-{uuid.uuid4().hex[:8]}"
+        one.add_user(name)
+        request = {"code": "print(1)", "language": "python"}
+        with one.client(name) as first, two.client(name) as second:
+            assert first.post("/api/execute", json=request).status_code == 200
+            assert second.post("/api/execute", json=request).status_code == 200
+            limited = first.post("/api/execute", json=request)
+        assert limited.status_code == 429, limited.text
+        assert any(key.startswith(b"LIMITS") for key in store.scan_iter("LIMITS*"))

@@ -38,7 +38,10 @@ def _rate_limiter(settings: PlatformSettings):
     executions = parse(settings.rate_limit) if settings.rate_limit.strip() else None
     if executions is None and not auth:
         return None, None, auth
-    storage = storage_from_string("async+" + settings.rate_limit_storage_url)
+    url = settings.rate_limit_storage_url
+    # Redis through redis-py, the client the rest of CodeArena uses (limits defaults to coredis).
+    options = {"implementation": "redispy"} if url.startswith(("redis://", "rediss://")) else {}
+    storage = storage_from_string("async+" + url, **options)
     return MovingWindowRateLimiter(storage), executions, auth
 
 
