@@ -20,6 +20,11 @@ def test_health_has_exactly_the_guides_keys(anonymous):
     assert body["uptime"] >= 0
 
 
+def test_probes_need_no_token_and_say_nothing_more(anonymous):
+    assert anonymous.get("/livez").json() == {"status": "ok"}
+    assert anonymous.get("/readyz").json() == {"status": "ready"}
+
+
 def test_execution_status_has_exactly_the_guides_keys(admin):
     body = admin.get("/api/execution/status").json()
     assert set(body) == {"mode", "queueServiceAvailable", "config", "timestamp", "uptime"}
@@ -33,11 +38,15 @@ def test_health_is_503_unhealthy_when_the_database_is_gone(sandbox):
     try:
         with start_server(database.url, sandbox) as running, running.client() as client:
             assert client.get("/api/health").status_code == 200
+            assert client.get("/readyz").json() == {"status": "ready"}
             database.drop()  # WITH (FORCE): every connection of the server is cut
             answer = client.get("/api/health")
             assert answer.status_code == 503
             body = answer.json()
             assert body["status"] == "unhealthy" and body["services"]["database"] == "disconnected"
             assert set(body) == {"status", "timestamp", "uptime", "services"}
+            not_ready = client.get("/readyz")
+            assert not_ready.status_code == 503 and not_ready.json() == {"status": "unavailable"}
+            assert client.get("/livez").json() == {"status": "ok"}  # alive: restarting it would not help
     finally:
         database.drop()

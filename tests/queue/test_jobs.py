@@ -104,6 +104,15 @@ def test_nothing_gets_in_without_the_token(queue, headers, method, path):
     assert answer.status_code == 401
 
 
+def test_probes_answer_without_the_token_and_say_nothing_more(queue):
+    with queue.service.client(token=None) as anonymous:
+        assert anonymous.get("/livez").json() == {"status": "ok"}
+        ready = anonymous.get("/readyz")
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+        for near in ("/livez/x", "/readyz/", "/livezz", "/health"):  # only the exact paths are open
+            assert anonymous.get(near).status_code == 401, near
+
+
 def test_the_service_refuses_to_start_without_a_token(tmp_path):
     import os
     import subprocess

@@ -65,7 +65,8 @@ def test_service_answers_503_while_redis_is_down_and_recovers(private_redis, san
         assert before["state"] == "done"
         private_redis.stop()
         for method, path, body in [("post", "/jobs", job), ("get", "/jobs/abc", None), ("get", "/health", None),
-                                   ("delete", "/jobs/abc", None), ("get", "/metrics", None)]:
+                                   ("delete", "/jobs/abc", None), ("get", "/metrics", None),
+                                   ("get", "/readyz", None)]:
             started = time.monotonic()
             answer = client.request(method.upper(), path, json=body, timeout=30)
             assert answer.status_code == 503, (path, answer.text)
@@ -80,5 +81,6 @@ def test_service_answers_503_while_redis_is_down_and_recovers(private_redis, san
             assert record["state"] == "done" and record["result"]["stdout"] == "after\n"
             assert f":{worker.pid}:" in record["worker"]
             assert client.get("/health").json()["status"] == "healthy"
+            assert client.get("/readyz").json() == {"status": "ready"}
         finally:
             worker.kill()

@@ -3,13 +3,13 @@ and units (milliseconds). The service token they use is a common setting (EXECUT
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..common_settings import ENV_FILE
+from ..sandbox.capacity import cpu_limit
 
 
 class ExecutionSettings(BaseSettings):
@@ -21,8 +21,9 @@ class ExecutionSettings(BaseSettings):
     poll_interval: int = Field(1000, gt=0, description="ms between polls when the service cannot wait")
     max_poll_time: int = Field(60000, gt=0, description="ms to wait for a queued job in all")
     timeout: int = Field(30000, gt=0, description="ms per HTTP request to the execution service")
-    direct_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=256,
-                                    description="programs this server runs at once in direct mode")
+    direct_concurrency: int = Field(default_factory=cpu_limit, ge=1, le=256,
+                                    description="programs this server runs at once in direct mode (default: the "
+                                                "CPUs it may use, in a container its CPU quota)")
     direct_max_waiting: int = Field(1000, ge=0, description="direct runs that may wait for a slot; beyond: 503")
     queue_concurrency: int = Field(1000, ge=1, le=10000,
                                    description="jobs this server keeps in the queue at once (one connection each)")

@@ -83,6 +83,7 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
                               "then send `Authorization: Bearer TOKEN`.")
     for module in (auth, execute, problems, submissions, modules, health):
         app.include_router(module.router)
+    app.include_router(health.probes)
 
     install_error_handlers(app)
 

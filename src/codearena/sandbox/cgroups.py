@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
+V1_READ_ONLY = ("cpu",)  # read for its quota (a container's CPU limit, see capacity.py), never written
 V2_CONTROLLERS = ("memory", "pids", "cpu")
 _REMOVE_TIMEOUT = 2.0
 
@@ -63,22 +64,54 @@ def _own_cgroup_paths() -> dict[str, str]:
     return paths
 
 
-def _cgroup_mounts() -> tuple[str | None, dict[str, str]]:
-    """(v2 mount point or None, {v1 controller: mount point})."""
+@dataclass(frozen=True)
+class CgroupMount:
+    """A mounted cgroup hierarchy: where it is mounted, and which cgroup its root shows (in a
+    container, often the container's own cgroup, not the host's root)."""
+
+    point: str
+    root: str
+    read_only: bool
+
+    def directory_of(self, cgroup: str) -> Path:
+        """The directory of `cgroup` (a path as /proc/self/cgroup gives it) in this mount."""
+        if self.root != "/" and cgroup != self.root and not cgroup.startswith(self.root + "/"):
+            raise CgroupsUnusable(f"this process's cgroup {cgroup} is outside the hierarchy mounted at "
+                                  f"{self.point} (which shows {self.root})")
+        relative = cgroup[len(self.root):] if self.root != "/" else cgroup
+        return Path(self.point + (relative or "/"))
+
+
+class CgroupsUnusable(OSError):
+    """A reason the cgroups cannot be used here, for `doctor`."""
+
+
+def _cgroup_mounts(mountinfo: str) -> tuple[CgroupMount | None, dict[str, CgroupMount]]:
+    """(the v2 mount or None, {v1 controller: its mount}) from /proc/self/mountinfo's text."""
     v2 = None
-    v1: dict[str, str] = {}
-    for line in Path("/proc/self/mounts").read_text().splitlines():
+    v1: dict[str, CgroupMount] = {}
+    for line in mountinfo.splitlines():
         fields = line.split()
-        if len(fields) < 4:
+        if "-" not in fields:
             continue
-        mountpoint, fstype, options = fields[1], fields[2], fields[3].split(",")
+        separator = fields.index("-")
+        if len(fields) < separator + 4 or separator < 6:
+            continue
+        fstype, super_options = fields[separator + 1], fields[separator + 3].split(",")
+        mount = CgroupMount(point=fields[4], root=fields[3], read_only="ro" in fields[5].split(","))
         if fstype == "cgroup2" and v2 is None:
-            v2 = mountpoint
+            v2 = mount
         elif fstype == "cgroup":
-            for opt in options:
-                if opt in V1_CONTROLLERS:
-                    v1[opt] = mountpoint
+            for option in super_options:
+                if option in V1_CONTROLLERS + V1_READ_ONLY:
+                    v1[option] = mount
     return v2, v1
+
+
+def _writable(mount: CgroupMount) -> None:
+    if mount.read_only:
+        raise CgroupsUnusable(f"the cgroup hierarchy at {mount.point} is mounted read-only (in a container: "
+                              "deploy/entrypoint.sh remounts it; see docs/deployment.md)")
 
 
 class Cgroup:
@@ -270,22 +303,25 @@ class CgroupHost:
         return f"cgroup v{self.version} ({', '.join(sorted(self.bases))})"
 
 
-def _setup_v1(v1_mounts: dict[str, str], own: dict[str, str]) -> CgroupHost | None:
+def _setup_v1(v1_mounts: dict[str, CgroupMount], own: dict[str, str]) -> CgroupHost | None:
     if not all(c in v1_mounts for c in V1_CONTROLLERS):
         return None
     bases = {}
     for controller in V1_CONTROLLERS:
-        base = Path(v1_mounts[controller] + own.get(controller, "/")) / "codearena"
+        mount = v1_mounts[controller]
+        _writable(mount)
+        base = mount.directory_of(own.get(controller, "/")) / "codearena"
         base.mkdir(exist_ok=True)
         bases[controller] = base
     return CgroupHost(version=1, bases=bases)
 
 
-def _setup_v2(mount: str, own: dict[str, str]) -> CgroupHost | None:
-    parent = Path(mount + own.get("", "/"))
+def _setup_v2(mount: CgroupMount, own: dict[str, str]) -> CgroupHost | None:
+    parent = mount.directory_of(own.get("", "/"))
     available = _read(parent / "cgroup.controllers").split()
     if not all(c in available for c in V2_CONTROLLERS):
         return None
+    _writable(mount)
     wanted = " ".join(f"+{c}" for c in V2_CONTROLLERS)
     try:
         _write(parent / "cgroup.subtree_control", wanted)
@@ -308,9 +344,9 @@ def detect() -> tuple[CgroupHost | None, str]:
     if os.geteuid() != 0:
         return None, "cgroups unavailable: the service is not root (rlimits only)"
     try:
-        v2_mount, v1_mounts = _cgroup_mounts()
+        v2_mount, v1_mounts = _cgroup_mounts(Path("/proc/self/mountinfo").read_text())
         own = _own_cgroup_paths()
-        if v2_mount and Path(v2_mount, "cgroup.controllers").exists():
+        if v2_mount and Path(v2_mount.point, "cgroup.controllers").exists():
             host = _setup_v2(v2_mount, own)
             if host:
                 return host, host.describe()

@@ -52,6 +52,9 @@ class Extension(Protocol):
     async def close(self) -> None: ...
 
 
+PROBE_PATHS = frozenset({"/livez", "/readyz"})
+
+
 class ServiceTokenGate:
     """Every request, whatever its path (unknown ones included), needs the token: 401 otherwise.
     `own_auth_prefixes`: path prefixes whose routes authenticate callers themselves."""
@@ -62,6 +65,8 @@ class ServiceTokenGate:
         self.own_auth_prefixes = tuple(own_auth_prefixes)
 
     def _own_auth(self, path: str) -> bool:
+        if path in PROBE_PATHS:  # liveness and readiness for orchestrators: they say ok or not, nothing more
+            return True
         return any(path == prefix or path.startswith(prefix + "/") for prefix in self.own_auth_prefixes)
 
     def _allowed(self, headers: dict[bytes, bytes]) -> bool:

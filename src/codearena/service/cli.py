@@ -4,7 +4,6 @@ as assembled with its adapters)."""
 from __future__ import annotations
 
 import faulthandler
-import os
 import signal
 from typing import Optional
 
@@ -30,7 +29,8 @@ def load_section(section: type[BaseSettings]) -> BaseSettings:
 
 def worker(
     concurrency: Optional[int] = typer.Option(None, "--concurrency", "-c", min=1, max=256,
-                                              help="jobs run at once (default: WORKER_CONCURRENCY, else one per core)"),
+                                              help="jobs run at once (default: WORKER_CONCURRENCY, else one per CPU "
+                                                   "this worker may use, as its memory allows)"),
 ) -> None:
     """Run a worker: take jobs from the queue and run them in this machine's sandbox."""
     from prometheus_client import start_http_server
@@ -50,7 +50,7 @@ def worker(
         raise typer.Exit(3)
     sandbox.sweep_stale()  # what a worker killed on this machine left behind
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` prints every thread's stack (diagnosis)
-    runner = Worker(load_section(QueueSettings), concurrency or settings.concurrency or os.cpu_count() or 1, sandbox,
+    runner = Worker(load_section(QueueSettings), concurrency or settings.slots(), sandbox,
                     settings.test_data_cache_mb)
     if settings.metrics_port:
         start_http_server(settings.metrics_port, registry=runner.metrics.registry)

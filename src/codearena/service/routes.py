@@ -151,6 +151,22 @@ async def put_data(sha256: str, request: Request, state: ServiceState = Depends(
     return {"sha256": sha256, "bytes": size}
 
 
+@router.get("/livez", responses={200: {"description": "the process answers"}})
+async def livez() -> dict:
+    """Liveness, without the token: says nothing but that this process serves HTTP."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Redis unreachable"}})
+async def readyz(state: ServiceState = Depends(service_state)) -> JSONResponse:
+    """Readiness, without the token: Redis answers, so jobs can be accepted. Nothing else is said."""
+    try:
+        await state.store.client.ping()
+    except (redis.RedisError, OSError):
+        return JSONResponse({"status": "unavailable"}, status_code=503, headers={"Retry-After": str(REDIS_DOWN_RETRY_AFTER)})
+    return JSONResponse({"status": "ready"})
+
+
 @router.get("/health")
 async def health(state: ServiceState = Depends(service_state)) -> JSONResponse:
     store = state.store

@@ -7,6 +7,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..common_settings import ENV_FILE
+from ..sandbox.capacity import cpu_limit, memory_limit_bytes
 
 
 class QueueSettings(BaseSettings):
@@ -41,13 +42,28 @@ class ServiceSettings(BaseSettings):
     max_tests: int = Field(1000, ge=1, description="tests in one judge job; more: 413")
 
 
+WORKER_OWN_MEMORY = 256 * 1024 * 1024  # the worker process itself, before any slot
+
+
 class WorkerSettings(BaseSettings):
     """`codearena worker`."""
 
     model_config = SettingsConfigDict(env_prefix="WORKER_", env_file=ENV_FILE, extra="ignore")
 
-    concurrency: int | None = Field(None, ge=1, le=256, description="jobs run at once (default: one per core)")
+    concurrency: int | None = Field(None, ge=1, le=256, description="jobs run at once (default: one per CPU this "
+                                    "worker may use, and no more than its memory holds at WORKER_SLOT_MEMORY_MB a slot; "
+                                    "in a container, its CPU quota and memory limit)")
+    slot_memory_mb: int = Field(512, ge=64, description="memory set aside per slot when the slot count is derived "
+                                                        "(a job at the default 256 MB limit, its language's overhead "
+                                                        "and the worker's share)")
     metrics_port: int = Field(0, ge=0, le=65535, description="serve this worker's Prometheus metrics on this "
                                                               "port (0: not served)")
     test_data_cache_mb: int = Field(4096, ge=16, description="test data this worker keeps on its disk (least "
                                                              "recently used evicted past it)")
+
+    def slots(self) -> int:
+        """WORKER_CONCURRENCY, else what this worker's CPUs and memory (its cgroup's, in a container) hold."""
+        if self.concurrency:
+            return self.concurrency
+        by_memory = (memory_limit_bytes() - WORKER_OWN_MEMORY) // (self.slot_memory_mb * 1024 * 1024)
+        return max(1, min(cpu_limit(), by_memory, 256))

@@ -14,6 +14,7 @@ from ..schemas import ExecutionStatusOut, HealthOut
 from ..security import Principal
 
 router = APIRouter(prefix="/api", tags=["health"])
+probes = APIRouter(tags=["health"])  # for orchestrators (Kubernetes, compose): no auth, no details
 
 
 def _now() -> str:
@@ -30,6 +31,20 @@ async def health(svc: Services = Depends(services)):
                                 "queueServiceAvailable": await svc.execution.health.available()}},
     )
     return JSONResponse(body.model_dump(), status_code=200 if database_up else 503)
+
+
+@probes.get("/livez", responses={200: {"description": "the process answers"}})
+async def livez() -> dict:
+    return {"status": "ok"}
+
+
+@probes.get("/readyz", responses={503: {"description": "the database is unreachable"}})
+async def readyz(svc: Services = Depends(services)) -> JSONResponse:
+    """Ready when the database answers. The execution service is not asked: without it the
+    platform still serves, running code directly (the fallback)."""
+    if await run_in_threadpool(database_reachable, svc.engine):
+        return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "unavailable"}, status_code=503)
 
 
 @router.get("/execution/status", response_model=ExecutionStatusOut)
