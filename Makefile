@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit lint-imports config-docs bench bench-quick bench-compare peer clean
+.PHONY: setup system services run doctor test test-unit test-deploy lint-imports config-docs bench bench-quick bench-compare peer clean
 
 setup: system $(VENV)/.installed
 
@@ -33,6 +33,11 @@ test: setup services
 # The unit tier: seconds, no root, no network service, no compiler (import layers included).
 test-unit: $(VENV)/.installed
 	$(BIN)/pytest tests/unit -q
+
+# The deployment tier: builds the image and runs deploy/docker-compose.yml for real (needs Docker;
+# ../shared/tools/docker-offline.sh installs it where no image registry is reachable). Minutes.
+test-deploy: setup
+	CODEARENA_TESTS_REQUIRE_ALL=1 $(BIN)/pytest -m compose tests/compose -v
 
 lint-imports: $(VENV)/.installed
 	$(BIN)/lint-imports
