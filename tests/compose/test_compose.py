@@ -110,11 +110,18 @@ def test_every_language_runs_through_the_queue(stack):
     assert "falling back to direct execution" not in logs, "a run fell back to direct execution"
 
 
-def test_the_memory_limit_holds_inside_a_container(stack):
+def test_the_limits_hold_inside_a_container(stack):
+    """Memory by cgroup, CPU time by a kill of another uid's process, processes by the pids cap."""
     compose, client, _ = stack
-    answer = client.post("/api/execute", json={"code": "x = bytearray(600 * 1024 * 1024)\nprint(len(x))",
-                                               "language": "python", "memoryLimit": 128}).json()
-    assert answer["verdict"] == "MLE", answer
+    cases = [  # (request, the verdicts that show the limit held)
+        ({"code": "x = bytearray(600 * 1024 * 1024)\nprint(len(x))", "memoryLimit": 128}, {"MLE"}),
+        ({"code": "while True:\n    pass", "timeLimit": 1}, {"TLE"}),
+        ({"code": "import os\nwhile True:\n    os.fork()", "timeLimit": 2}, {"RE", "TLE"}),  # a fork bomb
+    ]
+    for request, verdicts in cases:
+        answer = client.post("/api/execute", json={"language": "python", **request}).json()
+        assert answer["verdict"] in verdicts, (request, answer)
+    assert client.post("/api/execute", json={"language": "python", "code": "print(1)"}).json()["verdict"] == "AC"
     doctor = compose("exec", "-T", "worker", "codearena", "doctor").stdout
     assert "cgroup v" in doctor and "unavailable" not in doctor, doctor
 
