@@ -223,8 +223,10 @@ class CgroupV1(Cgroup):
                     time.sleep(0.0005)
             except FileNotFoundError:
                 return
-            self._kill_listed()
-            _write(state, "THAWED")
+            try:
+                self._kill_listed()
+            finally:  # never leave a group frozen: a failed kill (no CAP_KILL) must not hang it for good
+                _write(state, "THAWED")
             if self.pids():
                 time.sleep(0.0005)
 
