@@ -104,8 +104,8 @@ def test_kubernetes_deployments_services_and_secrets_agree(manifests):
         workloads = deployments | _by_kind(manifests, "StatefulSet")
         target = next(d for d in workloads.values()
                       if service["spec"]["selector"].items() <= d["spec"]["template"]["metadata"]["labels"].items())
-        container_ports = {p["containerPort"] for c in target["spec"]["template"]["spec"]["containers"]
-                           for p in c.get("ports", [])}
+        container_ports = {key for c in target["spec"]["template"]["spec"]["containers"]
+                           for p in c.get("ports", []) for key in (p["containerPort"], p.get("name"))}  # by number or name
         assert {p["targetPort"] for p in service["spec"]["ports"]} <= container_ports, name
     execution = deployments["codearena-execution-service"]["spec"]["template"]["spec"]["containers"][0]
     env = {v["name"]: v.get("value") for v in execution["env"]}
