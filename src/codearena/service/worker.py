@@ -178,6 +178,9 @@ class Worker:
                 # replica, a restart without persistence): recreate them and go on.
                 log.warning("[WORKER] queue stream or consumer group missing (%s); recreating them", exc)
                 self._retry_redis(lambda: ensure_groups(self.client, self.store.keys))
+                # The heartbeat went with them: beat now, not at the next interval, or the
+                # service refuses jobs meanwhile (no live worker) and says "degraded".
+                self._retry_redis(self._beat)
             except Exception:  # noqa: BLE001 - logged; the slot goes on serving
                 log.exception("[WORKER] slot error; going on")
                 self.stopping.wait(1.0)
