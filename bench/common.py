@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -19,23 +20,70 @@ def machine() -> dict:
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
-def interleaved(samples: int, cases: dict[str, Callable[[], object]], warmup: int = 3) -> dict[str, list[float]]:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's live children (a platform, a service, workers), each with
+    the children it has reaped (a worker's sandboxed programs)."""
+    total = 0.0
+    for children in Path("/proc/self/task").glob("*/children"):
+        for pid in children.read_text().split():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it exited meanwhile: RUSAGE_CHILDREN has it once reaped
+            total += sum(int(x) for x in fields[11:15]) / _TICK
+    return total
+
+
+def _own_cpu() -> float:
+    own, reaped = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+
+
+def tree_cpu_seconds() -> float:
+    """All the CPU this process and the processes it started have used so far."""
+    return _own_cpu() + _children_cpu()
+
+
+class Timings(dict):
+    """{case: [wall seconds per call]}, with `cpu_ms`: {case: CPU ms per call}, the mean over the
+    calls of all the CPU the call cost this process and every process it started (the servers,
+    the workers and their sandboxed programs included). A mean, not a median: the kernel counts
+    other processes' CPU in 10 ms ticks, which only a sum over many calls resolves."""
+
+    cpu_ms: dict[str, float]
+
+
+def interleaved(samples: int, cases: dict[str, Callable[[], object]], warmup: int = 3) -> Timings:
     """Time each case `samples` times, alternating cases so machine noise hits them alike. The
     order is shuffled every round: on these VMs a run after an idle moment (a case that sleeps,
-    like the SDK's polling) pays a CPU wake-up, which a fixed order would charge to one case."""
+    like the SDK's polling) pays a CPU wake-up, which a fixed order would charge to one case.
+    Each call's CPU cost is measured too (Timings.cpu_ms); the reading is taken outside the timed
+    window, and this process's own share of it outside the CPU window."""
     for _ in range(warmup):
         for fn in cases.values():
             fn()
-    timings: dict[str, list[float]] = {name: [] for name in cases}
+    timings = Timings({name: [] for name in cases})
+    cpu = {name: 0.0 for name in cases}
     order = list(cases)
     shuffle = random.Random(20261126).shuffle  # the same orders on every run
     for _ in range(samples):
         shuffle(order)
         for name in order:
+            cpu_before = _children_cpu() + _own_cpu()
             start = time.perf_counter()
             cases[name]()
             timings[name].append(time.perf_counter() - start)
+            cpu[name] += _own_cpu() + _children_cpu() - cpu_before
+    timings.cpu_ms = {name: total / samples * 1000 for name, total in cpu.items()}
     return timings
+
+
+def summaries(timings: Timings) -> dict[str, dict]:
+    """summary() of every case, with its CPU ms per call beside the wall-clock figures."""
+    return {name: {**summary(values), "cpu_ms": timings.cpu_ms[name]} for name, values in timings.items()}
 
 
 def summary(values: list[float]) -> dict:

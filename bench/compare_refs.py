@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, write_json
 from .processes import TOKEN, PlatformProcess, QueueStack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def run(ref: str, samples: int) -> dict:
                 stack.__exit__(None, None, None)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     ratios = {case.split(" ", 1)[1]: stats[case]["median_ms"] / stats[case.replace("this", ref, 1)]["median_ms"]
               for case in stats if case.startswith("this ")}
     data = {"benchmark": "compare_refs", "ref": ref, "samples": samples, "cases": stats,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, write_json
 from .processes import TOKEN, PlatformProcess, QueueStack, free_port
 
 PROGRAM = {"code": "print('hello')\n", "language": "python"}
@@ -45,7 +45,7 @@ def run(quick: bool = False) -> dict:
                 "queue down, breaker open": _call(via_fallback),
                 "queue, no live worker": _call(via_no_worker),
             })
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     base = stats["direct mode"]["median_ms"]
     queue_ratio = stats["queue mode"]["median_ms"] / base - 1
     fallback_ratio = stats["queue down, breaker open"]["median_ms"] / base - 1

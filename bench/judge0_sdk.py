@@ -15,7 +15,7 @@ import judge0
 from codearena.engine import execute
 from codearena.sandbox import get_sandbox
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, write_json
 from .processes import TOKEN, QueueStack
 
 SOURCE = "print('hello')\n"
@@ -54,7 +54,7 @@ def run(quick: bool = False) -> dict:
                 "POST /jobs?wait (CodeArena's API)": lambda: _native(native),
                 "direct in the sandbox": lambda: execute(SOURCE, "python", sandbox=sandbox),
             })
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     data = {
         "benchmark": "judge0_sdk",
         "compares": "judge0.run (official SDK 0.0.8) of a Python hello world against the execution service "

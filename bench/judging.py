@@ -14,7 +14,7 @@ from codearena.engine.judge import judge
 from codearena.engine.problem import load_problem
 from codearena.sandbox import get_sandbox
 
-from .common import write_json
+from .common import tree_cpu_seconds, write_json
 
 PROBLEM = Path(__file__).parent.parent / "examples" / "aplusb"
 SOLUTIONS = {
@@ -32,13 +32,14 @@ def _bare_per_test(language: str, tests, tmp: Path) -> float:
         script = tmp / "sum.py"
         script.write_text(SOLUTIONS["python"])
         argv = ["/usr/bin/python3", str(script)]
-    samples = []
+    samples, cpu = [], 0.0
     for _ in range(3):
-        start = time.perf_counter()
+        cpu_before, start = tree_cpu_seconds(), time.perf_counter()
         for test in tests:
             subprocess.run(argv, input=test.input, capture_output=True, check=True)
         samples.append((time.perf_counter() - start) / len(tests))
-    return statistics.median(samples)
+        cpu += tree_cpu_seconds() - cpu_before
+    return statistics.median(samples), cpu / (3 * len(tests))
 
 
 def run(quick: bool = False) -> dict:
@@ -48,7 +49,7 @@ def run(quick: bool = False) -> dict:
     data = {"benchmark": "judging", "tests": len(problem.tests),
             "compares": "cold cache (compiles) vs warm cache (no compilation); per test vs the bare program", "languages": {}}
     for language, source in SOLUTIONS.items():
-        cold, warm = [], []
+        cold, warm, warm_cpu = [], [], 0.0
         with tempfile.TemporaryDirectory() as tmp:
             Path(tmp).chmod(0o755)
             for i in range(rounds):
@@ -57,17 +58,22 @@ def run(quick: bool = False) -> dict:
                 result = judge(source, language, problem.tests, problem.limits, problem.checker(), sandbox=sandbox, cache=cache)
                 cold.append(time.perf_counter() - start)
                 assert result.verdict.value == "AC", result
-                start = time.perf_counter()
+                cpu_before, start = tree_cpu_seconds(), time.perf_counter()
                 result = judge(source, language, problem.tests, problem.limits, problem.checker(), sandbox=sandbox, cache=cache)
                 warm.append(time.perf_counter() - start)
+                warm_cpu += tree_cpu_seconds() - cpu_before
                 assert result.verdict.value == "AC" and cache.stats.compilations == 1  # compiled, or syntax-checked
-            bare = _bare_per_test(language, problem.tests, Path(tmp))
+            bare, bare_cpu = _bare_per_test(language, problem.tests, Path(tmp))
         cold_ms, warm_ms = statistics.median(cold) * 1000, statistics.median(warm) * 1000
         per_test_ms = warm_ms / len(problem.tests)
         data["languages"][language] = {
             "cold_total_ms": cold_ms, "warm_total_ms": warm_ms, "warm_over_cold": warm_ms / cold_ms,
             "warm_per_test_ms": per_test_ms, "bare_per_test_ms": bare * 1000,
             "per_test_overhead_ms": per_test_ms - bare * 1000,
+            # CPU of everything involved (this process, the sandbox, the program), per test
+            "warm_cpu_per_test_ms": warm_cpu / (rounds * len(problem.tests)) * 1000,
+            "bare_cpu_per_test_ms": bare_cpu * 1000,
+            "per_test_cpu_overhead_ms": (warm_cpu / (rounds * len(problem.tests)) - bare_cpu) * 1000,
         }
     cpp = data["languages"]["cpp"]
     data["floor"] = {"warm_cpp_at_most_30pct_of_cold": cpp["warm_over_cold"] <= 0.30}

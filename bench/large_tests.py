@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from codearena.engine.judge import judge
 from codearena.engine.problem import load_problem
 from codearena.sandbox import get_sandbox
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, write_json
 from .load import SECRET, token
 from .processes import CLI, REDIS_URL, TOKEN, PlatformProcess, QueueStack
 
@@ -83,7 +82,7 @@ def run(quick: bool = False) -> dict:
                 through_queue("c")()
                 peak = max(peak, store.info("memory")["used_memory"] - baseline)
             data_bytes = sum(store.memory_usage(key) or 0 for key in store.scan_iter(match=f"{stack.prefix}:data:*"))
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     added = {language: stats[f"{language}: platform, queue mode"]["median_ms"] - stats[f"{language}: engine (CLI)"]["median_ms"]
              for language in SOLUTIONS}
     data = {

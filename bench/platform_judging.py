@@ -17,7 +17,7 @@ from codearena.engine.judge import judge
 from codearena.engine.problem import load_problem
 from codearena.sandbox import get_sandbox
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, write_json
 from .large_tests import write_package
 from .peer import Dmoj
 from .load import SECRET, token
@@ -98,7 +98,7 @@ def run(quick: bool = False) -> dict:
                      for problem in packages for language in A_PLUS_B for cold in (False, True)
                      for how, make in makers.items() if how != "dmoj" or language in dmoj.languages}
             timings = interleaved(samples, cases, warmup=1)
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     added = {name.rsplit(":", 1)[0]: stats[name]["median_ms"] - stats[name.replace(": platform", ": engine")]["median_ms"]
              for name in stats if name.endswith(": platform")}
     sumn_warm = {k: v for k, v in added.items() if k.startswith("sumn") and k.endswith("warm")}

@@ -14,7 +14,7 @@ from pathlib import Path
 from codearena.engine import execute
 from codearena.sandbox import get_sandbox
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, write_json
 from .processes import PlatformProcess
 
 FLOOR_MS = 15.0
@@ -57,7 +57,7 @@ def run(quick: bool = False) -> dict:
                 "python: engine": engine("python"),
                 "python: POST /api/execute": api("python"),
             })
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     median = lambda name: stats[name]["median_ms"]  # noqa: E731
     added = {lang: median(f"{lang}: POST /api/execute") - median(f"{lang}: bare") for lang in PROGRAMS}
     server_share = {lang: median(f"{lang}: POST /api/execute") - median(f"{lang}: engine") for lang in PROGRAMS}

@@ -13,7 +13,7 @@ import httpx
 from codearena.engine import execute
 from codearena.sandbox import get_sandbox
 
-from .common import RESULTS_DIR, interleaved, plot_distributions, summary, write_json
+from .common import RESULTS_DIR, interleaved, plot_distributions, summaries, write_json
 from .processes import QueueStack
 
 PROGRAMS = {
@@ -80,7 +80,7 @@ def run(quick: bool = False) -> dict:
             throughput[language]["2 workers"] = asyncio.run(_burst(stack.url, stack.headers, language, burst))
             throughput[language]["direct, 2 at a time"] = _direct_burst(language, burst, 2)
             throughput[language]["direct, 1 at a time"] = _direct_burst(language, burst, 1)
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     added = {lang: stats[f"{lang}: queue"]["median_ms"] - stats[f"{lang}: direct"]["median_ms"] for lang in PROGRAMS}
     ratio = {lang: throughput[lang]["2 workers"] / throughput[lang]["direct, 2 at a time"] for lang in PROGRAMS}
     data = {

@@ -14,7 +14,10 @@ def _ms(value: float) -> str:
 
 
 def _median(result: dict, case: str) -> str:
-    return _ms(result["cases"][case]["median_ms"])
+    """The wall-clock median, with the CPU it cost per call (every process involved) beside it."""
+    figures = result["cases"][case]
+    cpu = figures.get("cpu_ms")
+    return _ms(figures["median_ms"]) + (f" (CPU {cpu:.1f})" if cpu is not None else "")
 
 
 def _floor(result: dict) -> str:
@@ -42,8 +45,11 @@ def _rows(results: dict) -> list[str]:
     if "judging" in results:
         r = results["judging"]
         for language, figures in r.get("languages", {}).items():
-            rows.append(f"| judging | {language}: cold / warm compile cache, per-test overhead | "
-                        f"{_ms(figures['cold_total_ms'])} / {_ms(figures['warm_total_ms'])}, {_ms(figures['per_test_overhead_ms'])} | |")
+            cpu = (f"; CPU per test {_ms(figures['warm_cpu_per_test_ms'])}, bare {_ms(figures['bare_cpu_per_test_ms'])}"
+                   if "warm_cpu_per_test_ms" in figures else "")
+            rows.append(f"| judging | {language}: cold / warm compile cache, per-test overhead (wall; CPU) | "
+                        f"{_ms(figures['cold_total_ms'])} / {_ms(figures['warm_total_ms'])}, {_ms(figures['per_test_overhead_ms'])}"
+                        f"{cpu} | |")
     if "platform_latency" in results:
         r = results["platform_latency"]
         for language in ("c", "python"):
@@ -196,6 +202,10 @@ def write(results: dict, command: str) -> Path:
         "  8-10 ms of a C hello's run here), and an idle vCPU pays a wake-up penalty: the same sandboxed",
         "  run measured back to back takes ~16 ms, with 20 ms pauses between runs ~27 ms. Medians of",
         "  interleaved cases are comparable with each other, not with other machines.",
+        "- `(CPU x)` beside a median: the CPU one call cost, in ms, summed over every process involved (the",
+        "  benchmark itself, and every server, worker and sandboxed program it started), the mean over all",
+        "  calls. The host's noise moves it far less than wall time; Redis and PostgreSQL, started apart, are",
+        "  not in it.",
         "- The platform server's own share of a request (HTTP, auth, validation, JSON, the thread hop)",
         "  is the `server's own share` column: API minus engine.",
         "- Queue mode adds two HTTP/Redis hops (platform -> service -> worker and back); on 2 cores",

@@ -15,7 +15,7 @@ from pathlib import Path
 from codearena.languages import get_language
 from codearena.sandbox import Limits, get_sandbox
 
-from .common import interleaved, plot_distributions, summary, write_json
+from .common import interleaved, plot_distributions, summaries, summary, write_json
 
 HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
 FLOOR_MS = 10.0
@@ -79,7 +79,7 @@ def run(quick: bool = False) -> dict:
                 "node: sandboxed": node_sandboxed("node: sandboxed", True),
                 "node without --stack-size: sandboxed": node_sandboxed("node without --stack-size: sandboxed", False),
             })
-    stats = {name: summary(values) for name, values in timings.items()}
+    stats = summaries(timings)
     node_cpu_ms = {name: summary(values)["median_ms"] for name, values in node_cpu.items()}
     overhead_c = stats["c hello: sandboxed"]["median_ms"] - stats["c hello: bare"]["median_ms"]
     overhead_py = stats["python -c pass: sandboxed"]["median_ms"] - stats["python -c pass: bare"]["median_ms"]
