@@ -4,9 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit test-deploy lint-imports config-docs bench bench-quick bench-compare peer clean
+.PHONY: setup system services run doctor test test-unit test-deploy web screenshots lint-imports config-docs bench bench-quick bench-compare peer clean
 
-setup: system $(VENV)/.installed
+setup: system $(VENV)/.installed web
+
+# The web app's editor (CodeMirror from npm, lock file), copied into the package's static files.
+web:
+	@scripts/build-web.sh
 
 system:
 	@scripts/install-system-deps.sh
@@ -38,6 +42,10 @@ test-unit: $(VENV)/.installed
 # ../shared/tools/docker-offline.sh installs it where no image registry is reachable). Minutes.
 test-deploy: setup
 	CODEARENA_TESTS_REQUIRE_ALL=1 $(BIN)/pytest -m compose tests/compose -v
+
+# docs/screenshots/: each page of the web app, taken by the browser tests themselves.
+screenshots: setup
+	CODEARENA_SCREENSHOTS=1 $(BIN)/pytest tests/web -q
 
 lint-imports: $(VENV)/.installed
 	$(BIN)/lint-imports

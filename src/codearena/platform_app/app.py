@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi_offline import FastAPIOffline
 from limits import parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -25,7 +26,8 @@ from .deps import ClientGone, Services
 from .fairshare import InFlightRuns, TooManyRuns
 from .judging import SubmissionJudge
 from .problems import test_data_fetcher
-from .routes import auth, execute, health, modules, problems, submissions
+from .routes import auth, execute, health, languages, modules, problems, submissions
+from .web import mount_web_app
 from .settings import PlatformSettings
 
 log = logging.getLogger("codearena.platform_app")
@@ -78,12 +80,14 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
             await runs.aclose()
             engine.dispose()
 
-    app = FastAPI(title="CodeArena", version=__version__, lifespan=lifespan,
+    # FastAPIOffline: /docs and /redoc with their scripts served from here, not from a CDN.
+    app = FastAPIOffline(title="CodeArena", version=__version__, lifespan=lifespan,
                   description="Coding-practice platform API. Authenticate with POST /api/auth/login, "
                               "then send `Authorization: Bearer TOKEN`.")
-    for module in (auth, execute, problems, submissions, modules, health):
+    for module in (auth, execute, problems, submissions, modules, health, languages):
         app.include_router(module.router)
     app.include_router(health.probes)
+    mount_web_app(app)
 
     install_error_handlers(app)
 

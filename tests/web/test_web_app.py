@@ -1,0 +1,162 @@
+"""The web app in a real browser: Debian's chromium driven by Playwright (pytest-playwright),
+against a real platform server (direct mode, the real sandbox, SQLite). Every request the page
+makes is recorded: none may leave the server's own origin.
+
+`CODEARENA_SCREENSHOTS=1` (make screenshots) also saves each page to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ..api.conftest import start_server
+from ..support import missing
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PROGRAMS = {  # each reads a name and greets it
+    "python": "print('hello', input())\n",
+    "javascript": "console.log('hello ' + require('fs').readFileSync(0, 'utf8').trim());\n",
+    "c": '#include <stdio.h>\nint main(void){char s[32];scanf("%31s",s);printf("hello %s\\n",s);return 0;}\n',
+    "cpp": "#include <iostream>\nint main(){std::string s;std::cin>>s;std::cout<<\"hello \"<<s<<std::endl;}\n",
+    "java": "public class Main{public static void main(String[] a){System.out.println(\"hello \"+new java.util.Scanner(System.in).next());}}\n",
+}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    if not os.path.exists(CHROMIUM):
+        missing("Debian's chromium for the browser tests", "apt-get install chromium")
+    return {"executable_path": CHROMIUM, "args": ["--no-sandbox"]}  # root in CI: chromium's own sandbox refuses
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, sandbox):
+    with start_server(f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db", sandbox) as running:
+        yield running
+
+
+@pytest.fixture
+def browse(site, page):
+    """The page, opened at the site, recording every URL it requests."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(site.url + "/")
+    yield page
+    outside = [url for url in requested if not url.startswith(site.url + "/")]
+    assert not outside, f"requests left the platform: {outside}"
+
+
+def _shot(page, name: str, full_page: bool = True) -> None:
+    if os.environ.get("CODEARENA_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def _sign_up(page) -> str:
+    name = f"student-{uuid.uuid4().hex[:6]}"
+    page.get_by_test_id("username").fill(name)
+    page.get_by_test_id("password").fill("a-long-password")
+    page.get_by_test_id("sign-up").click()
+    page.get_by_test_id("who").filter(has_text=name).wait_for()
+    return name
+
+
+def _set_code(page, code: str) -> None:
+    page.get_by_test_id("editor").evaluate("(element, code) => element.CodeMirror.setValue(code)", code)
+
+
+def _run(page, language: str, code: str, stdin: str = "") -> str:
+    page.get_by_test_id("language").select_option(language)
+    _set_code(page, code)
+    page.get_by_test_id("stdin").fill(stdin)
+    page.get_by_test_id("run").click()
+    verdict = page.get_by_test_id("verdict")
+    page.wait_for_function("() => !['-', 'running...'].includes(document.querySelector('[data-testid=verdict]').textContent)",
+                           timeout=60000)
+    return verdict.text_content()
+
+
+def test_sign_up_then_run_in_all_five_languages(browse):
+    page = browse
+    _shot(page, "sign-in")
+    _sign_up(page)
+    options = page.get_by_test_id("language").locator("option").all_text_contents()
+    assert len(options) == 5 and all(any(ch.isdigit() for ch in option) for option in options)  # with versions
+    for language, code in PROGRAMS.items():
+        assert _run(page, language, code, "arena") == "AC", (language, page.get_by_test_id("message").text_content())
+        assert page.get_by_test_id("output").text_content() == "hello arena\n", language
+        assert page.get_by_test_id("cpu-time").text_content().endswith(" s")
+        assert page.get_by_test_id("memory").text_content().endswith(" KB")
+    _shot(page, "playground")
+
+
+def test_a_compile_error_and_a_time_limit_are_shown_as_such(browse):
+    page = browse
+    _sign_up(page)
+    assert _run(page, "c", "int main(void) { return missing; }\n") == "CE"
+    assert "missing" in page.get_by_test_id("compile-output").text_content()
+    assert page.get_by_test_id("output").text_content() == ""
+    assert _run(page, "python", "while True:\n    pass\n") == "TLE"
+
+
+def test_program_output_is_text_never_html(browse):
+    page = browse
+    _sign_up(page)
+    evil = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 1\">"
+    assert _run(page, "python", f"print({evil!r})\nimport sys; print({evil!r}, file=sys.stderr)\n") == "AC"
+    assert page.get_by_test_id("output").text_content() == evil + "\n"
+    assert page.get_by_test_id("output").locator("script, img").count() == 0
+    assert page.evaluate("() => window.pwned") is None
+
+
+def test_ctrl_enter_runs_and_the_keyboard_reaches_everything(browse):
+    page = browse
+    _sign_up(page)
+    page.get_by_test_id("language").select_option("python")
+    _set_code(page, "")
+    page.get_by_test_id("editor").locator(".CodeMirror-lines").click()
+    page.keyboard.type("print(6 * 7)")
+    page.keyboard.press("Control+Enter")
+    page.get_by_test_id("output").filter(has_text="42").wait_for()
+    assert page.get_by_test_id("verdict").text_content() == "AC"
+    # Tab leaves the editor (it does not trap the focus) for the next field
+    page.get_by_test_id("editor").locator(".CodeMirror-lines").click()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "stdin"
+    for field in ("username", "password"):  # every form field has a label
+        assert page.locator(f"label[for={field}]").count() == 1
+
+
+def test_the_page_fits_a_375_pixel_screen(site, page):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(site.url + "/")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    _shot(page, "sign-in-phone")
+
+
+def test_security_headers(site, page):
+    response = page.goto(site.url + "/")
+    headers = response.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path, rendered", [("/docs", ".swagger-ui .info"), ("/redoc", "redoc-wrap, .redoc-wrap")])
+def test_the_api_docs_work_offline(site, page, path, rendered):
+    """Every asset comes from the platform. ReDoc's bundle always asks its CDN for a logo: the
+    page's Content-Security-Policy stops that in the browser, before any connection is made."""
+    answered, blocked = [], []
+    page.on("response", lambda response: answered.append(response.url))
+    page.on("requestfailed", lambda request: blocked.append((request.url, request.failure)))
+    page.goto(site.url + path)
+    page.locator(rendered).first.wait_for(timeout=30000)
+    own = (site.url + "/", "blob:" + site.url + "/", "data:")
+    assert all(url.startswith(own) for url in answered), answered
+    assert all(failure in ("csp", "net::ERR_BLOCKED_BY_CSP") for url, failure in blocked if not url.startswith(own)), blocked
+    _shot(page, path.strip("/"), full_page=False)
