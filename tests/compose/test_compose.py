@@ -141,6 +141,14 @@ def test_the_probes_need_no_token(stack):
     assert httpx.get(service.base_url.join("/health")).status_code == 401
 
 
+def test_the_web_app_and_its_editor_are_in_the_image(stack):
+    _, client, _ = stack
+    page = httpx.get(client.base_url.join("/"))
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+    editor = httpx.get(client.base_url.join("/app/vendor/codemirror/codemirror.js"))
+    assert editor.status_code == 200 and "CodeMirror" in editor.text
+
+
 def test_a_worker_that_stops_is_restarted(stack):
     compose, _, _ = stack
     container = compose.container_ids("worker")[0]
