@@ -4,9 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit test-deploy web screenshots lint-imports config-docs bench bench-quick bench-compare peer clean
+.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs bench bench-quick bench-compare peer clean
 
 setup: system $(VENV)/.installed web
+
+# Clients from npm that the tests drive unchanged (Piston's piston-client).
+test-clients:
+	@scripts/install-test-clients.sh
 
 # The web app's editor (CodeMirror from npm, lock file), copied into the package's static files.
 web:
@@ -31,7 +35,7 @@ doctor: setup
 	$(BIN)/codearena doctor
 
 # Every tier; a service or tool the integration tests need and lack fails them (not a skip).
-test: setup services
+test: setup services test-clients
 	CODEARENA_TESTS_REQUIRE_ALL=1 $(BIN)/pytest
 
 # The unit tier: seconds, no root, no network service, no compiler (import layers included).

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pydantic_settings import BaseSettings
 
 from .adapters.judge0.settings import Judge0Settings
+from .adapters.piston.settings import PistonSettings
 from .common_settings import CommonSettings
 from .execution.settings import ExecutionSettings
 from .platform_app.settings import PlatformSettings
@@ -27,13 +28,14 @@ from .service.settings import QueueSettings, ServiceSettings, WorkerSettings
 SECTIONS: dict[str, type[BaseSettings]] = {
     "common": CommonSettings, "platform": PlatformSettings, "execution": ExecutionSettings,
     "sandbox": SandboxSettings, "queue": QueueSettings, "service": ServiceSettings, "worker": WorkerSettings,
-    "judge0": Judge0Settings,
+    "judge0": Judge0Settings, "piston": PistonSettings,
 }
 READ_BY = {
     "common": "every process", "platform": "codearena serve", "execution": "codearena serve",
     "sandbox": "codearena serve (direct mode and fallback), worker, run, judge, doctor",
     "queue": "codearena execution-service, worker", "service": "codearena execution-service",
     "worker": "codearena worker", "judge0": "codearena execution-service (the Judge0 API)",
+    "piston": "codearena execution-service (the Piston API)",
 }
 # Defaults that depend on the machine: written as what they are, not as this machine's value.
 MACHINE_DEFAULTS = {"CODEARENA_STATE_DIR": "/var/lib/codearena as root, else ~/.cache/codearena",

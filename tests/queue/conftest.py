@@ -17,6 +17,7 @@ import pytest
 import redis
 
 from codearena.adapters.judge0 import Judge0Settings
+from codearena.adapters.piston import PistonSettings
 from codearena.assembly import execution_service_app
 from codearena.common_settings import CommonSettings
 from codearena.service.keys import Keys
@@ -36,10 +37,10 @@ def queue_settings(prefix: str, redis_url: str = REDIS_URL, **overrides) -> Queu
 
 
 def service_app(queue: QueueSettings, judge0: Judge0Settings | None = None, common: dict | None = None,
-                **service_overrides):
-    """The execution service as deployed (Judge0 API included) with this test's settings and token."""
+                piston: PistonSettings | None = None, **service_overrides):
+    """The execution service as deployed (Judge0 API included, Piston's when given) with this test's settings and token."""
     return execution_service_app(queue, ServiceSettings(**service_overrides),
-                                 CommonSettings(execution_service_token=TOKEN, **(common or {})), judge0)
+                                 CommonSettings(execution_service_token=TOKEN, **(common or {})), judge0, piston)
 
 
 class ServiceServer(RunningServer):

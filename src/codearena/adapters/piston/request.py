@@ -1,0 +1,111 @@
+"""A Piston v2 execute request, validated with Piston's own messages, turned into a Job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...execution.contract import Job, LimitsSpec
+from ...languages import LANGUAGES, Language
+from .settings import PistonSettings
+
+
+class PistonError(ValueError):
+    """{"message": ...}, Piston's error shape; 400 unless said otherwise."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+    @classmethod
+    def unauthorized(cls) -> "PistonError":
+        return cls("a valid token is required in Authorization (PISTON_AUTH_TOKEN)", 401)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    language: Language
+    version: str
+
+    @property
+    def view(self) -> dict:
+        return {"language": self.language.id, "version": self.version, "aliases": list(self.language.aliases)}
+
+
+def runtimes() -> list[Runtime]:
+    return [Runtime(language, language.version()) for language in LANGUAGES]
+
+
+def version_matches(wanted: str, installed: str) -> bool:
+    """Piston matches versions as semver ranges; the forms clients send: '*', 'x', '3', '3.11', '3.11.2', '3.x'."""
+    if wanted in ("*", "x", "latest"):
+        return True
+    parts = wanted.split(".")
+    have = installed.split(".")
+    return all(p in ("x", "*") or (i < len(have) and have[i] == p) for i, p in enumerate(parts))
+
+
+def find_runtime(language: str, version: str) -> Runtime:
+    for runtime in runtimes():
+        if language in (runtime.language.id, *runtime.language.aliases) and version_matches(version, runtime.version):
+            return runtime
+    raise PistonError(f"{language}-{version} runtime is unknown")
+
+
+def _number(body: dict, key: str, default: int, most: int, allow_minus_one: bool = False) -> int:
+    value = body.get(key, default)
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        raise PistonError(f"{key} must be a number") from None
+    if allow_minus_one and value == -1:
+        return most
+    if value < 1:
+        raise PistonError(f"{key} must be a positive number")
+    if value > most:
+        raise PistonError(f"{key} cannot exceed the configured limit of {most}")
+    return value
+
+
+def _files(body: dict) -> list[dict]:
+    files = body.get("files")
+    if isinstance(files, str):  # a form body (the pistonapi client): each `files` value is one file's content
+        files = [files]
+    if not isinstance(files, list) or not files:
+        raise PistonError("files is required as an array")
+    files = [{"content": f} if isinstance(f, str) else f for f in files]
+    if any(not isinstance(f, dict) or not isinstance(f.get("content"), str) for f in files):
+        raise PistonError("files.content is required as a string")
+    if len(files) > 1:
+        raise PistonError("only one file is supported: put the program in files[0]")
+    return files
+
+
+@dataclass(frozen=True)
+class Execution:
+    runtime: Runtime
+    job: Job
+
+
+def parse_execute(body: dict, settings: PistonSettings) -> Execution:
+    language, version = body.get("language"), body.get("version")
+    if not isinstance(language, str) or not language:
+        raise PistonError("language is required as a string")
+    if not isinstance(version, str) or not version:
+        raise PistonError("version is required as a string")
+    files = _files(body)
+    stdin = body.get("stdin", "")
+    if not isinstance(stdin, str):
+        raise PistonError("stdin must be a string")
+    args = body.get("args", [])
+    args = [args] if isinstance(args, str) else args
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise PistonError("args must be an array of strings")
+    run_timeout = _number(body, "run_timeout", settings.run_timeout, settings.run_timeout)
+    # `timeout` (sent by pistonapi, 10000 by default) is not Piston v2's: ignored, as Piston does.
+    _number(body, "compile_timeout", settings.compile_timeout, settings.compile_timeout)
+    memory = _number(body, "run_memory_limit", settings.run_memory_limit, settings.run_memory_limit, allow_minus_one=True)
+    _number(body, "compile_memory_limit", settings.run_memory_limit, settings.run_memory_limit, allow_minus_one=True)
+    runtime = find_runtime(language, version)
+    seconds = run_timeout / 1000
+    limits = LimitsSpec(cpu_time=seconds, wall_time=seconds, memory_mb=max(16, memory // (1024 * 1024)))
+    return Execution(runtime, Job.for_run(files[0]["content"], runtime.language.id, stdin, limits, args=tuple(args)))
