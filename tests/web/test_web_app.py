@@ -160,3 +160,55 @@ def test_the_api_docs_work_offline(site, page, path, rendered):
     assert all(url.startswith(own) for url in answered), answered
     assert all(failure in ("csp", "net::ERR_BLOCKED_BY_CSP") for url, failure in blocked if not url.startswith(own)), blocked
     _shot(page, path.strip("/"), full_page=False)
+
+
+@pytest.fixture(scope="module")
+def problem(site) -> dict:
+    """A problem an admin made through the API, with a statement that tries to inject HTML."""
+    site.add_user("web-admin", role="admin")
+    with site.client("web-admin") as admin:
+        answer = admin.post("/api/problems", json={
+            "title": "Sum of two", "time_limit": 1, "memory_limit": 128,
+            "statement": "Add **a** and *b*.\n\n<script>window.pwned = 1</script>\n\n[a link](javascript:window.pwned=1)",
+            "tests": [{"input": "1 2\n", "expectedOutput": "3\n", "sample": True},
+                      {"input": "40 2\n", "expectedOutput": "42\n"},
+                      {"input": "-5 5\n", "expectedOutput": "0\n"}]})
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+
+def _open_problem(page, title: str) -> None:
+    page.get_by_test_id("tab-problems").click()
+    page.get_by_test_id("problem-link").filter(has_text=title).click()
+    page.get_by_test_id("problem-title").filter(has_text=title).wait_for()
+
+
+def _judged(page, button: str) -> str:
+    page.get_by_test_id(button).click()
+    page.wait_for_function("() => !['-', 'judging...'].includes("
+                           "document.querySelector('[data-testid=submission-verdict]').textContent)", timeout=60000)
+    return page.get_by_test_id("submission-verdict").text_content()
+
+
+def test_a_problem_page_renders_its_statement_safely_and_judges(browse, problem):
+    page = browse
+    _sign_up(page)
+    _open_problem(page, problem["title"])
+    statement = page.get_by_test_id("statement")
+    assert statement.locator("strong").text_content() == "a"  # Markdown rendered
+    assert "<script>" in statement.text_content() and statement.locator("script").count() == 0  # raw HTML as text
+    assert statement.locator("a[href^='javascript']").count() == 0
+    assert page.evaluate("() => window.pwned") is None
+    assert "1 2" in page.get_by_test_id("samples").text_content()
+    assert "time limit 1" in page.get_by_test_id("limits").text_content()
+    page.get_by_test_id("problem-language").select_option("python")
+    page.get_by_test_id("solution-editor").evaluate("(e, code) => e.CodeMirror.setValue(code)",
+                                                    "a, b = map(int, input().split())\nprint(a + b)\n")
+    assert _judged(page, "run-samples") == "AC"
+    assert page.get_by_test_id("test-table").locator("tbody tr").count() == 1  # the sample only
+    assert _judged(page, "submit") == "AC"
+    rows = page.get_by_test_id("test-table").locator("tbody tr")
+    assert rows.count() == 3 and all("AC" in rows.nth(i).text_content() for i in range(3))
+    _shot(page, "problem")
+    page.get_by_test_id("solution-editor").evaluate("(e) => e.CodeMirror.setValue('print(0)')")
+    assert _judged(page, "submit") == "WA"

@@ -13,7 +13,13 @@ const STARTERS = {
 const $ = (id) => document.getElementById(id);
 const tokenKey = "codearena.token";  // sessionStorage: gone with the tab, never sent by the browser on its own
 
-let editor = null;
+let editor = null;         // the playground's
+let solution = null;       // the problem page's
+let problemId = null;      // the problem on the page
+// Statements are Markdown written by admins: rendered with raw HTML off (it shows as text) and
+// markdown-it's link check (no javascript: or data: links), under the page's CSP.
+const markdown = window.markdownit({ html: false, linkify: false });
+const VIEWS = ["auth", "playground", "problems", "problem"];
 
 async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
@@ -28,17 +34,22 @@ async function api(path, options = {}) {
   return body;
 }
 
-function show(signedIn, username) {
-  $("auth").hidden = signedIn;
-  $("playground").hidden = !signedIn;
-  $("sign-out").hidden = !signedIn;
-  $("who").textContent = signedIn ? `Signed in as ${username}` : "";
-  if (signedIn) {
-    editor.refresh();
-    editor.focus();
-  } else {
-    $("username").focus();
+function showView(name) {
+  for (const view of VIEWS) $(view).hidden = view !== name;
+  for (const tab of document.querySelectorAll(".tab")) {
+    if (tab.dataset.view === name || (name === "problem" && tab.dataset.view === "problems")) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
   }
+  if (name === "playground") { editor.refresh(); editor.focus(); }
+  if (name === "problem") solution.refresh();
+}
+
+function show(signedIn, username) {
+  $("sign-out").hidden = !signedIn;
+  for (const tab of document.querySelectorAll(".tab")) tab.hidden = !signedIn;
+  $("who").textContent = signedIn ? `Signed in as ${username}` : "";
+  showView(signedIn ? "playground" : "auth");
+  if (!signedIn) $("username").focus();
 }
 
 async function signIn(username, password) {
@@ -61,10 +72,10 @@ async function onAuth(event, register) {
   }
 }
 
-function setLanguage(id) {
-  editor.setOption("mode", MODES[id] || null);
-  const current = editor.getValue();
-  if (!current.trim() || Object.values(STARTERS).includes(current)) editor.setValue(STARTERS[id] || "");
+function setLanguage(id, target = editor) {
+  target.setOption("mode", MODES[id] || null);
+  const current = target.getValue();
+  if (!current.trim() || Object.values(STARTERS).includes(current)) target.setValue(STARTERS[id] || "");
 }
 
 async function loadLanguages() {
@@ -74,8 +85,93 @@ async function loadLanguages() {
     option.value = language.id;
     option.textContent = `${language.name} ${language.version}`;
     select.append(option);
+    $("problem-language").append(option.cloneNode(true));
   }
   setLanguage(select.value);
+  setLanguage($("problem-language").value, solution);
+}
+
+async function loadProblems() {
+  const list = $("problem-list");
+  list.replaceChildren();
+  showView("problems");
+  let problems;
+  try {
+    problems = await api("/api/problems");
+  } catch (error) {
+    const item = document.createElement("li");
+    item.textContent = `Could not load the problems: ${error.message}`;
+    list.append(item);
+    return;
+  }
+  for (const problem of problems) {
+    const item = document.createElement("li");
+    const open = document.createElement("button");
+    open.type = "button";
+    open.dataset.testid = "problem-link";
+    open.textContent = problem.title;
+    open.addEventListener("click", () => openProblem(problem.id));
+    item.append(open);
+    list.append(item);
+  }
+}
+
+function textBlock(label, text) {
+  const figure = document.createElement("figure");
+  const caption = document.createElement("figcaption");
+  const pre = document.createElement("pre");
+  caption.textContent = label;
+  pre.textContent = text;
+  figure.append(caption, pre);
+  return figure;
+}
+
+async function openProblem(id) {
+  const problem = await api(`/api/problems/${id}`);
+  problemId = problem.id;
+  $("problem-title").textContent = problem.title;
+  $("problem-time").textContent = `time limit ${problem.timeLimit} s`;
+  $("problem-memory").textContent = `memory limit ${problem.memoryLimit} MB`;
+  $("statement").innerHTML = markdown.render(problem.statement || "");  // raw HTML off: safe (see above)
+  $("samples").replaceChildren(...problem.samples.flatMap((sample) => [
+    textBlock(`Sample ${sample.name}: input`, sample.input), textBlock(`Sample ${sample.name}: output`, sample.expectedOutput)]));
+  showJudged(null);
+  showView("problem");
+}
+
+function showJudged(result) {
+  $("problem-verdict").textContent = result ? (result.verdict || result.status) : "-";
+  $("problem-message").textContent = result && result.message ? `(${result.message})` : "";
+  const compile = $("problem-compile");
+  compile.textContent = (result && result.compileOutput) || "";
+  compile.hidden = !compile.textContent;
+  const rows = ((result && result.tests) || []).map((test) => {
+    const row = document.createElement("tr");
+    for (const text of [test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    return row;
+  });
+  $("tests").querySelector("tbody").replaceChildren(...rows);
+  $("tests").hidden = rows.length === 0;
+}
+
+async function judge(path, button) {
+  if (button.disabled) return;
+  button.disabled = true;
+  showJudged(null);
+  $("problem-verdict").textContent = "judging...";
+  try {
+    const body = { problemId, code: solution.getValue(), language: $("problem-language").value };
+    showJudged(await api(path, { method: "POST", body: JSON.stringify(body) }));
+  } catch (error) {
+    $("problem-verdict").textContent = "error";
+    $("problem-message").textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
 }
 
 function clearResult(text) {
@@ -117,10 +213,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   editor.getWrapperElement().dataset.testid = "editor";
   $("code").removeAttribute("data-testid");
+  solution = CodeMirror.fromTextArea($("problem-code"), {
+    lineNumbers: true, indentUnit: 4, matchBrackets: true, viewportMargin: Infinity,
+    extraKeys: { Tab: false, "Shift-Tab": false }, screenReaderLabel: "Solution",
+  });
+  solution.getWrapperElement().dataset.testid = "solution-editor";
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !$("playground").hidden) {
-      event.preventDefault();
-      run();
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      if (!$("playground").hidden) { event.preventDefault(); run(); }
+      if (!$("problem").hidden) { event.preventDefault(); judge("/api/problems/run", $("run-samples")); }
     }
   });
   $("sign-in").addEventListener("submit", (event) => onAuth(event, false));
@@ -128,6 +229,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("sign-out").addEventListener("click", () => { sessionStorage.removeItem(tokenKey); show(false); });
   $("language").addEventListener("change", (event) => setLanguage(event.target.value));
   $("run").addEventListener("click", run);
+  $("problem-language").addEventListener("change", (event) => setLanguage(event.target.value, solution));
+  $("tab-playground").addEventListener("click", () => showView("playground"));
+  $("tab-problems").addEventListener("click", () => loadProblems());
+  $("back").addEventListener("click", () => loadProblems());
+  $("run-samples").addEventListener("click", (event) => judge("/api/problems/run", event.currentTarget));
+  $("submit").addEventListener("click", (event) => judge("/api/submissions?wait=60", event.currentTarget));
   await loadLanguages();
   try {
     const me = sessionStorage.getItem(tokenKey) ? await api("/api/auth/me") : null;
