@@ -212,3 +212,9 @@ def test_a_problem_page_renders_its_statement_safely_and_judges(browse, problem)
     _shot(page, "problem")
     page.get_by_test_id("solution-editor").evaluate("(e) => e.CodeMirror.setValue('print(0)')")
     assert _judged(page, "submit") == "WA"
+    page.get_by_test_id("tab-submissions").click()  # my submissions: newest first, only mine
+    rows = page.get_by_test_id("submission-table").locator("tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    assert "WA" in rows.nth(0).text_content() and "AC" in rows.nth(1).text_content()
+    assert problem["title"] in rows.nth(0).text_content()

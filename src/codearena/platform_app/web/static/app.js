@@ -19,7 +19,7 @@ let problemId = null;      // the problem on the page
 // Statements are Markdown written by admins: rendered with raw HTML off (it shows as text) and
 // markdown-it's link check (no javascript: or data: links), under the page's CSP.
 const markdown = window.markdownit({ html: false, linkify: false });
-const VIEWS = ["auth", "playground", "problems", "problem"];
+const VIEWS = ["auth", "playground", "problems", "problem", "submissions"];
 
 async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
@@ -124,6 +124,28 @@ function textBlock(label, text) {
   pre.textContent = text;
   figure.append(caption, pre);
   return figure;
+}
+
+async function loadSubmissions() {
+  showView("submissions");
+  const table = document.querySelector("[data-testid=submission-table]");
+  const titles = Object.fromEntries((await api("/api/problems")).map((p) => [p.id, p.title]));
+  const page = await api("/api/submissions?pageSize=50");
+  const rows = page.items.map((item) => {
+    const row = document.createElement("tr");
+    const cells = [item.id, titles[item.problemId] || item.problemId, item.language, item.verdict || item.status,
+                   item.score === null ? "" : `${item.score} / ${item.maxScore}`,
+                   item.time === null ? "" : `${item.time.toFixed(3)} s`, new Date(item.createdAt).toLocaleString()];
+    for (const text of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = String(text);
+      row.append(cell);
+    }
+    return row;
+  });
+  table.querySelector("tbody").replaceChildren(...rows);
+  table.hidden = rows.length === 0;
+  $("submissions-empty").hidden = rows.length !== 0;
 }
 
 async function openProblem(id) {
@@ -232,6 +254,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("problem-language").addEventListener("change", (event) => setLanguage(event.target.value, solution));
   $("tab-playground").addEventListener("click", () => showView("playground"));
   $("tab-problems").addEventListener("click", () => loadProblems());
+  $("tab-submissions").addEventListener("click", () => loadSubmissions().catch((error) => {
+    $("submissions-empty").hidden = false;
+    $("submissions-empty").textContent = `Could not load the submissions: ${error.message}`;
+  }));
   $("back").addEventListener("click", () => loadProblems());
   $("run-samples").addEventListener("click", (event) => judge("/api/problems/run", event.currentTarget));
   $("submit").addEventListener("click", (event) => judge("/api/submissions?wait=60", event.currentTarget));
