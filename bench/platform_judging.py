@@ -15,38 +15,19 @@ import httpx
 
 from codearena.engine.judge import judge
 from codearena.engine.problem import load_problem
+from codearena.languages import language_for_file
 from codearena.sandbox import get_sandbox
 
 from .common import interleaved, plot_distributions, summaries, write_json
-from .large_tests import write_package
+from .large_tests import SUM_N, write_package
 from .peer import Dmoj
 from .load import SECRET, token
 from .processes import CLI, TOKEN, PlatformProcess, QueueStack
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMENT = {"python": "# {n}\n", "c": "// {n}\n", "cpp": "// {n}\n", "java": "// {n}\n", "javascript": "// {n}\n"}
-A_PLUS_B = {
-    "python": "a, b = map(int, input().split())\nprint(a + b)\n",
-    "javascript": "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\n"
-                  "console.log(a + b);\n",
-    "c": '#include <stdio.h>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n',
-    "cpp": '#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
-    "java": 'import java.util.*;\npublic class Main{public static void main(String[] x){Scanner in=new Scanner(System.in);'
-            'long a=in.nextLong(),b=in.nextLong();System.out.println(a+b);}}\n',
-}
-SUM_N = {
-    "python": "import sys\ndata = sys.stdin.buffer.read().split()\nprint(sum(map(int, data[1:])))\n",
-    "javascript": "const d = require('fs').readFileSync(0, 'latin1').trim().split(/\\s+/);\n"
-                  "let s = 0n; for (let i = 1; i < d.length; i++) s += BigInt(d[i]);\nconsole.log(s.toString());\n",
-    "c": '#include <stdio.h>\nint main(void){long long n,x,s=0;scanf("%lld",&n);'
-         'while(n--&&scanf("%lld",&x)==1)s+=x;printf("%lld\\n",s);return 0;}\n',
-    "cpp": '#include <cstdio>\nint main(){long long n,x,s=0;if(scanf("%lld",&n)!=1)return 1;'
-           'while(n--&&scanf("%lld",&x)==1)s+=x;printf("%lld\\n",s);}\n',
-    "java": 'import java.io.*;\npublic class Main{public static void main(String[] a)throws IOException{'
-            'DataInputStream in=new DataInputStream(new BufferedInputStream(System.in,1<<16));long s=0,v=0;int c;'
-            'boolean num=false,first=true;while((c=in.read())!=-1){if(c>=48&&c<=57){v=v*10+(c-48);num=true;}'
-            'else if(num){if(first)first=false;else s+=v;v=0;num=false;}}if(num&&!first)s+=v;System.out.println(s);}}\n',
-}
+A_PLUS_B = {language_for_file(path).id: path.read_text()  # the example problem's solutions, as the tests use
+            for path in sorted((ROOT / "examples" / "aplusb" / "solutions").iterdir())}
 FLOOR_MS = 50.0  # sumn through the platform: at most the engine's judging plus this
 
 

@@ -4,6 +4,7 @@ database: every test here runs once on SQLite and once on PostgreSQL (127.0.0.1:
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 
 from codearena.common_settings import CommonSettings
+from codearena.languages import language_for_file
 from codearena.execution import ExecutionSettings
 from codearena.platform_app.app import create_app
 from codearena.platform_app.users import create_user
@@ -130,13 +132,7 @@ HELLO = {
             'System.out.println("hello "+in.next());}}\n',
 }
 
-A_PLUS_B = {
-    "python": "a, b = map(int, input().split())\nprint(a + b)\n",
-    "javascript": "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\n"
-                  "console.log(a + b);\n",
-    "c": '#include <stdio.h>\nint main(){long long a,b;scanf("%lld %lld",&a,&b);printf("%lld\\n",a+b);return 0;}\n',
-    "cpp": '#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n',
-    "java": 'import java.util.*;\npublic class Main{public static void main(String[] x){Scanner in=new Scanner(System.in);'
-            'long a=in.nextLong(),b=in.nextLong();System.out.println(a+b);}}\n',
-}
+# The example problem's solutions, one file per language (the benchmarks judge the same files).
+A_PLUS_B = {language_for_file(path).id: path.read_text()
+            for path in sorted((Path(__file__).resolve().parents[2] / "examples" / "aplusb" / "solutions").iterdir())}
 LANGUAGES = list(HELLO)

@@ -24,7 +24,7 @@ from ..support import free_port, missing
 
 pytestmark = pytest.mark.compose
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-A_PLUS_B = "a, b = map(int, input().split())\nprint(a + b)\n"
+A_PLUS_B = (DEPLOY.parent / "examples" / "aplusb" / "solutions" / "main.py").read_text()  # the image's example
 PROGRAMS = {
     "python": "print(input())",
     "javascript": "console.log(require('fs').readFileSync(0, 'utf8').trim())",
