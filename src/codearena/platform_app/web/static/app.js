@@ -116,6 +116,16 @@ async function loadProblems() {
   }
 }
 
+function tableRow(cells) {
+  const row = document.createElement("tr");
+  for (const text of cells) {
+    const cell = document.createElement("td");
+    cell.textContent = String(text);
+    row.append(cell);
+  }
+  return row;
+}
+
 function textBlock(label, text) {
   const figure = document.createElement("figure");
   const caption = document.createElement("figcaption");
@@ -131,18 +141,10 @@ async function loadSubmissions() {
   const table = document.querySelector("[data-testid=submission-table]");
   const titles = Object.fromEntries((await api("/api/problems")).map((p) => [p.id, p.title]));
   const page = await api("/api/submissions?pageSize=50");
-  const rows = page.items.map((item) => {
-    const row = document.createElement("tr");
-    const cells = [item.id, titles[item.problemId] || item.problemId, item.language, item.verdict || item.status,
-                   item.score === null ? "" : `${item.score} / ${item.maxScore}`,
-                   item.time === null ? "" : `${item.time.toFixed(3)} s`, new Date(item.createdAt).toLocaleString()];
-    for (const text of cells) {
-      const cell = document.createElement("td");
-      cell.textContent = String(text);
-      row.append(cell);
-    }
-    return row;
-  });
+  const rows = page.items.map((item) => tableRow([
+    item.id, titles[item.problemId] || item.problemId, item.language, item.verdict || item.status,
+    item.score === null ? "" : `${item.score} / ${item.maxScore}`,
+    item.time === null ? "" : `${item.time.toFixed(3)} s`, new Date(item.createdAt).toLocaleString()]));
   table.querySelector("tbody").replaceChildren(...rows);
   table.hidden = rows.length === 0;
   $("submissions-empty").hidden = rows.length !== 0;
@@ -167,15 +169,8 @@ function showJudged(result) {
   const compile = $("problem-compile");
   compile.textContent = (result && result.compileOutput) || "";
   compile.hidden = !compile.textContent;
-  const rows = ((result && result.tests) || []).map((test) => {
-    const row = document.createElement("tr");
-    for (const text of [test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]) {
-      const cell = document.createElement("td");
-      cell.textContent = text;
-      row.append(cell);
-    }
-    return row;
-  });
+  const rows = ((result && result.tests) || []).map((test) =>
+    tableRow([test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]));
   $("tests").querySelector("tbody").replaceChildren(...rows);
   $("tests").hidden = rows.length === 0;
 }
@@ -227,19 +222,20 @@ async function run() {
   }
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
-  editor = CodeMirror.fromTextArea($("code"), {
+function makeEditor(textarea, label, testid) {
+  const made = CodeMirror.fromTextArea(textarea, {
     lineNumbers: true, indentUnit: 4, matchBrackets: true, viewportMargin: Infinity,
     extraKeys: { Tab: false, "Shift-Tab": false },  // Tab moves the focus on (keyboard users); Ctrl+Enter: below
-    screenReaderLabel: "Code",
+    screenReaderLabel: label,
   });
-  editor.getWrapperElement().dataset.testid = "editor";
-  $("code").removeAttribute("data-testid");
-  solution = CodeMirror.fromTextArea($("problem-code"), {
-    lineNumbers: true, indentUnit: 4, matchBrackets: true, viewportMargin: Infinity,
-    extraKeys: { Tab: false, "Shift-Tab": false }, screenReaderLabel: "Solution",
-  });
-  solution.getWrapperElement().dataset.testid = "solution-editor";
+  textarea.removeAttribute("data-testid");  // the hook belongs to what the user sees
+  made.getWrapperElement().dataset.testid = testid;
+  return made;
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  editor = makeEditor($("code"), "Code", "editor");
+  solution = makeEditor($("problem-code"), "Solution", "solution-editor");
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       if (!$("playground").hidden) { event.preventDefault(); run(); }
