@@ -20,12 +20,8 @@ def _signal_name(number: int | None) -> str | None:
         return str(number)
 
 
-def _cut(text: str, size: int) -> str:
-    return text[:size]
-
-
 def _stage(stdout: str, stderr: str, code: int | None, signal_number: int | None, size: int, **extra) -> dict:
-    stdout, stderr = _cut(stdout, size), _cut(stderr, size)
+    stdout, stderr = stdout[:size], stderr[:size]
     return {"stdout": stdout, "stderr": stderr, "output": stdout + stderr, "code": code,
             "signal": _signal_name(signal_number), **extra}
 

@@ -71,10 +71,7 @@ async def change_packages(_ctx: PistonContext = Depends(authorized)) -> JSONResp
 
 @router.post("/api/v2/execute")
 async def execute(request: Request, ctx: PistonContext = Depends(authorized)) -> JSONResponse:
-    try:
-        execution = parse_execute(await _body(request), ctx.settings)
-    except PistonError as exc:
-        return _message(str(exc), 400)
+    execution = parse_execute(await _body(request), ctx.settings)  # a PistonError answers 400 (the extension's handler)
     job = execution.job
     job_id = uuid.uuid4().hex
     try:
