@@ -33,6 +33,11 @@ def compose() -> dict:
 
 @pytest.fixture(scope="module")
 def manifests() -> list[dict]:
+    return kubernetes_documents()
+
+
+def kubernetes_documents() -> list[dict]:
+    """Every document of every file in deploy/kubernetes, in file order."""
     documents = []
     for path in sorted((DEPLOY / "kubernetes").glob("*.yaml")):
         documents += [d for d in yaml.safe_load_all(path.read_text()) if d]

@@ -7,7 +7,6 @@ privileged, KEDA watches the streams the queue really uses by their length. The 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import kubernetes_validate
 import pytest
@@ -16,20 +15,14 @@ import yaml
 from codearena.service.keys import Keys
 from codearena.service.settings import QueueSettings
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+from .test_deploy import DEPLOY, kubernetes_documents
+
 KUBERNETES_VERSION = "1.30.0"  # the oldest with appArmorProfile in the security context
 SANDBOX_CAPABILITIES = {"SYS_ADMIN", "SETUID", "SETGID", "CHOWN", "DAC_OVERRIDE", "KILL"}
 ADDRESS = re.compile(r"^(?:[a-z]+://)?([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)")
 
 
-def _documents() -> list[dict]:
-    documents = []
-    for path in sorted((DEPLOY / "kubernetes").glob("*.yaml")):
-        documents += [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
-    return documents
-
-
-DOCUMENTS = _documents()
+DOCUMENTS = kubernetes_documents()
 CORE = [doc for doc in DOCUMENTS if not doc["apiVersion"].startswith("keda.sh/")]
 
 
