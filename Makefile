@@ -18,6 +18,7 @@ web:
 
 system:
 	@scripts/install-system-deps.sh
+	@scripts/install-languages.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

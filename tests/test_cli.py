@@ -53,7 +53,7 @@ def test_run_language_option_overrides_the_extension(tmp_path):
 
 
 def test_unknown_language_is_a_clear_error(tmp_path):
-    source = tmp_path / "prog.cob"
+    source = tmp_path / "prog.ws"
     source.write_text("x")
     proc = codearena("run", source)
     assert proc.returncode == 2

@@ -6,9 +6,13 @@ import pytest
 
 from codearena.engine import Verdict
 from codearena.languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, UnknownLanguage, get_language, language_for_file
+from codearena.languages import UnknownVersion, versions_of
 from codearena.languages.catalog import java_file_class, java_main_class
 
+from .language_programs import EXIT_3, SPIN
+
 ALL = [lang.id for lang in LANGUAGES]
+CORE = ["python", "javascript", "c", "cpp", "java"]
 
 HELLO = {
     "python": "print('Hello, World!')",
@@ -26,21 +30,13 @@ ECHO = {
     "java": "public class Main{public static void main(String[] a)throws Exception{System.in.transferTo(System.out);}}",
 }
 
-EXIT_3 = {
-    "python": "import sys; sys.exit(3)",
-    "javascript": "process.exit(3)",
-    "c": "int main(void){return 3;}",
-    "cpp": "int main(){return 3;}",
-    "java": "public class Main{public static void main(String[] a){System.exit(3);}}",
-}
-
 SYNTAX_ERROR = {"c": "int main(void){ return 0 }", "cpp": "int main(){ undefined_thing(); }",
                 "java": "public class Main{ void f() { int x = ; } }",
                 "python": "print('side effect')\nprint((1)\n", "javascript": "console.log('side effect');\nconsole.log((1);\n"}
 SYNTAX_MESSAGE = {"python": "SyntaxError: '(' was never closed", "javascript": "SyntaxError: missing ) after argument list"}
 
 
-@pytest.mark.parametrize("language", ALL)
+@pytest.mark.parametrize("language", CORE)
 def test_hello_world(run, language, no_leftovers):
     result = run(language, HELLO[language])
     assert result.verdict == Verdict.AC, result
@@ -49,7 +45,7 @@ def test_hello_world(run, language, no_leftovers):
     assert result.time > 0 and result.wall_time > 0 and result.memory > 0
 
 
-@pytest.mark.parametrize("language", ALL)
+@pytest.mark.parametrize("language", CORE)
 def test_stdin_echo_keeps_bytes(run, language):
     text = "line one\nzwei: äöü ✓\n\nlast line without newline"
     result = run(language, ECHO[language], text)
@@ -69,6 +65,32 @@ def test_nonzero_exit_is_runtime_error_with_code(run, language):
     assert result.verdict == Verdict.RE
     assert result.exit_code == 3 and result.signal is None
     assert "code 3" in result.message
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_endless_loop_is_tle_at_the_cpu_limit(run, language, no_leftovers):
+    result = run(language, SPIN[language], cpu_time=0.5, wall_time=5)
+    assert result.verdict == Verdict.TLE, result
+    assert "CPU" in result.message
+
+
+def test_every_language_has_its_programs():
+    assert set(EXIT_3) == set(SPIN) == set(ALL)
+
+
+def test_a_version_is_chosen_within_the_family():
+    assert get_language("python", "pypy").id == "pypy"
+    assert get_language("python", "PyPy").id == "pypy"
+    assert get_language("python", "3.9").id == "pypy"
+    assert get_language("python", "3.11").id == "python"
+    assert get_language("python", "*").id == "python"
+    assert get_language("c", "clang").id == "c-clang"
+    assert get_language("cpp", "14").id == "cpp-clang"
+    assert get_language("cpp", "gcc").id == "cpp"
+    assert [lang.id for lang in versions_of(get_language("pypy"))] == ["python", "pypy"]
+    with pytest.raises(UnknownVersion) as err:
+        get_language("python", "2.7")
+    assert "2.7" in str(err.value) and "PyPy" in str(err.value) and "CPython" in str(err.value)
 
 
 @pytest.mark.parametrize("language", sorted(SYNTAX_ERROR))
@@ -150,7 +172,7 @@ def test_language_lookup_by_alias_and_extension():
     assert get_language("c++").id == "cpp"
     assert language_for_file("x/Main.java").id == "java"
     with pytest.raises(UnknownLanguage) as err:
-        get_language("cobol")
+        get_language("whitespace")
     assert "python" in str(err.value) and "java" in str(err.value)
 
 

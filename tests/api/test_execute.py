@@ -49,9 +49,9 @@ def test_failures_are_verdicts_not_errors(alice, language, code, verdict, field,
 
 
 def test_unknown_language_lists_the_supported_ones(alice):
-    answer = alice.post("/api/execute", json={"code": "x", "language": "cobol"})
+    answer = alice.post("/api/execute", json={"code": "x", "language": "whitespace"})
     assert answer.status_code == 422
-    assert "cobol" in answer.json()["detail"]
+    assert "whitespace" in answer.json()["detail"]
     for language in LANGUAGES:
         assert language in answer.json()["detail"]
 
@@ -192,3 +192,18 @@ def test_replicas_share_the_rate_limit_through_redis(database_url, sandbox):
             limited = first.post("/api/execute", json=request)
         assert limited.status_code == 429, limited.text
         assert any(key.startswith(b"LIMITS") for key in store.scan_iter("LIMITS*"))
+
+
+@pytest.mark.parametrize("version, implementation", [(None, "CPython"), ("pypy", "PyPy"), ("3.9", "PyPy"),
+                                                     ("cpython", "CPython")])
+def test_the_request_chooses_the_version(alice, version, implementation):
+    answer = alice.post("/api/execute", json={"code": "import platform\nprint(platform.python_implementation())",
+                                              "language": "python", "version": version})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["stdout"] == implementation + "\n"
+
+
+def test_an_unknown_version_names_the_installed_ones(alice):
+    answer = alice.post("/api/execute", json={"code": "int main(){}", "language": "c", "version": "tcc"})
+    assert answer.status_code == 422
+    assert "tcc" in answer.json()["detail"] and "Clang" in answer.json()["detail"]

@@ -101,7 +101,7 @@ def test_a_problem_with_submissions_cannot_be_deleted(admin, alice, problem):
 @pytest.mark.parametrize("changes, status, text", [
     ({"checker": {"type": "fuzzy"}}, 422, "checker"),
     ({"checker": {"type": "custom", "language": "python"}}, 422, "custom checker"),
-    ({"checker": {"type": "custom", "source": "x", "language": "cobol"}}, 422, "cobol"),
+    ({"checker": {"type": "custom", "source": "x", "language": "whitespace"}}, 422, "whitespace"),
     ({"tests": []}, 422, "tests"),
     ({"timeLimit": 0}, 422, "timeLimit"),
     ({"tests": [{"name": "a", "expectedOutput": "1"}, {"name": "a", "expectedOutput": "2"}]}, 422, "unique"),

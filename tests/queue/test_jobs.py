@@ -60,7 +60,7 @@ def test_wrong_answer_compile_error_and_time_limit_are_results(client, worker):
 
 
 @pytest.mark.parametrize("body, status, text", [
-    ({"language": "cobol", "source": "x"}, 422, "python"),
+    ({"language": "whitespace", "source": "x"}, 422, "python"),
     ({"language": "python"}, 422, "source"),
     ({"kind": "judge", "language": "python", "source": "x"}, 422, "test"),
     ({"language": "python", "source": "x", "limits": {"cpu_time": 999}}, 422, "cpu_time"),

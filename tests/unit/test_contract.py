@@ -34,7 +34,7 @@ def test_test_data_that_is_not_utf8_arrives_byte_for_byte():
 
 
 @pytest.mark.parametrize("body, words", [
-    ({"language": "cobol", "source": "x"}, "unknown language"),
+    ({"language": "whitespace", "source": "x"}, "unknown language"),
     ({"language": "python", "source": "x", "checker": {"type": "custom"}}, "custom checker"),
     ({"language": "python", "source": "x", "checker": {"type": "fuzzy"}}, "unknown checker"),
     ({"language": "python", "source": "x", "checker": {"type": "standard", "extra": 1}}, "extra"),

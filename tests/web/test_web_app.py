@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from codearena.languages import LANGUAGES
+
 from ..api.conftest import start_server
 from ..support import missing
 
@@ -24,6 +26,7 @@ PROGRAMS = {  # each reads a name and greets it
     "c": '#include <stdio.h>\nint main(void){char s[32];scanf("%31s",s);printf("hello %s\\n",s);return 0;}\n',
     "cpp": "#include <iostream>\nint main(){std::string s;std::cin>>s;std::cout<<\"hello \"<<s<<std::endl;}\n",
     "java": "public class Main{public static void main(String[] a){System.out.println(\"hello \"+new java.util.Scanner(System.in).next());}}\n",
+    "rust": "fn main(){let mut s=String::new();std::io::stdin().read_line(&mut s).unwrap();println!(\"hello {}\", s.trim());}\n",
 }
 
 
@@ -81,12 +84,13 @@ def _run(page, language: str, code: str, stdin: str = "") -> str:
     return verdict.text_content()
 
 
-def test_sign_up_then_run_in_all_five_languages(browse):
+def test_sign_up_then_run_in_the_five_languages_and_rust(browse):
     page = browse
     _shot(page, "sign-in")
     _sign_up(page)
     options = page.get_by_test_id("language").locator("option").all_text_contents()
-    assert len(options) == 5 and all(any(ch.isdigit() for ch in option) for option in options)  # with versions
+    installed = [lang for lang in LANGUAGES if lang.available()]
+    assert len(options) == len(installed) >= 20 and all(any(ch.isdigit() for ch in option) for option in options)
     for language, code in PROGRAMS.items():
         assert _run(page, language, code, "arena") == "AC", (language, page.get_by_test_id("message").text_content())
         assert page.get_by_test_id("output").text_content() == "hello arena\n", language

@@ -68,7 +68,7 @@ class CacheStats:
 
 def cache_key(language: Language, source: str) -> str:
     material = json.dumps([language.id, language.version(), list(language.compile or ()), list(language.check or ()),
-                           list(language.run), source])
+                           list(language.run), language.env, list(language.extra_binds), source])
     return hashlib.sha256(material.encode()).hexdigest()
 
 

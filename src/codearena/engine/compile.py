@@ -34,7 +34,8 @@ class CompileOutcome:
 def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str) -> CompileOutcome:
     """The language's compiler, or its syntax check (interpreted languages), on the source in the box."""
     limits = COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb,
-                                         processes=COMPILE_LIMITS.processes + language.extra_processes)
+                                         processes=COMPILE_LIMITS.processes + language.extra_processes,
+                                         open_files=max(COMPILE_LIMITS.open_files, language.min_open_files))
     argv = (language.compile_argv if language.compiled else language.check_argv)(source, language.compile_memory_mb)
     run = sandbox.run(
         box,

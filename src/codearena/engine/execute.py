@@ -22,6 +22,7 @@ def runtime_limits(language: Language, limits: Limits) -> Limits:
     return limits.with_changes(
         memory_mb=limits.memory_mb + language.memory_overhead_mb,
         processes=limits.processes + language.extra_processes,
+        open_files=max(limits.open_files, language.min_open_files),
     )
 
 

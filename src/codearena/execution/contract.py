@@ -140,6 +140,8 @@ class Job(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: JobKind = "run"
     language: str = Field(description="a language id or alias; stored as the id")
+    version: str | None = Field(None, description="a version within the language's family (pypy, clang, 3.9); "
+                                "resolved into `language` and then dropped")
     source: str
     stdin: str = Field("", description="run only")
     args: tuple[str, ...] = Field((), max_length=MAX_ARGS,
@@ -164,6 +166,16 @@ class Job(BaseModel):
             return value.validate()
         except (UnknownChecker, UnknownLanguage) as exc:
             raise ValueError(str(exc)) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _chosen_version(cls, data):
+        if isinstance(data, dict) and data.get("version") and isinstance(data.get("language"), str):
+            try:
+                data = {**data, "language": get_language(data["language"], str(data["version"])).id, "version": None}
+            except UnknownLanguage:
+                pass  # the language's own validator says so
+        return data
 
     @model_validator(mode="before")
     @classmethod

@@ -14,7 +14,14 @@ class UnknownLanguage(ValueError):
         super().__init__(f"unknown language {name!r}; supported: {', '.join(supported_ids())}")
 
 
-_BY_NAME = {alias: lang for lang in LANGUAGES for alias in (lang.id, *lang.aliases)}
+class UnknownVersion(ValueError):
+    def __init__(self, language: Language, version: str):
+        self.version = version
+        offered = ", ".join(f"{lang.implementation or lang.id} {lang.version()}" for lang in versions_of(language))
+        super().__init__(f"{language.label} has no version {version!r}; installed: {offered}")
+
+
+_BY_NAME = {alias.lower(): lang for lang in LANGUAGES for alias in (lang.id, *lang.aliases)}
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 
 
@@ -22,11 +29,33 @@ def supported_ids() -> list[str]:
     return [lang.id for lang in LANGUAGES]
 
 
-def get_language(name: str) -> Language:
+def versions_of(language: Language) -> list[Language]:
+    """The entries of the language's family (CPython and PyPy, GCC and Clang), the default first."""
+    family = [lang for lang in LANGUAGES if lang.family_id == language.family_id]
+    return sorted(family, key=lambda lang: lang.id != lang.family_id)
+
+
+def _matches(language: Language, version: str) -> bool:
+    if version in (language.id, language.implementation.lower()):
+        return True
+    installed = language.version()
+    return installed == version or installed.startswith(version + ".")
+
+
+def get_language(name: str, version: str | None = None) -> Language:
+    """By id, alias or (for the default) family; `version` picks within the family: an
+    implementation ("pypy", "clang"), an id, or a version number ("3.9", "14"). "*" or none: as named."""
     try:
-        return _BY_NAME[name.strip().lower()]
+        language = _BY_NAME[name.strip().lower()]
     except KeyError:
         raise UnknownLanguage(name) from None
+    wanted = (version or "").strip().lower()
+    if not wanted or wanted in ("*", "latest", "default") or _matches(language, wanted):
+        return language
+    for candidate in versions_of(language):
+        if _matches(candidate, wanted):
+            return candidate
+    raise UnknownVersion(language, version or "")
 
 
 def language_for_file(path: str | Path) -> Language:
@@ -37,5 +66,5 @@ def language_for_file(path: str | Path) -> Language:
         raise UnknownLanguage(suffix or str(path)) from None
 
 
-__all__ = ["LANGUAGES", "Language", "SELF_TEST_INPUT", "SELF_TEST_OUTPUT", "UnknownLanguage",
-           "get_language", "language_for_file", "supported_ids"]
+__all__ = ["LANGUAGES", "Language", "SELF_TEST_INPUT", "SELF_TEST_OUTPUT", "UnknownLanguage", "UnknownVersion",
+           "get_language", "language_for_file", "supported_ids", "versions_of"]

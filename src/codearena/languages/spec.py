@@ -29,7 +29,7 @@ class Language:
     """
 
     id: str
-    name: str
+    label: str  # the language, as users name it: "C++", "Python"
     extensions: tuple[str, ...]
     source_file: str  # default file name; `entry_point` may choose another from the source
     run: tuple[str, ...]
@@ -48,12 +48,28 @@ class Language:
     # program's limit for the runtime itself, and more threads than a C program.
     memory_overhead_mb: int = 0
     extra_processes: int = 0
+    min_open_files: int = 0  # R refuses to start below 128 descriptors
     address_space_fallback: bool = True  # False: never RLIMIT_AS (breaks the JVM and V8)
     memory_error_markers: tuple[str, ...] = ()  # stderr text meaning "ran out of memory"
     # stderr text of an uncaught exception: these runtimes then exit 1, which a custom checker
     # also uses for "wrong answer", so a crashing checker is recognised by this instead.
     crash_markers: tuple[str, ...] = ()
     compile_memory_mb: int = 512
+    # The toolchain, where a language has more than one installed ("GCC", "Clang", "PyPy"): the
+    # entries of one `family` are the versions a request chooses between; the entry whose id is
+    # the family's is its default.
+    implementation: str = ""
+    family: str = ""  # default: the id
+    packages: tuple[str, ...] = ()  # Debian packages that install it (scripts/install-languages.sh)
+    judge0_ids: tuple[int, ...] = ()  # Judge0 CE's ids for this language, where it has them
+
+    @property
+    def name(self) -> str:
+        return f"{self.label} ({self.implementation})" if self.implementation else self.label
+
+    @property
+    def family_id(self) -> str:
+        return self.family or self.id
 
     @property
     def compiled(self) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..common_settings import CommonSettings
 from ..execution import Execution
-from ..languages import Language, UnknownLanguage, get_language, supported_ids
+from ..languages import Language, UnknownLanguage, UnknownVersion, get_language, supported_ids
 from .fairshare import InFlightRuns
 from .judging import SubmissionJudge
 from .schemas import MAX_ROW_ID
@@ -170,9 +170,11 @@ def get_or_404(session: Session, model: type[T], object_id: int) -> T:
     return found
 
 
-def resolve_language(name: str) -> Language:
+def resolve_language(name: str, version: str | None = None) -> Language:
     try:
-        return get_language(name)
+        return get_language(name, version)
     except UnknownLanguage:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             f"unknown language {name!r}; supported: {', '.join(supported_ids())}") from None
+    except UnknownVersion as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None

@@ -129,7 +129,9 @@ class ExecuteRequest(RequestModel):
     nul_allowed: ClassVar[frozenset[str]] = frozenset({"code", "input"})  # run, never stored
 
     code: str = Field(description="the program's source")
-    language: str = Field(description="python, javascript, c, cpp or java (aliases: py, js, node, c++, ...)")
+    language: str = Field(description="a language id or alias (GET /api/languages): python, javascript, c, cpp, java, go, rust, ...")
+    version: str | None = Field(None, description="a version within the language's family: an implementation "
+                                "(pypy, clang), an id or a version number; default: the family's default")
     input: str = Field("", description="standard input")
     time_limit: float | None = Field(None, gt=0, le=10, description="CPU seconds (default: server setting)")
     memory_limit: int | None = Field(None, ge=16, le=1024, description="MB (default: server setting)")
@@ -215,6 +217,8 @@ class ProblemRunRequest(RequestModel):
     problem_id: RowId
     code: str
     language: str
+    version: str | None = Field(None, description="a version within the language's family: an implementation "
+                                "(pypy, clang), an id or a version number; default: the family's default")
 
 
 # --- submissions ----------------------------------------------------------------------------
@@ -223,6 +227,8 @@ class SubmissionRequest(RequestModel):
     problem_id: RowId
     code: str
     language: str
+    version: str | None = Field(None, description="a version within the language's family: an implementation "
+                                "(pypy, clang), an id or a version number; default: the family's default")
 
 
 class SubmissionOut(ApiModel):

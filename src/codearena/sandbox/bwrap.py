@@ -42,6 +42,8 @@ def system_binds() -> list[str]:
         elif host.is_dir():
             args += ["--ro-bind", str(host), f"/{name}"]
     args += ["--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    # Debian's alternatives: links from /usr (cc, java, libblas.so.3) through here back into /usr.
+    args += ["--ro-bind-try", "/etc/alternatives", "/etc/alternatives"]
     return args
 
 

@@ -6,7 +6,7 @@ import signal as signals
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ...languages import Language, get_language
+from ...languages import LANGUAGES as CATALOG, Language, get_language
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ LANGUAGES: tuple[Judge0Language, ...] = (
     Judge0Language(63, "javascript", "JavaScript", "Node.js"),
     Judge0Language(71, "python", "Python"),
 )
+# Every other language under the Judge0 id its catalog entry carries, named as Judge0 names it.
+LANGUAGES += tuple(Judge0Language(judge0_id, lang.id, lang.label, lang.implementation)
+                   for lang in CATALOG for judge0_id in lang.judge0_ids
+                   if judge0_id not in {known.id for known in LANGUAGES})
 BY_ID = {lang.id: lang for lang in LANGUAGES}
 
 

@@ -32,7 +32,7 @@ class Runtime:
 
 
 def runtimes() -> list[Runtime]:
-    return [Runtime(language, language.version()) for language in LANGUAGES]
+    return [Runtime(language, language.version()) for language in LANGUAGES if language.available()]
 
 
 def version_matches(wanted: str, installed: str) -> bool:
@@ -45,8 +45,11 @@ def version_matches(wanted: str, installed: str) -> bool:
 
 
 def find_runtime(language: str, version: str) -> Runtime:
+    """The first installed runtime of that name, or of that family, whose version matches:
+    python 3.11 is CPython, python 3.9 PyPy (each also answers to its own id)."""
     for runtime in runtimes():
-        if language in (runtime.language.id, *runtime.language.aliases) and version_matches(version, runtime.version):
+        names = (runtime.language.id, *runtime.language.aliases, runtime.language.family_id)
+        if language in names and version_matches(version, runtime.version):
             return runtime
     raise PistonError(f"{language}-{version} runtime is unknown")
 

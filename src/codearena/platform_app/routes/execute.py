@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["execution"])
 async def execute(body: ExecuteRequest, request: Request, user: Principal = Depends(execution_allowed),
                   svc: Services = Depends(services)) -> ExecutionResultOut:
     settings = svc.settings
-    language = resolve_language(body.language)
+    language = resolve_language(body.language, body.version)
     check_size("code", body.code, svc.common.max_code_bytes)
     check_size("input", body.input, svc.common.max_input_bytes)
     limits = LimitsSpec(cpu_time=body.time_limit or settings.execute_time_limit,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ...languages import LANGUAGES
 
@@ -17,10 +17,17 @@ class LanguageOut(BaseModel):
     extensions: list[str]
     aliases: list[str]
     compiled: bool
+    family: str = Field(description="the language; its entries are the versions a request chooses between")
+    implementation: str
+    default: bool = Field(description="the family's default version")
+    judge0_ids: list[int]
 
 
 @router.get("/languages", response_model=list[LanguageOut])
 def languages() -> list[LanguageOut]:  # sync: the first call probes the toolchains' versions (in a thread)
+    """The installed languages (a language whose toolchain is missing here is left out)."""
     return [LanguageOut(id=lang.id, name=lang.name, version=lang.version(), extensions=list(lang.extensions),
-                        aliases=list(lang.aliases), compiled=lang.compile is not None)
-            for lang in LANGUAGES]
+                        aliases=list(lang.aliases), compiled=lang.compile is not None, family=lang.family_id,
+                        implementation=lang.implementation, default=lang.id == lang.family_id,
+                        judge0_ids=list(lang.judge0_ids))
+            for lang in LANGUAGES if lang.available()]

@@ -87,7 +87,7 @@ def delete_problem(problem_id: PathId, _admin: Principal = Depends(require_admin
 @router.post("/run", response_model=TestsRunOut, responses={404: {"description": "no such problem"}})
 async def run_samples(body: ProblemRunRequest, request: Request, user: Principal = Depends(execution_allowed),
                       svc: Services = Depends(services)) -> TestsRunOut:
-    language = resolve_language(body.language)
+    language = resolve_language(body.language, body.version)
     check_size("code", body.code, svc.common.max_code_bytes)
 
     def load():  # short and read-only, off the event loop; the run itself holds no connection

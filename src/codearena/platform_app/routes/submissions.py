@@ -36,7 +36,7 @@ def _visible_or_404(session: Session, submission_id: int, user: Principal) -> Su
 async def submit(body: SubmissionRequest, response: Response,
                  wait: float = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the verdict"),
                  user: Principal = Depends(execution_allowed), svc: Services = Depends(services)) -> SubmissionOut:
-    language = resolve_language(body.language)
+    language = resolve_language(body.language, body.version)
     check_size("code", body.code, svc.common.max_code_bytes)
 
     def store() -> int:

@@ -72,10 +72,13 @@ async function onAuth(event, register) {
   }
 }
 
+const FAMILIES = {};  // language id -> its family (pypy -> python): the editor mode and starter are the family's
+
 function setLanguage(id, target = editor) {
-  target.setOption("mode", MODES[id] || null);
+  const family = FAMILIES[id] || id;
+  target.setOption("mode", MODES[family] || null);
   const current = target.getValue();
-  if (!current.trim() || Object.values(STARTERS).includes(current)) target.setValue(STARTERS[id] || "");
+  if (!current.trim() || Object.values(STARTERS).includes(current)) target.setValue(STARTERS[family] || "");
 }
 
 async function loadLanguages() {
@@ -83,6 +86,7 @@ async function loadLanguages() {
   for (const language of await api("/api/languages")) {
     const option = document.createElement("option");
     option.value = language.id;
+    FAMILIES[language.id] = language.family;
     option.textContent = `${language.name} ${language.version}`;
     select.append(option);
     $("problem-language").append(option.cloneNode(true));

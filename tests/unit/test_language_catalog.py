@@ -1,0 +1,64 @@
+"""The catalog as data: unique names, a default in every family, and packages that the install
+scripts really install."""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from codearena.languages import LANGUAGES
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def _script_packages(name: str) -> set[str]:
+    text = (SCRIPTS / name).read_text()
+    if name == "install-languages.sh":
+        block = re.search(r"PACKAGES=\((.*?)\n\)", text, re.S).group(1)
+        return {word for line in block.splitlines() for word in line.split("#")[0].split()}
+    return set(re.findall(r"^need_(?:cmd|file) \S+ (\S+)", text, re.M))
+
+
+def test_names_are_unique():
+    names = Counter(name.lower() for lang in LANGUAGES for name in (lang.id, *lang.aliases))
+    assert [name for name, count in names.items() if count > 1] == []
+    extensions = Counter(ext for lang in LANGUAGES for ext in lang.extensions)
+    assert [ext for ext, count in extensions.items() if count > 1] == []
+    judge0 = Counter(judge0_id for lang in LANGUAGES for judge0_id in lang.judge0_ids)
+    assert [i for i, count in judge0.items() if count > 1] == []
+
+
+def test_every_family_has_its_default_entry():
+    ids = {lang.id for lang in LANGUAGES}
+    assert {lang.family_id for lang in LANGUAGES} <= ids
+    assert len({lang.family_id for lang in LANGUAGES}) >= 20  # distinct languages, versions aside
+
+
+def test_every_language_is_installed_by_the_setup_scripts():
+    installed = _script_packages("install-languages.sh") | _script_packages("install-system-deps.sh")
+    wanted = {package for lang in LANGUAGES for package in lang.packages}
+    assert wanted - installed == set()
+    assert _script_packages("install-languages.sh") - wanted == set()  # nothing installed for no language
+    assert all(lang.packages for lang in LANGUAGES)
+
+
+def test_judge0_answers_every_language_under_its_ids():
+    from codearena.adapters.judge0.catalog import BY_ID
+
+    for lang in LANGUAGES:
+        for judge0_id in lang.judge0_ids:
+            assert BY_ID[judge0_id].language == lang.id
+    assert BY_ID[73].engine.id == "rust" and BY_ID[75].engine.id == "c-clang"
+
+
+def test_a_job_names_a_version_and_keeps_only_the_chosen_id():
+    import pytest
+    from pydantic import ValidationError
+
+    from codearena.execution.contract import Job
+
+    job = Job(language="python", version="pypy", source="print(1)")
+    assert (job.language, job.version) == ("pypy", None)
+    assert Job.model_validate_json(job.model_dump_json()).language == "pypy"
+    with pytest.raises(ValidationError) as raised:
+        Job(language="c", version="tcc", source="int main(){}")
+    assert "tcc" in str(raised.value) and "Clang" in str(raised.value)
