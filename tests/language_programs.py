@@ -71,3 +71,43 @@ SPIN = {
     "elixir": "defmodule Spin do\n  def forever(n), do: forever(n + 1)\nend\nSpin.forever(0)\n",
     "erlang": "%% first line\nmain(_) -> spin(0).\nspin(N) -> spin(N + 1).\n",
 }
+
+# Allocates and touches memory without end (memory: MLE at the memory limit).
+MEMORY = {
+    "python": "a = []\nwhile True: a.append(bytearray(1 << 20))",
+    "pypy": "a = []\nwhile True: a.append(bytearray(1 << 20))",
+    "javascript": "const a = []; while (true) a.push(Buffer.alloc(1 << 20, 1));",
+    "typescript": "const a: Buffer[] = [];\nwhile (true) a.push(Buffer.alloc(1 << 20, 1));\n",
+    "c": "#include <stdlib.h>\n#include <string.h>\nint main(void){ for(;;){ char *p = malloc(1<<20); if(!p) return 1; memset(p, 1, 1<<20);} }",
+    "c-clang": "#include <stdlib.h>\nint main(void){ for(;;){ volatile char *p = malloc(1<<20); if(!p) return 1;"
+               " for (int i = 0; i < (1<<20); i += 4096) p[i] = 1; } }",
+    "cpp": "#include <vector>\nint main(){ std::vector<std::vector<char>> v; for(;;) v.emplace_back(1<<20, 'x'); }",
+    "cpp-clang": "#include <vector>\nint main(){ std::vector<std::vector<char>> v; for(;;) v.emplace_back(1<<20, 'x'); }",
+    "java": "import java.util.*;\npublic class Main{public static void main(String[] a){List<long[]> l=new ArrayList<>();for(;;)l.add(new long[1<<17]);}}",
+    "kotlin": "fun main() { val l = ArrayList<LongArray>()\n while (true) l.add(LongArray(1 shl 17) { 1L }) }\n",
+    "scala": "object Main { def main(a: Array[String]): Unit = { val l = new java.util.ArrayList[Array[Long]]()\n"
+             "  while (true) l.add(Array.fill(1 << 17)(1L)) } }\n",
+    "csharp": "using System.Collections.Generic;\nclass P { static void Main() { var l = new List<long[]>();\n"
+              "  while (true) { var b = new long[1 << 17]; for (int i = 0; i < b.Length; i += 512) b[i] = 1; l.Add(b); } } }\n",
+    "go": "package main\nfunc main(){ var l [][]byte; for { b := make([]byte, 1<<20); for i := range b { b[i] = 1 }; l = append(l, b) } }\n",
+    "rust": "fn main(){ let mut l: Vec<Vec<u8>> = Vec::new(); loop { l.push(vec![1u8; 1 << 20]); } }\n",
+    "ruby": "a = []\nloop { a << ('x' * (1 << 20)) }\n",
+    "php": "<?php $a = [];\nwhile (true) $a[] = str_repeat('x', 1 << 20);\n",
+    "perl": "my @a;\nwhile (1) { push @a, 'x' x (1 << 20); }\n",
+    "lua": "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1 << 20) .. #t end\n",
+    "bash": "s=x\nwhile :; do s=$s$s; done\n",
+    "r": "l <- list()\nrepeat { l[[length(l) + 1]] <- runif(1e5) }\n",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT group_concat(printf('%0100d', x)) FROM c;\n",
+    "haskell": "import qualified Data.Map.Strict as M\nmain :: IO ()\nmain = print (M.size (M.fromList [(i, i) | i <- [1 :: Int ..]]))\n",
+    "ocaml": "let () = let l = ref [] in while true do l := Bytes.make (1 lsl 20) 'x' :: !l done\n",
+    "pascal": "program Hog;\nvar p: PByte;\nbegin\n  while true do begin\n    GetMem(p, 1 shl 20);\n    FillChar(p^, 1 shl 20, 1);\n  end;\nend.\n",
+    "fortran": "program p\n  integer, pointer :: a(:)\n  do\n    allocate(a(262144))\n    a = 1\n  end do\nend program p\n",
+    "d": "void main(){ ubyte[][] l; for (;;) { auto b = new ubyte[1 << 20]; b[] = 1; l ~= b; } }\n",
+    "cobol": None,
+    "nasm": ("section .text\nglobal _start\n_start:\n  mov rax, 12\n  xor rdi, rdi\n  syscall\n  mov rbx, rax\n"
+             "grow:\n  add rbx, 4096\n  mov rax, 12\n  mov rdi, rbx\n  syscall\n  mov byte [rbx - 1], 1\n  jmp grow\n"),
+    "lisp": "(defvar *l* nil)\n(loop (push (make-array (* 1024 1024) :element-type '(unsigned-byte 8) :initial-element 1) *l*))\n",
+    "prolog": ":- initialization(main, main).\nmain :- numlist(1, 100000000, L), msort(L, S), length(S, N), print(N).\n",
+    "elixir": "Stream.iterate([], fn l -> [:binary.copy(<<1>>, 1_048_576) | l] end) |> Stream.run()\n",
+    "erlang": "%% first line\nmain(_) -> grow([]).\ngrow(L) -> grow([binary:copy(<<1>>, 1048576) | L]).\n",
+}

@@ -9,7 +9,7 @@ from codearena.languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, Un
 from codearena.languages import UnknownVersion, versions_of
 from codearena.languages.catalog import java_file_class, java_main_class
 
-from .language_programs import EXIT_3, SPIN
+from .language_programs import EXIT_3, MEMORY, SPIN
 
 ALL = [lang.id for lang in LANGUAGES]
 CORE = ["python", "javascript", "c", "cpp", "java"]
@@ -74,8 +74,16 @@ def test_endless_loop_is_tle_at_the_cpu_limit(run, language, no_leftovers):
     assert "CPU" in result.message
 
 
+@pytest.mark.parametrize("language", [lang for lang in ALL if MEMORY[lang]])
+def test_allocating_without_end_is_mle_at_the_memory_limit(run, language, no_leftovers):
+    result = run(language, MEMORY[language], memory_mb=64, cpu_time=10, wall_time=20)
+    assert result.verdict == Verdict.MLE, result
+    overhead = get_language(language).memory_overhead_mb
+    assert 0 < result.memory <= (64 + overhead) * 1024
+
+
 def test_every_language_has_its_programs():
-    assert set(EXIT_3) == set(SPIN) == set(ALL)
+    assert set(EXIT_3) == set(SPIN) == set(MEMORY) == set(ALL)
 
 
 def test_a_version_is_chosen_within_the_family():
