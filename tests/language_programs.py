@@ -59,7 +59,7 @@ SPIN = {
     "bash": "while :; do :; done\n",
     "r": "repeat {}\n",
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n",
-    "haskell": "main :: IO ()\nmain = print (length [1 :: Integer ..])\n",
+    "haskell": "spin :: Int -> Int\nspin n = spin (n + 1)\n\nmain :: IO ()\nmain = print (spin 0)\n",
     "ocaml": "let rec spin n = spin (n + 1)\nlet () = spin 0\n",
     "pascal": "program P;\nvar x: int64;\nbegin\n  x := 0;\n  while true do x := x + 1;\nend.\n",
     "fortran": "program p\n  integer(8) :: x\n  x = 0\n  do\n    x = x + 1\n  end do\nend program p\n",

@@ -52,7 +52,7 @@ def test_module_crud_and_validation(admin, alice):
     assert module["id"] in [m["id"] for m in alice.get("/api/modules").json()]
     updated = admin.put(f"/api/modules/{module['id']}", json=module_body("cpp", title="Now C++")).json()
     assert updated["language"] == "cpp" and updated["title"] == "Now C++"
-    unknown = admin.post("/api/modules", json={**module_body("python"), "language": "fortran"})
+    unknown = admin.post("/api/modules", json={**module_body("python"), "language": "whitespace"})
     assert unknown.status_code == 422 and "javascript" in unknown.json()["detail"]
     assert admin.delete(f"/api/modules/{module['id']}").status_code == 204
     missing = alice.post("/api/modules/execute", json={"moduleId": module["id"]})
