@@ -4,6 +4,7 @@
 # The package list is the catalog's (`packages=` of each entry in src/codearena/languages/);
 # a unit test checks the two agree. Without root it names what is missing and fails.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 
 # One line per language: its Debian packages.
 PACKAGES=(
@@ -38,17 +39,7 @@ missing=()
 for package in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "codearena languages: missing packages: ${missing[*]}" >&2
-        echo "install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-        exit 1
-    fi
-    echo "codearena languages: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install "codearena languages" "${missing[@]}"
 
 # TypeScript (npm, from the lock file): tsc and Node's type definitions, where a box can read them.
 lock="$(cd "$(dirname "$0")" && pwd)/typescript"

@@ -3,6 +3,7 @@
 # Python's venv, npm (the web app's editor) and chromium (the browser tests). Idempotent: does nothing when everything is there. Needs root to install;
 # without root it names what is missing and fails.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt.sh"
 
 missing=()
 need_cmd() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
@@ -23,15 +24,4 @@ if [ -z "$python_bin" ] || ! "$python_bin" -c 'import ensurepip, venv' >/dev/nul
     missing+=(python3-venv)
 fi
 
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-    echo "codearena setup: missing system packages: ${missing[*]}" >&2
-    echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
-    exit 1
-fi
-echo "codearena setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_install "codearena setup" "${missing[@]}"

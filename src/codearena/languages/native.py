@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from .spec import Language
+from dataclasses import replace
 
-_C_SELF_TEST = '#include <stdio.h>\nint main(void){char s[64];scanf("%63s",s);printf("hello %s\\n",s);return 0;}\n'
-_CPP_SELF_TEST = "#include <iostream>\n#include <string>\nint main(){std::string s;std::cin>>s;std::cout<<\"hello \"<<s<<\"\\n\";}\n"
+from .spec import Language
 
 C = Language(
     id="c",
@@ -17,25 +16,9 @@ C = Language(
     compile=("gcc", "-O2", "-std=gnu17", "-pipe", "-o", "main", "{source}", "-lm"),
     run=("./main",),
     version_command=("gcc", "-dumpfullversion"),
-    self_test=_C_SELF_TEST,
+    self_test='#include <stdio.h>\nint main(void){char s[64];scanf("%63s",s);printf("hello %s\\n",s);return 0;}\n',
     packages=("gcc",),
     judge0_ids=(50,),
-)
-
-C_CLANG = Language(
-    id="c-clang",
-    label="C",
-    implementation="Clang",
-    family="c",
-    aliases=("clang",),
-    extensions=(),
-    source_file="main.c",
-    compile=("clang", "-O2", "-std=gnu17", "-pipe", "-o", "main", "{source}", "-lm"),
-    run=("./main",),
-    version_command=("clang", "--version"),
-    self_test=_C_SELF_TEST,
-    packages=("clang",),
-    judge0_ids=(75,),
 )
 
 CPP = Language(
@@ -49,28 +32,20 @@ CPP = Language(
     run=("./main",),
     version_command=("g++", "-dumpfullversion"),
     compile_memory_mb=1024,
-    self_test=_CPP_SELF_TEST,
+    self_test="#include <iostream>\n#include <string>\nint main(){std::string s;std::cin>>s;std::cout<<\"hello \"<<s<<\"\\n\";}\n",
     packages=("g++",),
     judge0_ids=(52, 54),
 )
 
+# Clang, as a version of C and of C++: GCC's entry with the other compiler (same flags). No
+# extensions of its own: a .c file is GCC's unless Clang is asked for.
+_CLANG = {"implementation": "Clang", "extensions": (), "version_command": ("clang", "--version"),
+          "packages": ("clang",)}
+C_CLANG = replace(C, id="c-clang", family="c", aliases=("clang",), compile=("clang", *C.compile[1:]),
+                  judge0_ids=(75,), **_CLANG)
 # clang++ is a link to clang, which the sandbox runs by its real path: the driver mode says C++.
-CPP_CLANG = Language(
-    id="cpp-clang",
-    label="C++17",
-    implementation="Clang",
-    family="cpp",
-    aliases=("clang++",),
-    extensions=(),
-    source_file="main.cpp",
-    compile=("clang", "--driver-mode=g++", "-O2", "-std=c++17", "-pipe", "-o", "main", "{source}", "-lm"),
-    run=("./main",),
-    version_command=("clang", "--version"),
-    compile_memory_mb=1024,
-    self_test=_CPP_SELF_TEST,
-    packages=("clang",),
-    judge0_ids=(76,),
-)
+CPP_CLANG = replace(CPP, id="cpp-clang", family="cpp", aliases=("clang++",),
+                    compile=("clang", "--driver-mode=g++", *CPP.compile[1:]), judge0_ids=(76,), **_CLANG)
 
 # The compiler's cache lives in the compile box's /tmp (gone with it); no cgo, so no C toolchain.
 GO = Language(

@@ -3,6 +3,8 @@ where it has one (a failure there is CE, with nothing of the program run)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .spec import Language
 
 # The interpreter's own parser, in the box; prints the error exactly as `python3 main.py` would.
@@ -16,8 +18,6 @@ _PYTHON_SYNTAX_CHECK = (
     "    sys.stderr.write(''.join(traceback.format_exception_only(type(error), error)))\n"
     "    sys.exit(1)\n"
 )
-_PYTHON_SELF_TEST = "print('hello', input())\n"
-
 PYTHON = Language(
     id="python",
     label="Python 3",
@@ -31,28 +31,25 @@ PYTHON = Language(
     env={"PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"},
     memory_error_markers=("MemoryError",),
     crash_markers=("Traceback (most recent call last):",),
-    self_test=_PYTHON_SELF_TEST,
+    self_test="print('hello', input())\n",
     packages=("python3",),
     judge0_ids=(71,),
 )
 
-PYPY = Language(
+# PyPy, as a version of Python: CPython's entry with the other interpreter (its GC wants room).
+PYPY = replace(
+    PYTHON,
     id="pypy",
-    label="Python 3",
     implementation="PyPy",
     family="python",
     aliases=("pypy3",),
     extensions=(),  # a .py file is CPython's unless PyPy is asked for
-    source_file="main.py",
-    run=("pypy3", "-B", "-E", "-s", "{source}"),
-    check=("pypy3", "-S", "-c", _PYTHON_SYNTAX_CHECK, "{source}"),
+    run=("pypy3", *PYTHON.run[1:]),
+    check=("pypy3", "-S", "-c", _PYTHON_SYNTAX_CHECK, "{source}"),  # (PyPy has no -I)
     version_command=("pypy3", "--version"),
-    env={"PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"},
     memory_overhead_mb=64,
-    memory_error_markers=("MemoryError",),
-    crash_markers=("Traceback (most recent call last):",),
-    self_test=_PYTHON_SELF_TEST,
     packages=("pypy3",),
+    judge0_ids=(),
 )
 
 JAVASCRIPT = Language(
@@ -78,26 +75,24 @@ JAVASCRIPT = Language(
 
 # tsc from npm (scripts/install-languages.sh), with Node's types; a type error is a compile error.
 TYPESCRIPT_HOME = "/usr/local/lib/codearena/typescript/node_modules"
-TYPESCRIPT = Language(
+_TSC = ("node", f"{TYPESCRIPT_HOME}/typescript/lib/tsc.js")
+# The compiled main.js runs on Node as JavaScript does, with the same allowances.
+TYPESCRIPT = replace(
+    JAVASCRIPT,
     id="typescript",
     label="TypeScript",
+    implementation="",
     aliases=("ts", "tsc"),
     extensions=(".ts",),
     source_file="main.ts",
-    compile=("node", f"{TYPESCRIPT_HOME}/typescript/lib/tsc.js", "--target", "es2022", "--module", "commonjs",
-             "--types", "node", "--typeRoots", f"{TYPESCRIPT_HOME}/@types", "--skipLibCheck", "--pretty", "false",
-             "--outDir", ".", "{source}"),
-    run=JAVASCRIPT.run[:-1] + ("main.js",),
-    version_command=("node", f"{TYPESCRIPT_HOME}/typescript/lib/tsc.js", "--version"),
-    env=JAVASCRIPT.env,
-    memory_overhead_mb=JAVASCRIPT.memory_overhead_mb,
-    extra_processes=JAVASCRIPT.extra_processes,
-    address_space_fallback=False,
-    memory_error_markers=JAVASCRIPT.memory_error_markers,
-    crash_markers=JAVASCRIPT.crash_markers,
+    compile=(*_TSC, "--target", "es2022", "--module", "commonjs", "--types", "node",
+             "--typeRoots", f"{TYPESCRIPT_HOME}/@types", "--skipLibCheck", "--pretty", "false", "--outDir", ".",
+             "{source}"),
+    check=None,
+    run=(*JAVASCRIPT.run[:-1], "main.js"),
+    version_command=(*_TSC, "--version"),
     compile_memory_mb=1024,
     self_test="import * as fs from 'fs';\nconst s: string = fs.readFileSync(0, 'utf8').trim();\nconsole.log('hello ' + s);\n",
-    packages=("nodejs",),
     judge0_ids=(74,),
 )
 

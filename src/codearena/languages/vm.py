@@ -55,6 +55,16 @@ _JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
 # about the flags those scripts add.
 _COMPILER_JAVA_OPTS = " ".join((*_JVM_FLAGS, "-Xmx768m", "-Xss8m", "-XX:-PrintWarnings"))
 _JVM_RUN = ("java", *_JVM_FLAGS, "-Xmx{memory_mb}m", "-Xss64m")
+# What every JVM language needs above the program's own limits, and how its failures read.
+_JVM_RUNTIME = {
+    "extra_binds": ("/etc/java-*",),  # the JDK's conf/ files are symlinks into /etc/java-N-openjdk
+    "memory_overhead_mb": 128,
+    "extra_processes": 48,
+    "address_space_fallback": False,
+    "memory_error_markers": ("java.lang.OutOfMemoryError",),
+    "crash_markers": ('Exception in thread "',),
+    "compile_memory_mb": 1024,
+}
 
 JAVA = Language(
     id="java",
@@ -70,13 +80,7 @@ JAVA = Language(
              "-d", ".", "{source}"),
     run=(*_JVM_RUN, "-cp", ".", "{main}"),
     version_command=("javac", "-version"),
-    extra_binds=("/etc/java-*",),  # the JDK's conf/ files are symlinks into /etc/java-N-openjdk
-    memory_overhead_mb=128,
-    extra_processes=48,
-    address_space_fallback=False,
-    memory_error_markers=("java.lang.OutOfMemoryError",),
-    crash_markers=('Exception in thread "',),
-    compile_memory_mb=1024,
+    **_JVM_RUNTIME,
     self_test="import java.util.Scanner;\npublic class Hello {\n  public static void main(String[] a) {\n"
     "    System.out.println(\"hello \" + new Scanner(System.in).next());\n  }\n}\n",
     packages=("default-jdk-headless",),
@@ -94,13 +98,7 @@ KOTLIN = Language(
     run=(*_JVM_RUN, "-jar", "main.jar"),
     version_command=("kotlinc", "-version"),
     env={"JAVA_OPTS": _COMPILER_JAVA_OPTS},
-    extra_binds=("/etc/java-*",),
-    memory_overhead_mb=128,
-    extra_processes=48,
-    address_space_fallback=False,
-    memory_error_markers=("java.lang.OutOfMemoryError",),
-    crash_markers=('Exception in thread "',),
-    compile_memory_mb=1024,
+    **_JVM_RUNTIME,
     self_test="fun main() {\n    println(\"hello \" + readLine()!!.trim())\n}\n",
     packages=("kotlin",),
     judge0_ids=(78,),
@@ -118,13 +116,7 @@ SCALA = Language(
     run=(*_JVM_RUN, "-cp", f".:{_SCALA_LIBRARY}", "{main}"),
     version_command=("scalac", "-version"),
     env={"JAVA_OPTS": _COMPILER_JAVA_OPTS},
-    extra_binds=("/etc/java-*",),
-    memory_overhead_mb=128,
-    extra_processes=48,
-    address_space_fallback=False,
-    memory_error_markers=("java.lang.OutOfMemoryError",),
-    crash_markers=('Exception in thread "',),
-    compile_memory_mb=1024,
+    **_JVM_RUNTIME,
     self_test="object Main {\n  def main(args: Array[String]): Unit =\n"
     "    println(\"hello \" + scala.io.StdIn.readLine().trim)\n}\n",
     packages=("scala",),

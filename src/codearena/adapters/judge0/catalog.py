@@ -52,10 +52,11 @@ LANGUAGES: tuple[Judge0Language, ...] = (
     Judge0Language(63, "javascript", "JavaScript", "Node.js"),
     Judge0Language(71, "python", "Python"),
 )
-# Every other language under the Judge0 id its catalog entry carries, named as Judge0 names it.
+# Every other language under the Judge0 ids its catalog entry carries (the five above keep the
+# exact names Judge0 CE and its SDK use).
+_NAMED = {known.id for known in LANGUAGES}
 LANGUAGES += tuple(Judge0Language(judge0_id, lang.id, lang.label, lang.implementation)
-                   for lang in CATALOG for judge0_id in lang.judge0_ids
-                   if judge0_id not in {known.id for known in LANGUAGES})
+                   for lang in CATALOG for judge0_id in lang.judge0_ids if judge0_id not in _NAMED)
 BY_ID = {lang.id: lang for lang in LANGUAGES}
 
 
