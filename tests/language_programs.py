@@ -21,6 +21,7 @@ EXIT_3 = {
     "perl": "exit 3;\n",
     "lua": "os.exit(3)\n",
     "bash": "exit 3\n",
+    "multi-file": "exit 3\n",  # a project's source is its run script
     "r": "quit(status = 3)\n",
     "sqlite": ".exit 3\n",
     "haskell": "import System.Exit\nmain :: IO ()\nmain = exitWith (ExitFailure 3)\n",
@@ -57,6 +58,7 @@ SPIN = {
     "perl": "1 while 1;\n",
     "lua": "while true do end\n",
     "bash": "while :; do :; done\n",
+    "multi-file": "while :; do :; done\n",
     "r": "repeat {}\n",
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;\n",
     "haskell": "spin :: Int -> Int\nspin n = spin (n + 1)\n\nmain :: IO ()\nmain = print (spin 0)\n",
@@ -96,6 +98,7 @@ MEMORY = {
     "perl": "my @a;\nwhile (1) { push @a, 'x' x (1 << 20); }\n",
     "lua": "local t = {}\nwhile true do t[#t + 1] = string.rep('x', 1 << 20) .. #t end\n",
     "bash": "s=x\nwhile :; do s=$s$s; done\n",
+    "multi-file": "s=x\nwhile :; do s=$s$s; done\n",
     "r": "l <- list()\nrepeat { l[[length(l) + 1]] <- runif(1e5) }\n",
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT group_concat(printf('%0100d', x)) FROM c;\n",
     "haskell": "import qualified Data.Map.Strict as M\nmain :: IO ()\nmain = print (M.size (M.fromList [(i, i) | i <- [1 :: Int ..]]))\n",

@@ -53,3 +53,27 @@ def invalid_text_path(value, path: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+NAME_MAX = 255  # bytes in one file name (Linux)
+MAX_PATH_DEPTH = 16
+
+
+def relative_path_parts(path: str) -> tuple[str, ...]:
+    """The components of a file's path inside a box ("src/a.c" -> ("src", "a.c")); ValueError,
+    saying what is wrong, for anything that could name a place outside it or a special name."""
+    if not isinstance(path, str) or not path:
+        raise ValueError("a file path cannot be empty")
+    if path.startswith("/"):
+        raise ValueError(f"{path!r} is absolute: give a path relative to the program's directory")
+    if "\x00" in path or "\\" in path:
+        raise ValueError(f"{path!r} holds a NUL or a backslash")
+    parts = tuple(part for part in path.split("/") if part)
+    if any(part in (".", "..") for part in parts):
+        raise ValueError(f"{path!r} holds '.' or '..': give a plain relative path")
+    if len(parts) > MAX_PATH_DEPTH:
+        raise ValueError(f"{path!r} is deeper than {MAX_PATH_DEPTH} directories")
+    too_long = next((part for part in parts if len(part.encode()) > NAME_MAX), None)
+    if too_long is not None:
+        raise ValueError(f"a name in {path!r} is longer than {NAME_MAX} bytes")
+    return parts

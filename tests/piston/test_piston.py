@@ -87,6 +87,34 @@ def test_a_compiled_language_answers_its_compile_stage_and_a_failed_compile_no_r
     assert "run" not in failed
 
 
+def test_every_file_is_written_and_the_first_one_runs(piston):
+    # Piston writes all the files into the job's directory and runs the first one.
+    answer = _execute(piston, language="python", version="*", files=[
+        {"name": "main.py", "content": "from lib.words import WORD\nprint(WORD, open('data.bin', 'rb').read().hex())"},
+        {"name": "lib/words.py", "content": "WORD = 'piston'"},
+        {"name": "data.bin", "content": "AAEC", "encoding": "base64"},
+        {"content": "unnamed: written as file3.code"},
+    ]).json()
+    assert answer["run"]["stdout"] == "piston 000102\n", answer
+    hexed = _execute(piston, language="c", version="*", files=[
+        {"content": '#include "v.h"\n#include <stdio.h>\nint main(){puts(V);}'},
+        {"name": "v.h", "content": b'#define V "hex"\n'.hex(), "encoding": "hex"},
+    ]).json()
+    assert hexed["run"]["stdout"] == "hex\n", hexed
+
+
+@pytest.mark.parametrize("files, message", [
+    ([{"content": "x"}, {"name": "../x", "content": "y"}], "files[1].name: '../x' holds '.' or '..': give a plain relative path"),
+    ([{"content": "x"}, {"name": "/etc/passwd", "content": "y"}], "is absolute"),
+    ([{"content": "x", "encoding": "utf16"}], "files.encoding must be one of utf8, base64, hex"),
+    ([{"content": "x"}, {"name": "b", "content": "zz", "encoding": "hex"}], "files.content is not valid hex"),
+    ([{"content": "x"}, {"name": "a", "content": "1"}, {"name": "a", "content": "2"}], "more than one file at a"),
+])
+def test_files_that_cannot_be_written_are_400(piston, files, message):
+    answer = _execute(piston, language="python", version="*", files=files)
+    assert answer.status_code == 400 and message in answer.json()["message"], answer.text
+
+
 def test_limits_and_statuses(piston):
     slow = _execute(piston, language="python", version="*", files=[{"content": "while True: pass"}],
                     run_timeout=1000).json()["run"]

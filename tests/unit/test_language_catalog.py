@@ -62,3 +62,19 @@ def test_a_job_names_a_version_and_keeps_only_the_chosen_id():
     with pytest.raises(ValidationError) as raised:
         Job(language="c", version="tcc", source="int main(){}")
     assert "tcc" in str(raised.value) and "Clang" in str(raised.value)
+
+
+def test_every_entry_is_in_the_languages_doc():
+    # docs/languages.md's table is written by hand: a new entry must be added to it.
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "languages.md").read_text()
+    missing = [lang.id for lang in LANGUAGES if f"| `{lang.id}`" not in doc]
+    assert missing == [], f"docs/languages.md has no row for {missing}"
+
+
+def test_compiler_options_go_where_each_compiled_template_says():
+    takers = {lang.id for lang in LANGUAGES if lang.takes_compiler_options}
+    assert takers == {lang.id for lang in LANGUAGES if lang.compiled and lang.id not in ("nasm", "multi-file")}
+    for lang in LANGUAGES:
+        if lang.takes_compiler_options:  # after CodeArena's flags, before the source
+            assert lang.compile.count("{options}") == 1, lang.id
+            assert lang.compile.index("{options}") == lang.compile.index("{source}") - 1, lang.id

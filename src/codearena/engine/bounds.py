@@ -10,3 +10,7 @@ MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 MAX_STACK_MB = 1024
 MAX_RUNS = 20
 MAX_ARGS = 256
+# A job's own files beside its source (Judge0's additional_files): how many, and their bytes in all.
+MAX_FILES = 256
+MAX_FILES_BYTES = 10 * 1024 * 1024
+MAX_COMPILER_OPTIONS_CHARS = 512  # Judge0's bound on compiler_options

@@ -1,6 +1,6 @@
 """Content-addressed compile cache: compile a (language, toolchain version, flags, source) once.
 
-An entry is a directory `entries/KEY/` holding the artifact files and `meta.json` (compiler
+An entry is a directory `entries/KEY/` holding the artifacts (`files/`, the box's tree) and `meta.json` (compiler
 output, whether it compiled). It is built in `staging/` and renamed into place, so a reader sees
 a whole entry or none. A per-key lock makes concurrent identical compilations, in threads or in
 other processes, wait for the first one instead of compiling again; the lock file is removed by
@@ -12,7 +12,7 @@ passes `max_bytes`, a background thread evicts the least recently used entries i
 to `LOW_WATER` of it; no run walks the cache. Only what is compiled or syntax-checked has an
 entry: any other interpreted program's source is written straight into its box (compile.prepare).
 
-Artifacts are copied out of the box with `Box.read_file` (no links, regular files only, capped)
+Artifacts are copied out of the box with `Box.read_tree` (no links, regular files only, capped)
 and copied into each later run's box (compile.put_artifacts): a program changes only its copy.
 """
 
@@ -31,11 +31,14 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from ..languages import Language
 
 MAX_ARTIFACT_FILES = 256
+# An entry keeps the program's files under `files/` (the box's tree), beside its meta.json.
+ARTIFACTS_DIR = "files"
+LAYOUT = 2
 MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
 LOW_WATER = 0.9  # eviction stops at this fraction of max_bytes, so it runs in batches, not per entry
 EVICTION_BATCH = 256
@@ -52,6 +55,11 @@ class CacheEntry:
     failure: dict | None = None  # the CE/IE result when not ok
     inline: dict[str, bytes] = field(default_factory=dict)  # written into each box before the run
 
+    def path(self, name: str) -> Path:
+        """Where the entry keeps the program's file `name` (a path relative to the box)."""
+        assert self.directory is not None
+        return self.directory / ARTIFACTS_DIR / name
+
 
 @dataclass
 class CacheStats:
@@ -66,15 +74,19 @@ class CacheStats:
             setattr(self, name, getattr(self, name) + by)
 
 
-def cache_key(language: Language, source: str) -> str:
-    material = json.dumps([language.id, language.version(), list(language.compile or ()), list(language.check or ()),
-                           list(language.run), language.env, list(language.extra_binds), source])
+def cache_key(language: Language, source: str, files: Mapping[str, bytes] | None = None,
+              compiler_options: tuple[str, ...] = ()) -> str:
+    """Everything that decides what a compilation produces (LAYOUT: how an entry is stored)."""
+    file_digests = sorted((path, hashlib.sha256(data).hexdigest()) for path, data in (files or {}).items())
+    material = json.dumps([LAYOUT, language.id, language.version(), list(language.compile or ()),
+                           list(language.check or ()), list(language.run), language.env, list(language.extra_binds),
+                           source, file_digests, list(compiler_options)])
     return hashlib.sha256(material.encode()).hexdigest()
 
 
 def _files_bytes(directory: Path) -> int:
-    """The size of an entry: its files (an entry holds no subdirectories)."""
-    return sum(f.stat().st_size for f in directory.iterdir() if f.is_file())
+    """The size of an entry: every file in it (an entry is written by us: it holds no links)."""
+    return sum((Path(root) / name).stat().st_size for root, _dirs, names in os.walk(directory) for name in names)
 
 
 _SCHEMA = """

@@ -6,11 +6,14 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Mapping
 
 from ..sandbox.settings import sandbox_settings
 from ..languages import Language
 from ..sandbox import Box, Limits, Sandbox
-from .cache import MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, CacheEntry, CompileCache, cache_key
+from ..validation import NAME_MAX
+from ..validation import relative_path_parts
+from .cache import ARTIFACTS_DIR, MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, CacheEntry, CompileCache, cache_key
 from .results import ExecutionResult, as_text
 from .verdicts import Verdict, classify_run
 
@@ -20,7 +23,6 @@ COMPILE_LIMITS = Limits(
     cpu_time=15.0, wall_time=30.0, memory_mb=512, processes=64,
     stdout_bytes=64 * 1024, stderr_bytes=64 * 1024, file_size_mb=64, open_files=256,
 )
-NAME_MAX = 255  # bytes in a file name (Linux)
 COMPILE_DISK_MB = 128  # room in the box for the compiler's temporary files and the artifact
 
 
@@ -31,12 +33,17 @@ class CompileOutcome:
     failure: ExecutionResult | None = None  # set when not ok: CE, or IE when the sandbox failed
 
 
-def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str) -> CompileOutcome:
-    """The language's compiler, or its syntax check (interpreted languages), on the source in the box."""
+def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str,
+                   options: tuple[str, ...] = ()) -> CompileOutcome:
+    """The language's compiler, or its syntax check (interpreted languages), on the source in the
+    box; `options` are the job's compiler options (only for a language whose template takes them)."""
     limits = COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb,
                                          processes=COMPILE_LIMITS.processes + language.extra_processes,
                                          open_files=max(COMPILE_LIMITS.open_files, language.min_open_files))
-    argv = (language.compile_argv if language.compiled else language.check_argv)(source, language.compile_memory_mb)
+    if language.compiled:
+        argv = language.compile_argv(source, language.compile_memory_mb, options)
+    else:
+        argv = language.check_argv(source, language.compile_memory_mb)
     run = sandbox.run(
         box,
         argv,
@@ -68,36 +75,48 @@ def get_compile_cache() -> CompileCache:
 
 
 def _store(staging: Path, name: str, data: bytes) -> None:
-    fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o755)
+    """One file of a cache entry being built (directories made as its path needs)."""
+    target = staging.joinpath(*relative_path_parts(name))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o755)
     try:
         os.write(fd, data)
     finally:
         os.close(fd)
 
 
-def _copy_artifacts(box, staging: Path) -> list[str]:
-    """Copy the regular files the compiler left in the box: never a link, never a special file."""
+def _copy_artifacts(box: Box, staging: Path) -> list[str]:
+    """Copy every regular file the compiler left in the box (subdirectories too): never a link,
+    never a special file, within the cache's bounds."""
     names = []
-    total = 0
-    with os.scandir(box.work) as entries:
-        for entry in entries:
-            if not entry.is_file(follow_symlinks=False) or entry.name == "meta.json":
-                continue
-            if len(names) >= MAX_ARTIFACT_FILES:
-                raise RuntimeError(f"the compiler produced more than {MAX_ARTIFACT_FILES} files")
-            data = box.read_file(entry.name, MAX_ARTIFACT_BYTES - total)
-            if data is None:
-                raise RuntimeError(f"artifact {entry.name!r} is not a regular file or is too large")
-            total += len(data)
-            _store(staging, entry.name, data)
-            names.append(entry.name)
-    return sorted(names)
+    for name, data, _mode in box.read_tree(MAX_ARTIFACT_FILES, MAX_ARTIFACT_BYTES):
+        _store(staging, ARTIFACTS_DIR + "/" + name, data)
+        names.append(name)
+    return names
 
 
-def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCache | None = None) -> CacheEntry:
-    """The cache entry (artifacts, or the compile failure) for this source. A language with
-    neither a compiler nor a syntax check has nothing to cache: its source goes straight into
-    each box (`inline`)."""
+def put_program(box: Box, language: Language, name: str, source: str, files: Mapping[str, bytes]) -> None:
+    """The source, then the job's other files, into a box before anything ran in it. A file never
+    replaces one already there (Judge0's `unzip -n`): the source wins over a file of its name. A
+    project's empty source is not written (its files are the program)."""
+    if source or not language.project:
+        box.write_file(name, source.encode())
+    for path, data in files.items():
+        if not box.exists(path):
+            box.write_file(path, data)
+
+
+def files_bytes(files: Mapping[str, bytes]) -> int:
+    return sum(len(data) for data in files.values())
+
+
+def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCache | None = None,
+            files: Mapping[str, bytes] | None = None, compiler_options: tuple[str, ...] = ()) -> CacheEntry:
+    """The cache entry (artifacts, or the compile failure) for this program: the source, the
+    job's other `files` (relative path -> bytes) and its compiler options. A language with
+    neither a compiler nor a syntax check has nothing to cache: its files go straight into each
+    box (`inline`)."""
+    files = dict(files or {})
     name = language.source_name(source)
     if len(name.encode()) > NAME_MAX:
         failure = ExecutionResult(Verdict.CE, f"the source file would be named after a {len(name) - len(Path(name).suffix)}"
@@ -105,30 +124,32 @@ def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCac
                                   "give the class a shorter name", language=language.id)
         return CacheEntry(key="", directory=None, ok=False, compile_output=failure.message, files=[],
                           failure=failure.to_dict())
+    program = {name: source.encode()} if source or not language.project else {}
+    program.update({path: data for path, data in files.items() if path not in program})
     if not language.compiled and not language.check:
-        return CacheEntry(key="", directory=None, ok=True, compile_output="", files=[name],
-                          inline={name: source.encode()})
+        return CacheEntry(key="", directory=None, ok=True, compile_output="", files=sorted(program), inline=program)
     cache = cache or get_compile_cache()
 
     def build(staging: Path):
-        with sandbox.box(disk_mb=COMPILE_DISK_MB) as box:
-            box.write_file(name, source.encode())
-            outcome = compile_in_box(sandbox, box, language, source)
+        with sandbox.box(disk_mb=COMPILE_DISK_MB, extra_bytes=files_bytes(files)) as box:
+            put_program(box, language, name, source, files)
+            outcome = compile_in_box(sandbox, box, language, source, compiler_options)
             if not outcome.ok:
                 return False, outcome.output, [], outcome.failure.to_dict()
-            if not language.compiled:  # checked: the source itself is what runs
-                _store(staging, name, source.encode())
-                return True, "", [name], None
+            if not language.compiled:  # checked: the program's own files are what runs
+                for path, data in program.items():
+                    _store(staging, ARTIFACTS_DIR + "/" + path, data)
+                return True, "", sorted(program), None
             return True, outcome.output, _copy_artifacts(box, staging), None
 
-    return cache.get_or_build(cache_key(language, source), build)
+    return cache.get_or_build(cache_key(language, source, files, compiler_options), build)
 
 
 def artifact_bytes(entry: CacheEntry) -> int:
     """Room the entry's files take in a box."""
     if entry.directory is None:
         return sum(len(data) for data in entry.inline.values())
-    return sum((entry.directory / name).stat().st_size for name in entry.files)
+    return sum(entry.path(name).stat().st_size for name in entry.files)
 
 
 def put_artifacts(box: Box, entry: CacheEntry) -> None:
@@ -139,4 +160,4 @@ def put_artifacts(box: Box, entry: CacheEntry) -> None:
             box.write_file(name, data)
         return
     for name in entry.files:
-        box.copy_in(name, entry.directory / name)
+        box.copy_in(name, entry.path(name))

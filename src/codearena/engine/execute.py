@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Mapping
 
 from ..languages import Language, get_language
 from ..sandbox import Limits, RunResult, Sandbox, get_sandbox
@@ -75,8 +76,11 @@ def execute(
     merge_stderr: bool = False,
     runs: int = 1,
     cancel: threading.Event | None = None,
+    files: Mapping[str, bytes] | None = None,
+    compiler_options: tuple[str, ...] = (),
 ) -> ExecutionResult:
     """Compile if needed, then run with stdin and args. Never raises for anything the program does.
+    files: the program's other files (relative path -> bytes), beside its source in every box.
 
     runs > 1: run up to `runs` times, stopping at the first run that does not succeed; the result
     is the last run's, with time, wall time and memory averaged over the runs made."""
@@ -84,7 +88,7 @@ def execute(
     limits = (limits or Limits()).validate()
     sandbox = sandbox or get_sandbox()
     stdin_bytes = stdin.encode() if isinstance(stdin, str) else stdin
-    entry = prepare(sandbox, lang, source, cache)
+    entry = prepare(sandbox, lang, source, cache, files, compiler_options)
     if not entry.ok:
         return ExecutionResult.from_dict(entry.failure)
     results = []

@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..languages import Language, get_language
 from ..sandbox import Limits, Sandbox, get_sandbox
@@ -123,14 +123,16 @@ def judge(
     cache: CompileCache | None = None,
     on_test_done: Callable[[TestResult], None] | None = None,
     cancel: threading.Event | None = None,
+    files: Mapping[str, bytes] | None = None,
+    compiler_options: tuple[str, ...] = (),
 ) -> JudgeResult:
     """cancel: set by another thread when nobody waits for the verdict any more: the running test
-    is stopped and no other starts."""
+    is stopped and no other starts. files, compiler_options: as execute's."""
     lang = language if isinstance(language, Language) else get_language(language)
     limits = (limits or Limits()).validate()
     sandbox = sandbox or get_sandbox()
     checker = checker or StandardChecker()
-    entry = prepare(sandbox, lang, source, cache)
+    entry = prepare(sandbox, lang, source, cache, files, compiler_options)
     if not entry.ok:
         failure = ExecutionResult.from_dict(entry.failure)
         return JudgeResult(failure.verdict, failure.message, failure.compile_output, language=lang.id)

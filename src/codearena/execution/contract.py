@@ -27,9 +27,11 @@ from ..engine.results import ExecutionResult
 from ..engine.verdicts import Verdict
 from ..languages import UnknownLanguage, get_language
 from ..sandbox import Limits
+from ..validation import relative_path_parts
 
-from ..engine.bounds import (MAX_ARGS, MAX_CPU_SECONDS, MAX_MEMORY_MB, MAX_OUTPUT_BYTES,  # noqa: F401 (the contract's)
-                             MAX_PROCESSES, MAX_RUNS, MAX_STACK_MB, MAX_WALL_SECONDS, MIN_MEMORY_MB)
+from ..engine.bounds import (MAX_ARGS, MAX_COMPILER_OPTIONS_CHARS, MAX_CPU_SECONDS,  # noqa: F401 (the contract's)
+                             MAX_FILES, MAX_FILES_BYTES, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_PROCESSES, MAX_RUNS,
+                             MAX_STACK_MB, MAX_WALL_SECONDS, MIN_MEMORY_MB)
 
 # The longest the execution service holds a request (`?wait=`) before answering what it has.
 MAX_WAIT_SECONDS = 60.0
@@ -133,6 +135,33 @@ class TestSpec(BaseModel):
         return TestCase(self.name, self.input.encode(), self.expected_output.encode(), self.points)
 
 
+class JobFile(BaseModel):
+    """One of the program's files beside its source (headers, modules, data it reads, a
+    project's scripts): in every box of the job, at `path` under the program's directory."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: str = Field(description="relative, '/'-separated: 'lib/util.h'")
+    content: str = ""
+    encoding: Literal["text", "base64"] = "text"
+
+    @field_validator("path")
+    @classmethod
+    def _safe_path(cls, value: str) -> str:
+        return "/".join(relative_path_parts(value))  # ValueError says what is wrong
+
+    @model_validator(mode="after")
+    def _decodable(self) -> "JobFile":
+        if self.encoding == "base64":
+            try:
+                base64.b64decode(self.content, validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError(f"{self.path}: content is not valid base64 (encoding is base64)") from None
+        return self
+
+    def data(self) -> bytes:
+        return base64.b64decode(self.content) if self.encoding == "base64" else self.content.encode()
+
+
 class Job(BaseModel):
     """A run (`kind=run`: the program once on `stdin`) or a judging (`kind=judge`: every test,
     checked). Field names are the engine's (snake_case): this is also the service's API."""
@@ -142,7 +171,13 @@ class Job(BaseModel):
     language: str = Field(description="a language id or alias; stored as the id")
     version: str | None = Field(None, description="a version within the language's family (pypy, clang, 3.9); "
                                 "resolved into `language` and then dropped")
-    source: str
+    source: str = Field(description="the program (a multi-file program's: its run script, or empty)")
+    files: tuple[JobFile, ...] = Field((), max_length=MAX_FILES,
+                                       description="the program's other files, beside its source; one never "
+                                                   "replaces the source")
+    compiler_options: tuple[str, ...] = Field(
+        (), max_length=MAX_ARGS, description="extra compiler arguments (an argv, never a shell), for languages "
+                                             "whose compiler takes them")
     stdin: str = Field("", description="run only")
     args: tuple[str, ...] = Field((), max_length=MAX_ARGS,
                                   description="run only: command-line arguments (an argv, never a shell)")
@@ -158,6 +193,41 @@ class Job(BaseModel):
     @classmethod
     def _known_language(cls, value: str) -> str:
         return get_language(value).id  # UnknownLanguage is a ValueError naming the supported ones
+
+    @field_validator("files")
+    @classmethod
+    def _bounded_files(cls, value: tuple[JobFile, ...]) -> tuple[JobFile, ...]:
+        paths = [file.path for file in value]
+        twice = sorted({path for path in paths if paths.count(path) > 1})
+        if twice:
+            raise ValueError(f"more than one file at {', '.join(twice)}")
+        nested = sorted(path for path in paths if any(other.startswith(path + "/") for other in paths))
+        if nested:
+            raise ValueError(f"{nested[0]} is both a file and a directory")
+        total = sum(len(file.data()) for file in value)
+        if total > MAX_FILES_BYTES:
+            raise ValueError(f"the files take {total} bytes; at most {MAX_FILES_BYTES} are allowed")
+        return value
+
+    @field_validator("compiler_options")
+    @classmethod
+    def _bounded_options(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if sum(len(option) + 1 for option in value) - 1 > MAX_COMPILER_OPTIONS_CHARS:
+            raise ValueError(f"the compiler options are longer than {MAX_COMPILER_OPTIONS_CHARS} characters")
+        if any("\x00" in option for option in value):
+            raise ValueError("a compiler option holds a NUL character")
+        return value
+
+    @model_validator(mode="after")
+    def _program_complete(self) -> "Job":
+        language = get_language(self.language)
+        if self.compiler_options and not language.takes_compiler_options:
+            kind = "compiled languages" if not language.compiled else "languages whose compiler takes options"
+            raise ValueError(f"compiler_options: {language.id} takes none (only {kind} do)")
+        if language.project and not self.source and not self.files:
+            raise ValueError("files: a multi-file program needs its files (a `run` script, and a `compile` "
+                             "script if it is built)")
+        return self
 
     @field_validator("checker")
     @classmethod
@@ -198,6 +268,9 @@ class Job(BaseModel):
                    limits=limits or LimitsSpec(), checker=checker or CheckerConfig(), **options)
 
     # -- what the executors need ------------------------------------------------------------
+    def file_data(self) -> dict[str, bytes]:
+        return {file.path: file.data() for file in self.files}
+
     def test_cases(self, resolve: Callable[[str], Path] | None = None) -> list[TestCase]:
         return [test.to_case(resolve) for test in self.tests]
 

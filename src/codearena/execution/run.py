@@ -21,8 +21,9 @@ def run_job(job: Job, sandbox: Sandbox, cancel: threading.Event | None = None,
     for its result any more. `resolve`: where test data named by digest is (a worker's cache).
     Raises only for the system's own failures."""
     limits = job.limits.to_limits()
+    program = {"files": job.file_data(), "compiler_options": job.compiler_options}
     if job.kind == "run":
         return execute(job.source, job.language, job.stdin, limits, sandbox=sandbox, args=job.args,
-                       merge_stderr=job.merge_stderr, runs=job.runs, cancel=cancel)
+                       merge_stderr=job.merge_stderr, runs=job.runs, cancel=cancel, **program)
     return judge(job.source, job.language, job.test_cases(resolve), limits, checker=job.checker.build(sandbox=sandbox),
-                 stop_on_failure=job.stop_on_failure, sandbox=sandbox, cancel=cancel)
+                 stop_on_failure=job.stop_on_failure, sandbox=sandbox, cancel=cancel, **program)

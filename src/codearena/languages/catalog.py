@@ -3,7 +3,7 @@ kind) and its packages' line in scripts/install-languages.sh; `codearena doctor`
 
 from __future__ import annotations
 
-from . import native, scripting, vm
+from . import native, project, scripting, vm
 from .spec import Language
 from .vm import java_file_class, java_main_class, scala_main_object  # noqa: F401 (the catalog's helpers)
 
@@ -15,4 +15,5 @@ LANGUAGES: tuple[Language, ...] = (
     scripting.RUBY, scripting.PHP, scripting.PERL, scripting.LUA, scripting.BASH, scripting.R,
     scripting.SQLITE, native.HASKELL, native.OCAML, native.PASCAL, native.FORTRAN, native.D,
     native.COBOL, native.NASM, scripting.COMMON_LISP, scripting.PROLOG, vm.ELIXIR, vm.ERLANG,
+    project.MULTI_FILE,
 )

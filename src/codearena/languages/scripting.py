@@ -87,7 +87,7 @@ TYPESCRIPT = replace(
     source_file="main.ts",
     compile=(*_TSC, "--target", "es2022", "--module", "commonjs", "--types", "node",
              "--typeRoots", f"{TYPESCRIPT_HOME}/@types", "--skipLibCheck", "--pretty", "false", "--outDir", ".",
-             "{source}"),
+             "{options}", "{source}"),
     check=None,
     run=(*JAVASCRIPT.run[:-1], "main.js"),
     version_command=(*_TSC, "--version"),

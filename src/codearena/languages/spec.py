@@ -16,13 +16,16 @@ from ..sandbox import Bind
 TOOLCHAIN_PATH = "/usr/local/bin:/usr/bin:/bin"
 _VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
 
+OPTIONS_TOKEN = "{options}"
 SELF_TEST_INPUT = "world\n"
 SELF_TEST_OUTPUT = "hello world\n"
 
 
 @dataclass(frozen=True)
 class Language:
-    """One language. Argv templates may use {source}, {main} (entry point) and {memory_mb}.
+    """One language. Argv templates may use {source}, {main} (entry point) and {memory_mb}; a
+    compile template's lone "{options}" part is where a job's compiler options go (as separate
+    arguments, never a shell string), and only a language whose template has it takes them.
 
     Executables are named bare ("gcc") and resolved on the host to their real path, which must
     lie in a directory the sandbox shows (/usr).
@@ -62,6 +65,9 @@ class Language:
     family: str = ""  # default: the id
     packages: tuple[str, ...] = ()  # Debian packages that install it (scripts/install-languages.sh)
     judge0_ids: tuple[int, ...] = ()  # Judge0 CE's ids for this language, where it has them
+    # A project (Judge0's "Multi-file program"): the program is the job's files, built by their
+    # own `compile` script and started by their `run` script; a source, if any, is `run`.
+    project: bool = False
 
     @property
     def name(self) -> str:
@@ -86,15 +92,22 @@ class Language:
         paths = [p for pattern in self.extra_binds for p in sorted(glob.glob(pattern))]
         return [Bind(p, p, optional=True) for p in paths]
 
-    def _argv(self, template: tuple[str, ...], source: str, memory_mb: int) -> list[str]:
+    @property
+    def takes_compiler_options(self) -> bool:
+        return OPTIONS_TOKEN in (self.compile or ())
+
+    def _argv(self, template: tuple[str, ...], source: str, memory_mb: int,
+              options: tuple[str, ...] = ()) -> list[str]:
         values = {"source": self.source_name(source), "main": self.entry(source), "memory_mb": memory_mb}
-        argv = [part.format(**values) for part in template]
+        argv: list[str] = []
+        for part in template:
+            argv.extend(options if part == OPTIONS_TOKEN else [part.format(**values)])
         argv[0] = resolve_executable(argv[0])
         return argv
 
-    def compile_argv(self, source: str, memory_mb: int) -> list[str]:
+    def compile_argv(self, source: str, memory_mb: int, options: tuple[str, ...] = ()) -> list[str]:
         assert self.compile is not None
-        return self._argv(self.compile, source, memory_mb)
+        return self._argv(self.compile, source, memory_mb, options)
 
     def check_argv(self, source: str, memory_mb: int) -> list[str]:
         assert self.check is not None

@@ -23,6 +23,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..validation import MAX_PATH_DEPTH, relative_path_parts
+
 MNT_DETACH = 2
 MS_NOSUID, MS_NODEV = 2, 4
 
@@ -113,6 +115,18 @@ def clear_stale_box(root: Path) -> bool:
     return True
 
 
+def _read_exactly(fd: int, size: int) -> bytes:
+    """Up to `size` bytes of an open file (fewer if it is shorter: it may have shrunk)."""
+    chunks, left = [], size
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 class Box:
     """The writable directory tree of one run: `work` (cwd), `tmp` and `shm`."""
 
@@ -163,33 +177,76 @@ class Box:
             finally:
                 os.close(fd)
 
+    def exists(self, name: str) -> bool:
+        return os.path.lexists(self.work.joinpath(*relative_path_parts(name)))
+
     def _create(self, name: str, mode: int) -> int:
-        if "/" in name or name in ("", ".", ".."):
-            raise ValueError(f"invalid file name {name!r}")
-        fd = os.open(self.work / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        """A new file at `name` (a relative path: its directories are made as needed). Only
+        before anything untrusted ran in the box: nothing in it can be a planted link yet, and
+        O_NOFOLLOW and O_EXCL refuse one anyway."""
+        parts = relative_path_parts(name)
+        directory = self.work
+        for part in parts[:-1]:
+            directory = directory / part
+            try:
+                os.mkdir(directory, 0o755)
+                if os.geteuid() == 0:
+                    os.chown(directory, self.slot.uid, self.slot.gid, follow_symlinks=False)
+            except FileExistsError:
+                if not stat.S_ISDIR(os.lstat(directory).st_mode):
+                    raise ValueError(f"{name!r}: {part!r} is already a file, not a directory") from None
+        fd = os.open(directory / parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
         if os.geteuid() == 0:
             os.fchown(fd, self.slot.uid, self.slot.gid)
         return fd
 
-    def read_file(self, name: str, max_bytes: int) -> bytes | None:
-        """Read a file the program may have replaced: no links, regular files only, capped."""
+    def read_tree(self, max_files: int, max_bytes: int, skip: tuple[str, ...] = ()) -> list[tuple[str, bytes, int]]:
+        """Every regular file under the working directory, as (relative path, data, mode), read
+        after untrusted code ran: through directory descriptors, never following a link,
+        skipping special files. RuntimeError past `max_files` files or `max_bytes` bytes."""
+        found: list[tuple[str, bytes, int]] = []
+        total = 0
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+        def walk(dir_fd: int, prefix: str, depth: int) -> None:
+            nonlocal total
+            with os.scandir(dir_fd) as entries:
+                names = sorted((e.name, e.is_dir(follow_symlinks=False), e.is_file(follow_symlinks=False))
+                               for e in entries)
+            for name, is_dir, is_file in names:
+                path = prefix + name
+                if path in skip or not (is_dir or is_file):
+                    continue
+                if is_dir:
+                    if depth >= MAX_PATH_DEPTH:
+                        raise RuntimeError(f"the program's files nest deeper than {MAX_PATH_DEPTH} directories")
+                    child = os.open(name, flags | os.O_DIRECTORY, dir_fd=dir_fd)
+                    try:
+                        walk(child, path + "/", depth + 1)
+                    finally:
+                        os.close(child)
+                    continue
+                if len(found) >= max_files:
+                    raise RuntimeError(f"the program has more than {max_files} files")
+                fd = os.open(name, flags | os.O_NONBLOCK, dir_fd=dir_fd)
+                try:
+                    st = os.fstat(fd)
+                    if not stat.S_ISREG(st.st_mode):
+                        continue  # replaced by something else since the listing
+                    if total + st.st_size > max_bytes:
+                        raise RuntimeError(f"the program's files take more than {max_bytes} bytes")
+                    data = _read_exactly(fd, st.st_size)
+                finally:
+                    os.close(fd)
+                total += len(data)
+                found.append((path, data, stat.S_IMODE(st.st_mode)))
+
+        top = os.open(self.work, flags | os.O_DIRECTORY)
         try:
-            dir_fd = os.open(self.work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            return None
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
-        except OSError:
-            return None
+            walk(top, "", 0)
         finally:
-            os.close(dir_fd)
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-                return None
-            return os.read(fd, max_bytes + 1)[:max_bytes]
-        finally:
-            os.close(fd)
+            os.close(top)
+        return found
 
     def destroy(self) -> None:
         if self.use_tmpfs:

@@ -22,7 +22,9 @@ class Judge0Language:
 
     @property
     def name(self) -> str:
-        # The real installed version, e.g. "C (GCC 12.2.0)", "Python (3.11.2)".
+        # The real installed version, e.g. "C (GCC 12.2.0)", "Python (3.11.2)"; a project has none.
+        if self.engine.project:
+            return self.label
         version = self.engine.version() or "unknown"
         return f"{self.label} ({self.toolchain + ' ' if self.toolchain else ''}{version})"
 
@@ -34,7 +36,7 @@ class Judge0Language:
         def command(argv: tuple[str, ...] | None) -> str | None:
             if argv is None:
                 return None
-            words = [w.replace("{source}", source).replace("{main}", engine.entry("")).replace(
+            words = [w.replace("{options}", "%s").replace("{source}", source).replace("{main}", engine.entry("")).replace(
                 "{memory_mb}", "MEMORY_MB") for w in argv]
             return " ".join(words)
 

@@ -1,5 +1,6 @@
 """Judge0 API settings (JUDGE0_* environment variables). Defaults are Judge0 CE v1.13.1's, except
-where CodeArena is stricter: no network, no compiler options, no per-process limits, no zip files."""
+where CodeArena is stricter: no network, no per-process limits. Compiler options and additional
+files (a zip) are Judge0's features: both reach only the sandbox (the compiler runs in its box)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ...common_settings import ENV_FILE
-from ...execution.contract import (MAX_CPU_SECONDS, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_PROCESSES, MAX_RUNS,
+from ...languages import Language
+from ...execution.contract import (MAX_CPU_SECONDS, MAX_FILES_BYTES, MAX_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_PROCESSES, MAX_RUNS,
                                    MAX_STACK_MB, MAX_WALL_SECONDS)
 
 VERSION = "1.13.1"
@@ -30,6 +32,12 @@ class Judge0Settings(BaseSettings):
     enable_submission_delete: bool = False
     enable_batched_submissions: bool = True
     enable_command_line_arguments: bool = True
+    enable_compiler_options: bool = True
+    allowed_languages_for_compile_options: str = Field(
+        "", description="space-separated language names (as GET /languages starts them: 'C', 'C++'); empty: all")
+    enable_additional_files: bool = True
+    max_extract_size: int = Field(10240, ge=0, le=MAX_FILES_BYTES // 1024,
+                                  description="KB an additional_files archive may unpack to")
     enable_callbacks: bool = True
     max_submission_batch_size: int = Field(20, ge=1, le=1000)
     callbacks_max_tries: int = Field(3, ge=1, le=10)
@@ -72,6 +80,25 @@ class Judge0Settings(BaseSettings):
         return value
 
     @property
+    def compile_options_languages(self) -> list[str]:
+        return self.allowed_languages_for_compile_options.split()
+
+    def compiler_options_refusal(self, language: Language, name: str) -> str | None:
+        """Why a submission in `language` (Judge0 name `name`) may not set compiler options, in
+        v1.13.1's words; None if it may. Projects accept them, as Judge0 does, and ignore them."""
+        if not self.enable_compiler_options:
+            return "setting compiler options is not allowed"
+        if not language.compiled:
+            return "setting compiler options is only allowed for compiled languages"
+        allowed = self.compile_options_languages
+        if allowed and not any(name.startswith(label + " ") for label in allowed):
+            listed = allowed[0] if len(allowed) == 1 else ", ".join(allowed[:-1]) + " and " + allowed[-1]
+            return f"setting compiler options is only allowed for {listed}"
+        if not language.project and not language.takes_compiler_options:
+            return f"setting compiler options is not supported for {name}"
+        return None
+
+    @property
     def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(c, strict=False) for c in self.callback_allowed_networks.replace(",", " ").split()]
 
@@ -80,14 +107,14 @@ class Judge0Settings(BaseSettings):
         return {
             "maintenance_mode": False,
             "enable_wait_result": self.enable_wait_result,
-            "enable_compiler_options": False,
-            "allowed_languages_for_compile_options": [],
+            "enable_compiler_options": self.enable_compiler_options,
+            "allowed_languages_for_compile_options": self.compile_options_languages,
             "enable_command_line_arguments": self.enable_command_line_arguments,
             "enable_submission_delete": self.enable_submission_delete,
             "enable_callbacks": self.enable_callbacks,
             "callbacks_max_tries": self.callbacks_max_tries,
             "callbacks_timeout": float(self.callbacks_timeout),
-            "enable_additional_files": False,
+            "enable_additional_files": self.enable_additional_files,
             "max_queue_size": max_queue_size,
             "cpu_time_limit": float(self.cpu_time_limit),
             "max_cpu_time_limit": float(self.max_cpu_time_limit),
@@ -110,7 +137,7 @@ class Judge0Settings(BaseSettings):
             "number_of_runs": self.number_of_runs,
             "max_number_of_runs": self.max_number_of_runs,
             "redirect_stderr_to_stdout": self.redirect_stderr_to_stdout,
-            "max_extract_size": 0,
+            "max_extract_size": self.max_extract_size,
             "enable_batched_submissions": self.enable_batched_submissions,
             "max_submission_batch_size": self.max_submission_batch_size,
             "submission_cache_duration": 0.0,

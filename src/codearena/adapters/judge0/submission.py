@@ -8,6 +8,7 @@ computed from those, the job's state and its result whenever it is read.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
 import re
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ...common_settings import CommonSettings
-from ...execution.contract import Job, LimitsSpec
+from ...execution.contract import Job, JobFile, LimitsSpec
 from ...service.store import StoredJob
 from ...validation import lone_surrogate
+from .archive import ArchiveError, unpack_zip
 from .catalog import BY_ID, IN_QUEUE, PROCESSING, outcome_of, status_json
 from .encoding import decode64, encode64
 from .settings import Judge0Settings
@@ -176,9 +178,17 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
         "max_processes_and_or_threads": (value("max_processes_and_or_threads", settings.max_processes_and_or_threads),
                                          0, False, settings.max_max_processes_and_or_threads),
     }
-    if _blank(source):
-        add("source_code", "can't be blank")
     language_id = _integer(raw.get("language_id")) if not _blank(raw.get("language_id")) else None
+    language = BY_ID.get(language_id) if language_id is not None else None
+    if language is not None and not language.engine.available():
+        language = None
+    is_project = language is not None and language.engine.project
+    if is_project and not _blank(source):
+        add("source_code", "must be blank")
+    elif not is_project and _blank(source):
+        add("source_code", "can't be blank")
+    if is_project and _blank(raw.get("additional_files")):
+        add("additional_files", "can't be blank")
     if language_id is None:
         add("language_id", "can't be blank")
     parsed: dict[str, float] = {}
@@ -206,11 +216,18 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
     for name, given in (("compiler_options", compiler_options), ("command_line_arguments", arguments)):
         if given is not None and len(given) > 512:
             add(name, "is too long (maximum is 512 characters)")
-    language = BY_ID.get(language_id) if language_id is not None else None
-    if language is None or not language.engine.available():
+    if language is None:
         add("language_id", f"language with id {'' if language_id is None else language_id} doesn't exist")
-    if not _blank(compiler_options):
-        add("compiler_options", "setting compiler options is not allowed")
+    options: tuple[str, ...] = ()
+    if not _blank(compiler_options) and language is not None:
+        refusal = settings.compiler_options_refusal(language.engine, language.name)
+        if refusal:
+            add("compiler_options", refusal)
+        else:
+            try:
+                options = tuple(shlex.split(compiler_options))
+            except ValueError as exc:
+                add("compiler_options", f"cannot be split into arguments ({exc})")
     args: list[str] = []
     if not _blank(arguments):
         if not settings.enable_command_line_arguments:
@@ -225,8 +242,18 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
             add("callback_url", "setting callback is not allowed")
         elif callback_refusal is not None:
             add("callback_url", callback_refusal)
-    if not _blank(raw.get("additional_files")):
-        add("additional_files", "setting additional files is not allowed")
+    files: tuple[JobFile, ...] = ()
+    archive = raw.get("additional_files")
+    if not _blank(archive):
+        if not settings.enable_additional_files:
+            add("additional_files", "setting additional files is not allowed")
+        elif not isinstance(archive, str):
+            add("additional_files", "must be a base64-encoded zip archive")
+        else:
+            try:
+                files = unpack_zip(decode64(archive), settings.max_extract_size * 1024)
+            except (ArchiveError, binascii.Error) as exc:
+                add("additional_files", str(exc))
     if not _blank(raw.get("enable_network")) and _boolean(raw.get("enable_network")):
         add("enable_network", "enabling network is not allowed")
     # CodeArena's own bounds (Judge0 has none): what a worker accepts.
@@ -251,11 +278,13 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
         "max_file_size": int(max_file_size),
         "compiler_options": compiler_options,
         "command_line_arguments": arguments,
+        "additional_files": encode64(decode64(archive)) if files else None,
         "redirect_stderr_to_stdout": _boolean(value("redirect_stderr_to_stdout", settings.redirect_stderr_to_stdout)),
         "callback_url": callback_url,
     }
     job = Job(
-        kind="run", language=language.language, source=source, stdin=stdin or "", args=tuple(args),
+        kind="run", language=language.language, source=source or "", stdin=stdin or "", args=tuple(args),
+        files=files, compiler_options=() if is_project else options,  # a project builds by its own script
         merge_stderr=params["redirect_stderr_to_stdout"], runs=params["number_of_runs"], priority="interactive",
         limits=LimitsSpec(
             # Killed at the limit plus the extra time; the view reports TLE past the limit itself.
@@ -279,13 +308,13 @@ def view(token: str, stored: StoredJob, wanted: tuple[str, ...], base64_encoded:
     result = stored.result
     state = stored.state
     values: dict = {
-        "source_code": request["source"], "language_id": params["language_id"],
+        "source_code": request["source"] or None, "language_id": params["language_id"],  # a project has none
         "stdin": request["stdin"] if params.get("has_stdin") else None,
         "expected_output": params["expected_output"], "token": token,
         "created_at": iso_time(stored.created_at),
         "finished_at": None, "time": None, "wall_time": None, "memory": None, "stdout": None, "stderr": None,
         "compile_output": None, "message": None, "exit_code": None, "exit_signal": None,
-        "additional_files": None, "enable_network": False,
+        "additional_files": params.get("additional_files"), "enable_network": False,
         "enable_per_process_and_thread_time_limit": False, "enable_per_process_and_thread_memory_limit": False,
         **{name: params[name] for name in (
             "number_of_runs", "cpu_time_limit", "cpu_extra_time", "wall_time_limit", "memory_limit", "stack_limit",

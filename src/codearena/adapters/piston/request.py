@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 
-from ...execution.contract import Job, LimitsSpec
+from pydantic import ValidationError
+
+from ...execution.contract import Job, JobFile, LimitsSpec
 from ...languages import LANGUAGES, Language
+from ...validation import describe_request_errors
 from .settings import PistonSettings
 
 
@@ -69,6 +74,9 @@ def _number(body: dict, key: str, default: int, most: int, allow_minus_one: bool
     return value
 
 
+ENCODINGS = ("utf8", "base64", "hex")
+
+
 def _files(body: dict) -> list[dict]:
     files = body.get("files")
     if isinstance(files, str):  # a form body (the pistonapi client): each `files` value is one file's content
@@ -78,9 +86,40 @@ def _files(body: dict) -> list[dict]:
     files = [{"content": f} if isinstance(f, str) else f for f in files]
     if any(not isinstance(f, dict) or not isinstance(f.get("content"), str) for f in files):
         raise PistonError("files.content is required as a string")
-    if len(files) > 1:
-        raise PistonError("only one file is supported: put the program in files[0]")
+    if any(f.get("encoding", "utf8") not in ENCODINGS for f in files):
+        raise PistonError(f"files.encoding must be one of {', '.join(ENCODINGS)}")
     return files
+
+
+def _file_bytes(file: dict) -> bytes:
+    content, encoding = file["content"], file.get("encoding", "utf8")
+    try:
+        if encoding == "base64":
+            return base64.b64decode(content, validate=True)
+        if encoding == "hex":
+            return bytes.fromhex(content)
+    except (binascii.Error, ValueError):
+        raise PistonError(f"files.content is not valid {encoding}") from None
+    return content.encode()
+
+
+def _program(files: list[dict]) -> tuple[str, tuple[JobFile, ...]]:
+    """Piston writes every file into the job's directory and runs the first: the first is the
+    source here, the others its files (named as given, or file{i}.code as Piston names them)."""
+    try:
+        source = _file_bytes(files[0]).decode()
+    except UnicodeDecodeError:
+        raise PistonError("files[0] (the program) is not UTF-8 text") from None
+    others = []
+    for index, file in enumerate(files[1:], start=1):
+        name = file.get("name") or f"file{index}.code"
+        if not isinstance(name, str):
+            raise PistonError("files.name must be a string")
+        try:
+            others.append(JobFile(path=name, content=base64.b64encode(_file_bytes(file)).decode(), encoding="base64"))
+        except ValidationError as exc:
+            raise PistonError(f"files[{index}].name: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    return source, tuple(others)
 
 
 @dataclass(frozen=True)
@@ -111,4 +150,9 @@ def parse_execute(body: dict, settings: PistonSettings) -> Execution:
     runtime = find_runtime(language, version)
     seconds = run_timeout / 1000
     limits = LimitsSpec(cpu_time=seconds, wall_time=seconds, memory_mb=max(16, memory // (1024 * 1024)))
-    return Execution(runtime, Job.for_run(files[0]["content"], runtime.language.id, stdin, limits, args=tuple(args)))
+    source, others = _program(files)
+    try:
+        job = Job.for_run(source, runtime.language.id, stdin, limits, args=tuple(args), files=others)
+    except ValidationError as exc:
+        raise PistonError(describe_request_errors(exc.errors())) from None
+    return Execution(runtime, job)
