@@ -1,6 +1,11 @@
 """Every language: hello, stdin, compile errors, exit codes, signals, versions."""
 
 import json
+import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +14,7 @@ from codearena.languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, Un
 from codearena.languages import UnknownVersion, versions_of
 from codearena.languages.catalog import java_file_class, java_main_class
 
-from .language_programs import EXIT_3, MEMORY, SPIN
+from .language_programs import EXIT_3, FILES, MEMORY, NETWORK, PROCESSES, SPIN
 
 ALL = [lang.id for lang in LANGUAGES]
 CORE = ["python", "javascript", "c", "cpp", "java"]
@@ -82,8 +87,59 @@ def test_allocating_without_end_is_mle_at_the_memory_limit(run, language, no_lef
     assert 0 < result.memory <= (64 + overhead) * 1024
 
 
+# -- containment, in every language: what each runtime's own calls can reach -------------------
+
+@pytest.fixture
+def outside_dir():
+    """A world-writable host directory under /usr, which boxes see read-only: the box's mount,
+    not file permissions or the box's uid, is all that can stop a write there."""
+    path = Path("/usr/local/lib") / f"codearena-probe-{uuid.uuid4().hex[:8]}"
+    path.mkdir()
+    os.chmod(path, 0o777)
+    yield path
+    shutil.rmtree(path)
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_files_outside_the_box_cannot_be_written(run, language, outside_dir):
+    outside = outside_dir / f"{language}.txt"
+    result = run(language, FILES[language].replace("@OUTSIDE@", str(outside)), cpu_time=10, wall_time=20)
+    assert result.stdout.startswith("in"), result  # the language's own file calls work in its box
+    assert os.listdir(outside_dir) == []
+
+
+@pytest.fixture
+def host_listener():
+    """A TCP listener on the host's loopback: a program that reached the host would be queued here."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("language", [lang for lang in ALL if NETWORK[lang]])
+def test_the_hosts_network_is_out_of_reach(run, language, host_listener):
+    port = host_listener.getsockname()[1]
+    result = run(language, NETWORK[language].replace("@PORT@", str(port)), cpu_time=10, wall_time=20)
+    assert "refused" in result.stdout and "connected" not in result.stdout, result
+    with pytest.raises(BlockingIOError):
+        host_listener.accept()  # a connect that had succeeded would be waiting in the backlog
+
+
+@pytest.mark.parametrize("language", [lang for lang in ALL if PROCESSES[lang]])
+def test_processes_and_threads_stop_at_the_limit_and_none_outlives_the_run(run, language, no_leftovers):
+    result = run(language, PROCESSES[language], processes=8, cpu_time=10, wall_time=4)
+    started = result.stdout.count("+")
+    limit = 8 + get_language(language).extra_processes  # the program's limit plus its runtime's allowance
+    assert result.verdict != Verdict.IE, result
+    assert 1 <= started <= limit, result  # it could start some, and the limit stopped it far short of 500
+
+
 def test_every_language_has_its_programs():
-    assert set(EXIT_3) == set(SPIN) == set(MEMORY) == set(ALL)
+    for programs in (EXIT_3, SPIN, MEMORY, FILES, NETWORK, PROCESSES):
+        assert set(programs) == set(ALL)
 
 
 def test_a_version_is_chosen_within_the_family():

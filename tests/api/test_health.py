@@ -60,3 +60,5 @@ def test_languages_lists_ids_names_versions_extensions_and_whether_compiled(anon
     assert languages["c"]["compiled"] is True and languages["python"]["compiled"] is False
     assert ".py" in languages["python"]["extensions"] and languages["java"]["name"].startswith("Java")
     assert all(lang["version"][0].isdigit() for lang in languages.values())
+    assert languages["c"]["takes_compiler_options"] is True and languages["python"]["takes_compiler_options"] is False
+    assert languages["multi-file"]["project"] is True and languages["c"]["project"] is False

@@ -5,6 +5,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from codearena.languages import LANGUAGES
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
@@ -78,3 +80,14 @@ def test_compiler_options_go_where_each_compiled_template_says():
         if lang.takes_compiler_options:  # after CodeArena's flags, before the source
             assert lang.compile.count("{options}") == 1, lang.id
             assert lang.compile.index("{options}") == lang.compile.index("{source}") - 1, lang.id
+
+
+def test_a_language_without_its_toolchain_is_named_as_not_installed():
+    from dataclasses import replace
+
+    from codearena.languages import NotInstalled, get_language, require_installed
+
+    absent = replace(get_language("bash"), id="absent", label="Absent", version_command=("codearena-no-such-tool",))
+    with pytest.raises(NotInstalled) as err:
+        require_installed(absent)
+    assert str(err.value).startswith("Absent (absent) is not installed on this server; installed: ")

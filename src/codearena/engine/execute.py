@@ -58,7 +58,7 @@ def run_prepared(
             argv,
             limits=runtime_limits(language, limits),
             stdin=stdin,
-            env=language.env,
+            env=language.environment(limits.memory_mb),
             binds=language.binds(),
             address_space_fallback=language.address_space_fallback,
             cancel=cancel,

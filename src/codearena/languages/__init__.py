@@ -21,12 +21,33 @@ class UnknownVersion(ValueError):
         super().__init__(f"{language.label} has no version {version!r}; installed: {offered}")
 
 
+class NotInstalled(ValueError):
+    """The catalog knows the language, and this machine has not installed its toolchain."""
+
+    def __init__(self, language: Language):
+        self.language = language
+        super().__init__(f"{language.name} ({language.id}) is not installed on this server; installed: "
+                         f"{', '.join(installed_ids())}")
+
+
 _BY_NAME = {alias.lower(): lang for lang in LANGUAGES for alias in (lang.id, *lang.aliases)}
 _BY_EXTENSION = {ext: lang for lang in LANGUAGES for ext in lang.extensions}
 
 
 def supported_ids() -> list[str]:
     return [lang.id for lang in LANGUAGES]
+
+
+def installed_ids() -> list[str]:
+    return [lang.id for lang in LANGUAGES if lang.available()]
+
+
+def require_installed(language: Language) -> Language:
+    """The language, if its toolchain is installed here (every CodeArena process of a deployment
+    runs the same image, so what this process has, the workers have); else NotInstalled."""
+    if not language.available():
+        raise NotInstalled(language)
+    return language
 
 
 def versions_of(language: Language) -> list[Language]:
@@ -66,5 +87,6 @@ def language_for_file(path: str | Path) -> Language:
         raise UnknownLanguage(suffix or str(path)) from None
 
 
-__all__ = ["LANGUAGES", "Language", "SELF_TEST_INPUT", "SELF_TEST_OUTPUT", "UnknownLanguage", "UnknownVersion",
-           "get_language", "language_for_file", "supported_ids", "versions_of"]
+__all__ = ["LANGUAGES", "Language", "NotInstalled", "SELF_TEST_INPUT", "SELF_TEST_OUTPUT", "UnknownLanguage",
+           "UnknownVersion", "get_language", "installed_ids", "language_for_file", "require_installed", "supported_ids",
+           "versions_of"]

@@ -116,6 +116,10 @@ class Language:
     def run_argv(self, source: str, memory_mb: int) -> list[str]:
         return self._argv(self.run, source, memory_mb)
 
+    def environment(self, memory_mb: int) -> dict[str, str]:
+        """The entry's environment variables, {memory_mb} filled in (Mono's heap size)."""
+        return {name: value.replace("{memory_mb}", str(memory_mb)) for name, value in self.env.items()}
+
     def available(self) -> bool:
         try:
             resolve_executable(self.version_command[0])

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..common_settings import CommonSettings
 from ..execution import Execution
-from ..languages import Language, UnknownLanguage, UnknownVersion, get_language, supported_ids
+from ..languages import (Language, NotInstalled, UnknownLanguage, UnknownVersion, get_language, installed_ids,
+                         require_installed)
 from .fairshare import InFlightRuns
 from .judging import SubmissionJudge
 from .schemas import MAX_ROW_ID
@@ -172,9 +173,9 @@ def get_or_404(session: Session, model: type[T], object_id: int) -> T:
 
 def resolve_language(name: str, version: str | None = None) -> Language:
     try:
-        return get_language(name, version)
+        return require_installed(get_language(name, version))
     except UnknownLanguage:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"unknown language {name!r}; supported: {', '.join(supported_ids())}") from None
-    except UnknownVersion as exc:
+                            f"unknown language {name!r}; supported: {', '.join(installed_ids())}") from None
+    except (UnknownVersion, NotInstalled) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from None

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from ..execution.contract import MAX_WAIT_SECONDS, SHA256_HEX, Job, digest
-from ..languages import LANGUAGES
+from ..languages import LANGUAGES, NotInstalled, get_language, require_installed
 from ..logs import shorten
 from ..validation import invalid_text_path
 from .metrics import CONTENT_TYPE
@@ -33,6 +33,10 @@ def check_job(job: Job, state: ServiceState) -> None:
     checked the rest when the body was read). Test data named by digest is checked at submit."""
     if (where := invalid_text_path(job.model_dump())) is not None:
         raise HTTPException(422, f"{where} holds a lone UTF-16 surrogate, which is not Unicode text; send valid UTF-8")
+    try:
+        require_installed(get_language(job.language))
+    except NotInstalled as exc:
+        raise HTTPException(422, str(exc)) from None
     if job.kind == "judge" and not job.tests:
         raise HTTPException(422, "a judge job needs at least one test in `tests`")
     if len(job.tests) > state.service.max_tests:

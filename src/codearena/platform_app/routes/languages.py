@@ -21,6 +21,8 @@ class LanguageOut(BaseModel):
     implementation: str
     default: bool = Field(description="the family's default version")
     judge0_ids: list[int]
+    takes_compiler_options: bool
+    project: bool = Field(description="a multi-file program: its files are the program (the job contract's `files`)")
 
 
 @router.get("/languages", response_model=list[LanguageOut])
@@ -29,5 +31,6 @@ def languages() -> list[LanguageOut]:  # sync: the first call probes the toolcha
     return [LanguageOut(id=lang.id, name=lang.name, version=lang.version(), extensions=list(lang.extensions),
                         aliases=list(lang.aliases), compiled=lang.compile is not None, family=lang.family_id,
                         implementation=lang.implementation, default=lang.id == lang.family_id,
-                        judge0_ids=list(lang.judge0_ids))
+                        judge0_ids=list(lang.judge0_ids), takes_compiler_options=lang.takes_compiler_options,
+                        project=lang.project)
             for lang in LANGUAGES if lang.available()]

@@ -84,6 +84,7 @@ function setLanguage(id, target = editor) {
 async function loadLanguages() {
   const select = $("language");
   for (const language of await api("/api/languages")) {
+    if (language.project) continue;  // a multi-file program needs files, which the editor does not hold
     const option = document.createElement("option");
     option.value = language.id;
     FAMILIES[language.id] = language.family;
