@@ -92,7 +92,7 @@ def test_the_record_exists_before_judging_starts(server, alice, problem):
     real_judge = executor.run
     seen = []
 
-    async def spying_judge(job):
+    async def spying_judge(job, on_test=None):
         with server.services.sessions() as session:
             stored = session.scalars(select(Submission).where(Submission.code == job.source)).one()
             seen.append(stored.status)
@@ -113,7 +113,7 @@ def test_judging_that_raises_ends_as_ie_with_the_reason(server, alice, problem):
     executor = server.services.execution.executor
     real_judge = executor.run
 
-    async def failing_judge(job):
+    async def failing_judge(job, on_test=None):
         raise RuntimeError("the judging machine caught fire")
 
     executor.run = failing_judge

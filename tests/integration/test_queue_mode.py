@@ -7,6 +7,7 @@ import pytest
 
 from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
 from ..api.hidden_leak import check_hidden_tests_stay_hidden
+from ..api.submission_events import check_tests_arrive_while_judging
 from ..api.test_problems import problem_body
 from .conftest import platform
 
@@ -181,3 +182,12 @@ def test_a_run_whose_client_went_away_is_stopped_on_its_worker(sandbox, tmp_path
         finally:
             queue.stop_workers()
             remove_prefix(prefix)
+
+
+def test_a_submissions_tests_arrive_from_the_workers_while_it_is_judged(stack):
+    queue, server = stack
+    server.add_user("bob")
+    with server.client("admin") as admin, server.client("alice") as alice, server.client("bob") as bob:
+        before = ran_on_workers(queue)
+        check_tests_arrive_while_judging(admin, alice, bob)
+        assert ran_on_workers(queue) == before + 1  # judged on a worker, told test by test through the service

@@ -48,6 +48,27 @@ def test_submit_then_follow_with_get(client, worker):
     assert client.get(f"/jobs/{job_id}").json() == record  # stored, read back the same
 
 
+# The second test sleeps until its wall limit: the first is judged long before the judging can end.
+SLOW_SECOND = "import time\nn = input()\nif n == 'slow':\n    time.sleep(60)\nprint(n)"
+PROGRESS_TESTS = [{"name": "fast", "input": "quick\n", "expected_output": "quick\n"},
+                  {"name": "slow", "input": "slow\n", "expected_output": "slow\n"}]
+
+
+def test_a_judgings_tests_arrive_as_its_worker_finishes_them(client, worker):
+    job = {"kind": "judge", "language": "python", "source": SLOW_SECOND, "tests": PROGRESS_TESTS,
+           "limits": {"cpu_time": 1, "wall_time": 5}}
+    first = client.post("/jobs", params={"wait": 60, "progress_after": 0}, json=job).json()
+    # Answered at the first test: the second one is still sleeping.
+    assert first["state"] == "running" and first["progress_count"] == 1, first
+    assert [(t["name"], t["verdict"]) for t in first["progress"]] == [("fast", "AC")]
+    assert client.get(f"/jobs/{first['id']}", params={"progress_after": 1}).json()["progress"] == []
+    second = client.get(f"/jobs/{first['id']}", params={"wait": 60, "progress_after": 1}).json()
+    assert [(t["name"], t["verdict"]) for t in second["progress"]] == [("slow", "TLE")], second
+    done = client.get(f"/jobs/{first['id']}", params={"wait": 60}).json()
+    assert done["state"] == "done" and done["progress"] is None  # only when asked for
+    assert done["result"]["tests"] == first["progress"] + second["progress"]  # the same results, live and at the end
+
+
 def test_wrong_answer_compile_error_and_time_limit_are_results(client, worker):
     wrong = client.post("/jobs", params={"wait": 60}, json={
         "kind": "judge", "language": "python", "source": "print(3)", "tests": TESTS}).json()

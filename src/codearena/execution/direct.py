@@ -21,7 +21,7 @@ from typing import Callable, TypeVar
 from ..logs import shorten
 from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox
 from .contract import Job, Priority, Result
-from .executor import ExecutorBusy
+from .executor import ExecutorBusy, OnTest
 from .run import run_job
 from .testdata import TestDataCache
 
@@ -118,14 +118,18 @@ class DirectExecutor:
     def in_flight(self) -> int:
         return self._admitted
 
-    async def run(self, job: Job) -> Result:
+    async def run(self, job: Job, on_test: OnTest | None = None) -> Result:
+        tell = None
+        if on_test is not None:  # judged in a pool thread, told on the loop
+            loop = asyncio.get_running_loop()
+            tell = lambda test: loop.call_soon_threadsafe(on_test, test)  # noqa: E731
         if job.kind == "run":
             log.info("[DIRECT-EXEC] Executing %s code: %s", job.language, shorten(job.source))
         else:
             log.info("[DIRECT-EXEC] Judging %s code on %d tests (%s): %s", job.language, len(job.tests),
                      job.priority, shorten(job.source))
         try:
-            return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel, self._resolve))
+            return await self._submit(job.priority, lambda cancel: run_job(job, self.sandbox, cancel, self._resolve, tell))
         except (ExecutorBusy, asyncio.CancelledError):
             raise
         except Exception as exc:  # noqa: BLE001 - the system's failure is IE, never a 500

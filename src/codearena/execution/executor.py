@@ -7,9 +7,14 @@ know which one answers.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable, Protocol
 
+from ..engine.judge import TestResult
 from .contract import Job, Result
+
+# Told each test's result as a judging finishes it (on the event loop): how a verdict arrives
+# test by test. A run that starts again elsewhere (a fallback) tells its tests again.
+OnTest = Callable[[TestResult], None]
 
 
 class ExecutorBusy(Exception):
@@ -21,7 +26,7 @@ class ExecutorBusy(Exception):
 
 
 class Executor(Protocol):
-    async def run(self, job: Job) -> Result:
+    async def run(self, job: Job, on_test: OnTest | None = None) -> Result:
         """The job's result. Program failures are verdicts; the system's failures are IE results;
         only ExecutorBusy (no capacity now) and cancellation are raised."""
 

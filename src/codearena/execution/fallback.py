@@ -11,6 +11,7 @@ from collections import Counter
 from .breaker import CircuitBreaker
 from .contract import Job, Result
 from .direct import DirectExecutor
+from .executor import OnTest
 from .remote import QueueExecutor, QueueFailure
 
 log = logging.getLogger("codearena.execution")
@@ -23,11 +24,11 @@ class FallbackExecutor:
         self.breaker = breaker
         self.stats: Counter[str] = Counter()  # queue, fallback: how executions went
 
-    async def run(self, job: Job) -> Result:
+    async def run(self, job: Job, on_test: OnTest | None = None) -> Result:
         if self.breaker.allows():
             log.info("[EXEC-WRAPPER] Using execution service in queue mode")
             try:
-                result = await self.primary.run(job)
+                result = await self.primary.run(job, on_test)
                 self.breaker.record_success()
                 self.stats["queue"] += 1
                 return result
@@ -39,7 +40,7 @@ class FallbackExecutor:
             reason = "circuit breaker open after repeated failures"
         log.warning("[EXEC-SERVICE] Queue unavailable, falling back to direct execution (%s)", reason)
         self.stats["fallback"] += 1
-        return await self.fallback.run(job)
+        return await self.fallback.run(job, on_test)
 
     async def aclose(self) -> None:
         await self.breaker.close()

@@ -26,7 +26,9 @@ from typing import Callable
 
 import httpx
 
+from ..engine.judge import TestResult
 from .contract import MAX_WAIT_SECONDS, Job, Result
+from .executor import OnTest
 from .settings import ExecutionSettings
 
 log = logging.getLogger("codearena.execution.queue")
@@ -185,7 +187,7 @@ class QueueExecutor:
     def _wait_for(self, remaining: float) -> float:
         return max(0.0, min(remaining, MAX_WAIT_SECONDS, self.settings.timeout / 1000 - REQUEST_MARGIN))
 
-    async def run(self, job: Job) -> Result:
+    async def run(self, job: Job, on_test: OnTest | None = None) -> Result:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.settings.max_poll_time / 1000):
@@ -194,22 +196,41 @@ class QueueExecutor:
             raise QueueFailure(f"no free queue slot within EXECUTION_MAX_POLL_TIME={self.settings.max_poll_time} ms",
                                fault=False) from None
         try:
-            return await self._run(job, started)
+            return await self._run(job, started, on_test if job.kind == "judge" else None)
         finally:
             self.gate.release()
 
-    async def _run(self, job: Job, submitted_at: float) -> Result:
+    async def _run(self, job: Job, submitted_at: float, on_test: OnTest | None = None) -> Result:
         start_by = submitted_at + self.settings.max_poll_time / 1000  # a worker must have started it by then
         finish_by: float | None = None  # once started: its budget plus RUN_MARGIN
         job_id = uuid.uuid4().hex  # chosen here: a job can be cancelled even before the service answers
         submitted = False
+        told = 0  # tests already told to on_test: the service answers those judged after them
+
+        def progress() -> dict:
+            return {"progress_after": told} if on_test is not None else {}
+
+        def tell(record: dict) -> bool:
+            nonlocal told
+            for entry in record.get("progress") or []:
+                try:
+                    test = TestResult.from_dict(entry)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise QueueFailure(f"the service answered a test result that is not one ({exc})") from None
+                told += 1
+                on_test(test)
+            return bool(record.get("progress"))
+
         try:
             # Large test data goes once, by digest: uploaded only where the service lacks it.
             await self.client.upload(job.references(), job.test_data(), self.fetch_test_data)
             record = await self.client.request(
-                "POST", "/jobs", params={"wait": self._hold(start_by), "id": job_id, "require_worker": "true"},
+                "POST", "/jobs", params={"wait": self._hold(start_by), "id": job_id, "require_worker": "true",
+                                         **progress()},
                 content=job.model_dump_json(exclude_none=True), headers={"Content-Type": "application/json"})
             submitted = True
+            if on_test is not None:
+                tell(record)
             while record.get("state") != "done":
                 state = record.get("state")
                 if state == "cancelled":
@@ -229,8 +250,9 @@ class QueueExecutor:
                                        f"started, past its own time budget; it was stopped", job_id)
                 hold = self._hold(finish_by or start_by)
                 asked = time.monotonic()
-                record = await self.client.request("GET", f"/jobs/{job_id}", params={"wait": hold})
-                if record.get("state") != "done" and time.monotonic() - asked < hold / 2:
+                record = await self.client.request("GET", f"/jobs/{job_id}", params={"wait": hold, **progress()})
+                told_some = on_test is not None and tell(record)
+                if record.get("state") != "done" and not told_some and time.monotonic() - asked < hold / 2:
                     # Came back early without a result: this service does not hold requests; poll.
                     await asyncio.sleep(min(self.settings.poll_interval / 1000,
                                             max((finish_by or start_by) - time.monotonic(), 0)))

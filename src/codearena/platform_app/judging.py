@@ -5,19 +5,25 @@ The record exists (status `pending`) before judging starts. A judging claims its
 the executor, and stores the verdict; if anything raises, the submission ends as IE
 with the reason. On start, a server resumes submissions left pending, and those left judging
 longer than STALE_CLAIM by a server that died.
+
+While it is judged, each test's result is stored as it arrives (the submission's `tests` grow,
+its status still `judging`), and whoever follows it here is told at once (`changed`): that is how
+a verdict arrives test by test (GET /api/submissions/{id}/events). A follower on another
+replica sees the same rows in the database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..engine.judge import JudgeResult
+from ..engine.judge import JudgeResult, TestResult
 from ..engine.verdicts import Verdict
 from ..execution import Execution, ExecutorBusy, Job
 from .fairshare import InFlightRuns
@@ -37,6 +43,49 @@ class SubmissionJudge:
         self.execution = execution
         self.runs = runs or InFlightRuns(0)  # judging counts against its author's runs in progress
         self.tasks: dict[int, asyncio.Task] = {}
+        self._live: dict[int, _LiveTests] = {}  # judged here, not finished: its tests so far
+        self._changed: dict[int, asyncio.Event] = {}
+
+    def judged_here(self, submission_id: int) -> bool:
+        return submission_id in self.tasks
+
+    def watch(self, submission_id: int) -> asyncio.Event:
+        """Set at the next change of the submission's stored state judged here (a test, its end).
+        Take it before reading the submission: a change after the read still sets it."""
+        return self._changed.setdefault(submission_id, asyncio.Event())
+
+    def unwatch(self, submission_id: int, event: asyncio.Event) -> None:
+        """A follower leaves. Only a submission judged elsewhere is forgotten: nothing here would
+        ever set its event, and its other followers watch the database anyway."""
+        if not self.judged_here(submission_id) and self._changed.get(submission_id) is event:
+            del self._changed[submission_id]
+
+    def _announce(self, submission_id: int) -> None:
+        event = self._changed.pop(submission_id, None)
+        if event is not None:
+            event.set()
+
+    def _tested(self, submission_id: int, samples: frozenset[str], test: TestResult) -> None:
+        """A test judged (on the loop): kept, then written by one writer at a time, newest last."""
+        live = self._live.setdefault(submission_id, _LiveTests())
+        # By name: a judging that starts again elsewhere (a fallback) replaces what it told before.
+        live.tests[test.name] = _stored_test(test, samples)
+        live.version += 1
+        if live.writer is None or live.writer.done():
+            live.writer = asyncio.create_task(self._write_live(submission_id, live))
+
+    async def _write_live(self, submission_id: int, live: "_LiveTests") -> None:
+        while True:
+            version = live.version
+            await run_in_threadpool(self._store_partial, submission_id, list(live.tests.values()))
+            self._announce(submission_id)
+            if live.version == version:
+                return
+
+    def _store_partial(self, submission_id: int, tests: list[dict]) -> None:
+        with self.sessions() as session, session.begin():  # never over a finished submission's tests
+            session.execute(update(Submission).where(Submission.id == submission_id, Submission.status == "judging")
+                            .values(tests=tests))
 
     def start(self, submission_id: int) -> asyncio.Task:
         task = asyncio.create_task(self._judge(submission_id), name=f"judge-{submission_id}")
@@ -129,10 +178,7 @@ class SubmissionJudge:
             submission.score, submission.max_score = result.score, result.max_score
             submission.time = round(result.time, 4) if result.tests else None
             submission.memory = result.memory if result.tests else None
-            submission.tests = [
-                test_result_out(t, show_io=True, sample=t.name in samples).model_dump(by_alias=True, exclude_none=True)
-                for t in result.tests
-            ]
+            submission.tests = [_stored_test(t, samples) for t in result.tests]
             submission.judged_at = utcnow()
 
     async def _judge(self, submission_id: int) -> None:
@@ -141,15 +187,18 @@ class SubmissionJudge:
             if claimed is None:
                 return
             job, samples, author = claimed
+            on_test = lambda test: self._tested(submission_id, samples, test)  # noqa: E731
             async with self.runs.slot(author, wait=True):  # waits while its author has runs in progress
                 while True:
                     try:
-                        result = await self.execution.executor.run(job)
+                        result = await self.execution.executor.run(job, on_test)
                         break
                     except ExecutorBusy:
                         # Accepted work waits for capacity rather than failing.
                         await asyncio.sleep(BUSY_RETRY_SECONDS)
+            await self._settle_live(submission_id)
             await run_in_threadpool(self._store, submission_id, result, samples)
+            self._announce(submission_id)
             log.info("submission %d judged: %s", submission_id, result.verdict.value)
         except asyncio.CancelledError:
             raise
@@ -157,6 +206,27 @@ class SubmissionJudge:
             log.exception("judging submission %d failed", submission_id)
             failure = JudgeResult(Verdict.IE, f"internal error while judging: {exc}")
             try:
+                await self._settle_live(submission_id)
                 await run_in_threadpool(self._store, submission_id, failure)
+                self._announce(submission_id)
             except Exception:  # noqa: BLE001 - the database itself is failing; resumed on restart
                 log.exception("could not record the failure of submission %d", submission_id)
+
+    async def _settle_live(self, submission_id: int) -> None:
+        """The live writes end before the verdict is stored (none lands after it)."""
+        live = self._live.pop(submission_id, None)
+        if live is not None and live.writer is not None:
+            await asyncio.gather(live.writer, return_exceptions=True)
+
+
+@dataclass
+class _LiveTests:
+    tests: dict[str, dict] = field(default_factory=dict)
+    version: int = 0
+    writer: asyncio.Task | None = None
+
+
+def _stored_test(test: TestResult, samples: frozenset[str]) -> dict:
+    """A test as a submission stores it: every detail, marked sample or hidden (what a reader may
+    see of it is decided when it is read: results.submission_out)."""
+    return test_result_out(test, show_io=True, sample=test.name in samples).model_dump(by_alias=True, exclude_none=True)

@@ -25,6 +25,10 @@ class Keys:
     def result(self, job_id: str) -> str:
         return f"{self.prefix}:result:{job_id}"
 
+    def progress(self, job_id: str) -> str:
+        """A judging's test results so far, in the order its worker finished them (a list)."""
+        return f"{self.prefix}:progress:{job_id}"
+
     @property
     def done_channel(self) -> str:
         return f"{self.prefix}:done"

@@ -27,3 +27,6 @@ class JobRecord(BaseModel):
     started_at: float | None = None
     finished_at: float | None = None
     result: dict | None = Field(None, description="the engine's result: ExecutionResult (run) or JudgeResult (judge)")
+    progress: list[dict] | None = Field(None, description="asked for with progress_after=N: the tests of a judging "
+                                                          "finished after the first N, as its worker finished them")
+    progress_count: int | None = Field(None, description="asked for with progress_after: tests finished so far")

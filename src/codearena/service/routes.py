@@ -26,6 +26,8 @@ REDIS_DOWN_RETRY_AFTER = 5
 
 router = APIRouter()
 WaitSeconds = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")
+ProgressAfter = Query(None, ge=0, le=1_000_000, description="judge jobs: answer the tests judged after the first N "
+                                                            "(`progress`), and with `wait`, answer as soon as there is one")
 
 
 def check_job(job: Job, state: ServiceState) -> None:
@@ -63,7 +65,8 @@ async def submit(job: Job, wait: float = WaitSeconds, state: ServiceState = Depe
                                                            "digits, e.g. a UUID4's), so that it can cancel the job "
                                                            "before this answer arrives; default: a new one"),
                  require_worker: bool = Query(False, description="refuse (503, X-No-Worker) when no worker is live, "
-                                                                 "instead of queueing the job for later")):
+                                                                 "instead of queueing the job for later"),
+                 progress_after: int | None = ProgressAfter):
     """202 with the job's id (or, with `wait`, its record: 200 once done)."""
     check_job(job, state)
     if missing := await state.store.missing_data(job.references()):
@@ -71,7 +74,7 @@ async def submit(job: Job, wait: float = WaitSeconds, state: ServiceState = Depe
                                  "with PUT /data/SHA256 first")
     job_id = chosen_id or new_job_id()
     try:
-        record = await submit_then_wait(state.store, state.waiters, job, job_id, wait,
+        record = await submit_then_wait(state.store, state.waiters, job, job_id, wait, progress_after,
                                         require_live_worker=require_worker)
     except JobExists:
         raise HTTPException(409, f"a job with id {job_id} exists; choose another id") from None
@@ -94,8 +97,10 @@ async def submit(job: Job, wait: float = WaitSeconds, state: ServiceState = Depe
 
 
 @router.get("/jobs/{job_id}", response_model=JobRecord, responses={404: {"description": "unknown or expired"}})
-async def read(job_id: str, wait: float = WaitSeconds, state: ServiceState = Depends(service_state)):
-    record = await (wait_for_job(state.store, state.waiters, job_id, wait) if wait else state.store.record(job_id))
+async def read(job_id: str, wait: float = WaitSeconds, state: ServiceState = Depends(service_state),
+               progress_after: int | None = ProgressAfter):
+    record = await (wait_for_job(state.store, state.waiters, job_id, wait, progress_after=progress_after) if wait
+                    else state.store.record(job_id, progress_after))
     if record is None:
         raise HTTPException(404, f"job {job_id} does not exist (or its result expired)")
     return as_json(record)

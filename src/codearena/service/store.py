@@ -201,9 +201,20 @@ class ServiceStore:
         return [_stored(job_id, dict(zip(names, values)), result)
                 for job_id, values, result in zip(job_ids, replies[::2], replies[1::2])]
 
-    async def record(self, job_id: str) -> JobRecord | None:
+    async def record(self, job_id: str, progress_after: int | None = None) -> JobRecord | None:
+        """The job's record; with `progress_after` N, the tests its worker finished after the first N too."""
         [stored] = await self.read([job_id], with_job=False)
-        return stored.record() if stored else None
+        if stored is None:
+            return None
+        record = stored.record()
+        if progress_after is not None:
+            key = self.keys.progress(job_id)
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.llen(key)
+                pipe.lrange(key, progress_after, -1)
+                count, entries = await pipe.execute()
+            record.progress_count, record.progress = count, [json.loads(entry) for entry in entries]
+        return record
 
     async def delete_job(self, job_id: str) -> None:
         """Delete a finished job and its result."""
@@ -316,6 +327,19 @@ class WorkerStore:
                   outcome, self.keys.done_channel, delivery.job_id],
         )
         return bool(stored)
+
+    def clear_progress(self, job_id: str) -> None:
+        """A judging starts (again): the tests of an earlier attempt are not this one's."""
+        self.client.delete(self.keys.progress(job_id))
+
+    def progress(self, job_id: str, test: dict) -> None:
+        """One more test judged: kept beside the job for as long as a result is, and its waiters woken."""
+        key = self.keys.progress(job_id)
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.rpush(key, json.dumps(test))
+            pipe.expire(key, self.settings.queue_result_ttl)
+            pipe.publish(self.keys.done_channel, job_id)
+            pipe.execute()
 
     def fail(self, delivery: Delivery, kind: str, reason: str) -> bool:
         """End a job as IE (the system's failure, e.g. retried too often)."""

@@ -78,9 +78,10 @@ class Waiters:
 
 
 async def wait_for_job(store: "ServiceStore", waiters: Waiters, job_id: str, seconds: float,
-                       future=None) -> "JobRecord | None":
+                       future=None, progress_after: int | None = None) -> "JobRecord | None":
     """The job's record once it ended, or as it is after `seconds`. `future`: already registered
-    (a job submitted a moment ago cannot have ended yet: wait before the first read)."""
+    (a job submitted a moment ago cannot have ended yet: wait before the first read).
+    `progress_after` N: also answer as soon as more than N of its tests are judged."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     read_first = future is None
@@ -88,8 +89,8 @@ async def wait_for_job(store: "ServiceStore", waiters: Waiters, job_id: str, sec
     try:
         while True:
             if read_first:
-                record = await store.record(job_id)
-                if record is None or record.state in ("done", "cancelled") or loop.time() >= deadline:
+                record = await store.record(job_id, progress_after)
+                if record is None or record.state in ("done", "cancelled") or loop.time() >= deadline or record.progress:
                     return record
             read_first = True
             await _park(future, min(max(deadline - loop.time(), 0.0), RECHECK))
@@ -107,7 +108,7 @@ async def _park(future, seconds: float) -> None:
 
 
 async def submit_then_wait(store: "ServiceStore", waiters: Waiters, job: "Job", job_id: str, seconds: float,
-                           **options) -> "JobRecord | None":
+                           progress_after: int | None = None, **options) -> "JobRecord | None":
     """Queue the job (store.submit's `options`); with `seconds` > 0, wait up to that long for it
     to end and answer its record (None without waiting). The waiter is registered before the job
     exists, so its end cannot go unseen."""
@@ -120,4 +121,4 @@ async def submit_then_wait(store: "ServiceStore", waiters: Waiters, job: "Job", 
         raise
     if future is None:
         return None
-    return await wait_for_job(store, waiters, job_id, seconds, future)
+    return await wait_for_job(store, waiters, job_id, seconds, future, progress_after)

@@ -212,6 +212,14 @@ class Worker:
         finally:
             self._stops.pop(delivery.job_id, None)
 
+    def _tell_progress(self, job_id: str, test: dict) -> None:
+        """A test judged: its waiters may show it now. Redis failing here costs only the live
+        view (the result still carries every test), never the judging."""
+        try:
+            self.store.progress(job_id, test)
+        except redis.RedisError as exc:
+            log.warning("[WORKER] job %s: could not record a test's progress (%s)", job_id, exc)
+
     def _run_started(self, delivery: Delivery, stop: threading.Event) -> None:
         started = self.store.start(delivery, self.name)
         if not isinstance(started, Started):
@@ -225,7 +233,11 @@ class Worker:
         with self._lock:
             self.running += 1
         try:
-            result = run_job(job, self.sandbox, stop, resolve=self.test_data.path)
+            on_test = None
+            if job.kind == "judge":
+                self.store.clear_progress(delivery.job_id)
+                on_test = lambda test: self._tell_progress(delivery.job_id, test.to_dict())  # noqa: E731
+            result = run_job(job, self.sandbox, stop, resolve=self.test_data.path, on_test=on_test)
             data, outcome = result.to_dict(), result.verdict.value
         except Exception as exc:  # noqa: BLE001 - any failure of ours is IE for this job, never a lost job
             log.exception("[WORKER] job %s failed inside the worker", delivery.job_id)

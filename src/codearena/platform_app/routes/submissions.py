@@ -1,15 +1,21 @@
-"""Submissions: stored first (pending), judged in the background, followed by GET.
+"""Submissions: stored first (pending), judged in the background, followed by GET or events.
 
 POST answers 202 with the pending submission and a Location header at once; with `?wait=S`
 (up to 60 s) it holds the answer until the verdict or S seconds, whichever comes first (201
 when finished). GET /api/submissions/{id}?wait=S holds the same way, so a client follows a
-submission to its end without polling in a tight loop.
+submission to its end without polling in a tight loop. GET /api/submissions/{id}/events is
+the same submission as server-sent events: `test` for each test as it is judged, `done` with
+the whole submission at the end.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+import asyncio
+from typing import AsyncIterator
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +27,9 @@ from ..security import Principal
 
 router = APIRouter(prefix="/api/submissions", tags=["submissions"])
 MAX_WAIT_SECONDS = 60.0
+MAX_EVENTS_SECONDS = 15 * 60.0  # a stream ends by then; the client opens another if it still cares
+KEEPALIVE_SECONDS = 15.0  # a comment line this often, so that proxies keep an idle stream open
+DB_WATCH_SECONDS = 0.25  # between looks at a submission judged by another replica
 
 
 def _visible_or_404(session: Session, submission_id: int, user: Principal) -> Submission:
@@ -78,6 +87,54 @@ async def read_submission(submission_id: PathId,
         await svc.judge.wait(submission_id, wait)
         submission = await run_in_threadpool(load)
     return submission_out(submission, user.is_admin)
+
+
+def _event(name: str, data: str) -> str:
+    return f"event: {name}\ndata: {data}\n\n"
+
+
+@router.get("/{submission_id}/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "`test` (a TestResult) per judged test, then `done` (the Submission)"}})
+async def submission_events(submission_id: PathId, request: Request, user: Principal = Depends(current_user),
+                            svc: Services = Depends(services)) -> StreamingResponse:
+    """The submission as it is judged: each test as soon as it is stored, as GET shows it to you
+    (hidden tests by number and verdict only), then the whole submission; a finished one at once."""
+    def load() -> Submission:
+        with svc.sessions() as session:
+            return _visible_or_404(session, submission_id, user)
+
+    await run_in_threadpool(load)  # a 404 before the stream starts
+    loop = asyncio.get_running_loop()
+
+    async def stream() -> AsyncIterator[str]:
+        sent, quiet_since = 0, loop.time()
+        deadline = loop.time() + MAX_EVENTS_SECONDS
+        change = svc.judge.watch(submission_id)
+        try:
+            while True:
+                change = svc.judge.watch(submission_id)  # before the read: no change goes unseen
+                out = submission_out(await run_in_threadpool(load), user.is_admin)
+                for test in out.tests[sent:]:
+                    yield _event("test", test.model_dump_json(by_alias=True))
+                sent = max(sent, len(out.tests))
+                if out.status == "finished":
+                    yield _event("done", out.model_dump_json(by_alias=True))
+                    return
+                if loop.time() >= deadline or await request.is_disconnected():
+                    return
+                wait = KEEPALIVE_SECONDS if svc.judge.judged_here(submission_id) else DB_WATCH_SECONDS
+                try:
+                    await asyncio.wait_for(change.wait(), wait)
+                except TimeoutError:
+                    if loop.time() - quiet_since >= KEEPALIVE_SECONDS:
+                        yield ": still judging\n\n"
+                        quiet_since = loop.time()
+        finally:
+            svc.judge.unwatch(submission_id, change)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @router.get("", response_model=SubmissionPage)
