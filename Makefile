@@ -33,7 +33,7 @@ run: setup
 	$(BIN)/codearena serve
 
 doctor: setup
-	$(BIN)/codearena doctor
+	$(BIN)/codearena doctor --all
 
 # Every tier; a service or tool the integration tests need and lack fails them (not a skip).
 test: setup services test-clients

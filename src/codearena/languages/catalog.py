@@ -7,6 +7,9 @@ from . import native, project, scripting, vm
 from .spec import Language
 from .vm import java_file_class, java_main_class, scala_main_object  # noqa: F401 (the catalog's helpers)
 
+# Every CodeArena install runs these; the others are installed by `make system` or LANGUAGES=all.
+CORE_IDS = ("python", "javascript", "c", "cpp", "java")
+
 # Order is the language picker's: the core five first, then by kind.
 LANGUAGES: tuple[Language, ...] = (
     scripting.PYTHON, scripting.JAVASCRIPT, native.C, native.CPP, vm.JAVA,
