@@ -17,6 +17,7 @@ from codearena.languages import LANGUAGES
 
 from ..api.conftest import start_server
 from ..support import missing
+from ..api.submission_events import SLOW_SECOND, slow_problem
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -224,3 +225,21 @@ def test_a_problem_page_renders_its_statement_safely_and_judges(browse, problem)
     assert rows.count() == 2
     assert "WA" in rows.nth(0).text_content() and "AC" in rows.nth(1).text_content()
     assert problem["title"] in rows.nth(0).text_content()
+
+
+def test_a_submissions_tests_appear_one_by_one_while_it_is_judged(browse, site, problem):
+    with site.client("web-admin") as admin:
+        slow = admin.post("/api/problems", json={**slow_problem(), "title": "Slow hidden test"}).json()
+    page = browse
+    _sign_up(page)
+    _open_problem(page, slow["title"])
+    page.get_by_test_id("problem-language").select_option("python")
+    page.get_by_test_id("solution-editor").evaluate("(e, code) => e.CodeMirror.setValue(code)", SLOW_SECOND)
+    page.get_by_test_id("submit").click()
+    rows = page.get_by_test_id("test-table").locator("tbody tr")
+    rows.first.wait_for()
+    # The sample's row is shown while the hidden test still sleeps: the verdict has not come yet.
+    assert rows.count() == 1 and page.get_by_test_id("submission-verdict").text_content() == "judging..."
+    page.wait_for_function("() => document.querySelector('[data-testid=submission-verdict]').textContent === 'AC'",
+                           timeout=60000)
+    assert rows.count() == 3

@@ -42,6 +42,14 @@ def installed_ids() -> list[str]:
     return [lang.id for lang in LANGUAGES if lang.available()]
 
 
+def probe_installed_versions() -> None:
+    """Ask every installed toolchain its version now (each answer is kept), several at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe-version") as pool:
+        list(pool.map(Language.version, [lang for lang in LANGUAGES if lang.available()]))
+
+
 def require_installed(language: Language) -> Language:
     """The language, if its toolchain is installed here (every CodeArena process of a deployment
     runs the same image, so what this process has, the workers have); else NotInstalled."""
@@ -88,5 +96,6 @@ def language_for_file(path: str | Path) -> Language:
 
 
 __all__ = ["LANGUAGES", "Language", "NotInstalled", "SELF_TEST_INPUT", "SELF_TEST_OUTPUT", "UnknownLanguage",
-           "UnknownVersion", "get_language", "installed_ids", "language_for_file", "require_installed", "supported_ids",
+           "UnknownVersion", "get_language", "installed_ids", "language_for_file", "probe_installed_versions",
+           "require_installed", "supported_ids",
            "versions_of"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from limits.storage import storage_from_string
 from .. import __version__
 from ..common_settings import CommonSettings
 from ..execution import ExecutionSettings, ExecutorBusy, compose
+from ..languages import probe_installed_versions
 from ..sandbox import Sandbox
 from ..web.body_limit import BodySizeLimit
 from ..web.errors import install_error_handlers
@@ -72,9 +74,13 @@ def create_app(settings: PlatformSettings, execution: ExecutionSettings | None =
         log.info("platform server ready", extra={"mode": execution.mode, "database": engine.dialect.name,
                                                  "env": settings.node_env})
         await judge.resume_unfinished()
+        # Each toolchain's version is probed once (kotlinc's JVM takes a second): in the background
+        # now, so the first visitor's language list does not wait for all of them.
+        warming = asyncio.create_task(asyncio.to_thread(probe_installed_versions), name="probe-versions")
         try:
             yield
         finally:
+            await asyncio.gather(warming, return_exceptions=True)
             await judge.stop()
             await runner.aclose()
             await runs.aclose()

@@ -168,16 +168,52 @@ async function openProblem(id) {
   showView("problem");
 }
 
+function showTests(tests) {
+  const rows = tests.map((test) => tableRow([test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]));
+  $("tests").querySelector("tbody").replaceChildren(...rows);
+  $("tests").hidden = rows.length === 0;
+}
+
 function showJudged(result) {
   $("problem-verdict").textContent = result ? (result.verdict || result.status) : "-";
   $("problem-message").textContent = result && result.message ? `(${result.message})` : "";
   const compile = $("problem-compile");
   compile.textContent = (result && result.compileOutput) || "";
   compile.hidden = !compile.textContent;
-  const rows = ((result && result.tests) || []).map((test) =>
-    tableRow([test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]));
-  $("tests").querySelector("tbody").replaceChildren(...rows);
-  $("tests").hidden = rows.length === 0;
+  showTests((result && result.tests) || []);
+}
+
+// A submission as it is judged: the platform's server-sent events, read through fetch (an
+// EventSource cannot send the token). Each `test` as it is judged, then `done` (the submission).
+async function follow(id, onTest) {
+  const response = await fetch(`/api/submissions/${id}/events`, {
+    headers: { Authorization: "Bearer " + sessionStorage.getItem(tokenKey) },
+  });
+  if (!response.ok || !response.body) throw new Error(`${response.status} ${response.statusText}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the verdict stream ended before the verdict");
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event: ")) name = line.slice(7);
+        else if (line.startsWith("data: ")) data += line.slice(6);
+      }
+      if (!data) continue;  // a keep-alive comment
+      if (name === "test") onTest(JSON.parse(data));
+      if (name === "done") {
+        reader.cancel();
+        return JSON.parse(data);
+      }
+    }
+  }
 }
 
 async function judge(path, button) {
@@ -188,6 +224,35 @@ async function judge(path, button) {
   try {
     const body = { problemId, code: solution.getValue(), language: $("problem-language").value };
     showJudged(await api(path, { method: "POST", body: JSON.stringify(body) }));
+  } catch (error) {
+    $("problem-verdict").textContent = "error";
+    $("problem-message").textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// Submit: stored at once, then its tests arrive as they are judged, then the verdict.
+async function submit(button) {
+  if (button.disabled) return;
+  button.disabled = true;
+  showJudged(null);
+  $("problem-verdict").textContent = "judging...";
+  try {
+    const body = { problemId, code: solution.getValue(), language: $("problem-language").value };
+    const submitted = await api("/api/submissions", { method: "POST", body: JSON.stringify(body) });
+    const tests = [];
+    let final;
+    try {
+      final = await follow(submitted.id, (test) => {
+        tests.push(test);
+        showTests(tests);
+        $("problem-message").textContent = `(${tests.length} tests judged)`;
+      });
+    } catch {
+      final = await api(`/api/submissions/${submitted.id}?wait=60`);  // no stream: wait for the verdict
+    }
+    showJudged(final);
   } catch (error) {
     $("problem-verdict").textContent = "error";
     $("problem-message").textContent = error.message;
@@ -261,8 +326,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   }));
   $("back").addEventListener("click", () => loadProblems());
   $("run-samples").addEventListener("click", (event) => judge("/api/problems/run", event.currentTarget));
-  $("submit").addEventListener("click", (event) => judge("/api/submissions?wait=60", event.currentTarget));
-  await loadLanguages();
+  $("submit").addEventListener("click", (event) => submit(event.currentTarget));
+  // Who is signed in is settled first: the language list may take a moment on a fresh server,
+  // and a sign-in made meanwhile must not be undone by a late answer.
+  const languages = loadLanguages();
   try {
     const me = sessionStorage.getItem(tokenKey) ? await api("/api/auth/me") : null;
     show(Boolean(me), me && me.username);
@@ -270,4 +337,5 @@ document.addEventListener("DOMContentLoaded", async () => {
     sessionStorage.removeItem(tokenKey);
     show(false);
   }
+  await languages;
 });
