@@ -57,7 +57,8 @@ def test_wrong_password_and_unknown_user_are_the_same_401(anonymous, server):
 
 @pytest.mark.parametrize("path, method", [
     ("/api/execute", "post"), ("/api/problems/run", "post"), ("/api/submissions", "post"),
-    ("/api/modules/execute", "post"), ("/api/execution/status", "get"), ("/api/problems", "get"),
+    ("/api/modules/execute", "post"), ("/api/execution/status", "get"), ("/api/execution/dashboard", "get"),
+    ("/api/problems", "get"),
     ("/api/submissions", "get"), ("/api/modules", "get"), ("/api/auth/me", "get"),
 ])
 def test_every_protected_endpoint_needs_a_token(anonymous, path, method):
@@ -85,6 +86,7 @@ def test_bad_tokens_are_401(anonymous, token):
 
 def test_admin_endpoints_refuse_users_with_403(alice):
     assert alice.get("/api/execution/status").status_code == 403
+    assert alice.get("/api/execution/dashboard").status_code == 403
     assert alice.post("/api/problems", json={"title": "x", "tests": [{"expectedOutput": "1"}]}).status_code == 403
     assert alice.post("/api/modules", json={"title": "x", "language": "python"}).status_code == 403
     assert alice.delete("/api/problems/1").status_code == 403

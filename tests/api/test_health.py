@@ -33,6 +33,16 @@ def test_execution_status_has_exactly_the_guides_keys(admin):
     assert body["mode"] == "direct"
 
 
+def test_the_dashboard_counts_executions_in_direct_mode(admin, alice):
+    before = admin.get("/api/execution/dashboard").json()
+    assert alice.post("/api/execute", json={"code": "print(1)", "language": "python"}).json()["verdict"] == "AC"
+    after = admin.get("/api/execution/dashboard").json()
+    assert after["mode"] == "direct" and after["breaker"] is None and after["service"] is None  # no service here
+    assert after["executions"]["direct"] == before["executions"]["direct"] + 1
+    assert after["runsPerMinute"] >= 1 and after["direct"]["slots"] >= 1
+    assert {"mode", "queueServiceAvailable", "config", "timestamp", "uptime"} <= set(after)
+
+
 def test_health_is_503_unhealthy_when_the_database_is_gone(sandbox):
     database = create_postgres_database()
     try:

@@ -16,11 +16,9 @@ import pytest
 from codearena.languages import LANGUAGES
 
 from ..api.conftest import start_server
-from ..support import missing
 from ..api.submission_events import SLOW_SECOND, slow_problem
+from .conftest import shot as _shot
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PROGRAMS = {  # each reads a name and greets it
     "python": "print('hello', input())\n",
     "javascript": "console.log('hello ' + require('fs').readFileSync(0, 'utf8').trim());\n",
@@ -29,13 +27,6 @@ PROGRAMS = {  # each reads a name and greets it
     "java": "public class Main{public static void main(String[] a){System.out.println(\"hello \"+new java.util.Scanner(System.in).next());}}\n",
     "rust": "fn main(){let mut s=String::new();std::io::stdin().read_line(&mut s).unwrap();println!(\"hello {}\", s.trim());}\n",
 }
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    if not os.path.exists(CHROMIUM):
-        missing("Debian's chromium for the browser tests", "apt-get install chromium")
-    return {"executable_path": CHROMIUM, "args": ["--no-sandbox"]}  # root in CI: chromium's own sandbox refuses
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +44,6 @@ def browse(site, page):
     yield page
     outside = [url for url in requested if not url.startswith(site.url + "/")]
     assert not outside, f"requests left the platform: {outside}"
-
-
-def _shot(page, name: str, full_page: bool = True) -> None:
-    if os.environ.get("CODEARENA_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def _sign_up(page) -> str:

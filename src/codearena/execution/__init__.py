@@ -6,6 +6,7 @@ direct.py    DirectExecutor: this process's sandbox, on a bounded priority threa
 remote.py    QueueExecutor: the execution service over HTTP (ServiceClient, ServiceHealth)
 fallback.py  FallbackExecutor: queue, else direct, with a circuit breaker (breaker.py)
 compose.py   compose(): the executor EXECUTION_MODE asks for
+activity.py  Activity (runs per minute, recent fallbacks and failures), RecordedExecutor
 run.py       run_job(): a Job in this thread's sandbox (direct mode and the workers)
 """
 

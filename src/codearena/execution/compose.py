@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..sandbox import Sandbox
+from .activity import Activity, RecordedExecutor
 from .breaker import CircuitBreaker
 from .direct import DirectExecutor
 from .executor import Executor
@@ -28,10 +29,16 @@ log = logging.getLogger("codearena.execution")
 @dataclass
 class Execution:
     settings: ExecutionSettings
-    executor: Executor
+    executor: RecordedExecutor  # the executor of the mode, counted in `activity`
     direct: DirectExecutor
     health: ServiceHealth
     _client: ServiceClient
+    activity: Activity
+    breaker: CircuitBreaker | None = None  # queue mode's
+
+    async def service_report(self) -> dict | None:
+        """The execution service's own /health answer (workers, slots, backlog), None if unreachable."""
+        return await self._client.health_report()
 
     @property
     def mode(self) -> str:
@@ -39,7 +46,7 @@ class Execution:
 
     async def aclose(self) -> None:
         await self.executor.aclose()
-        if self.executor is not self.direct:
+        if self.executor.inner is not self.direct:  # queue mode: its fallback too
             await self.direct.aclose()
         await self._client.aclose()
 
@@ -59,8 +66,11 @@ def compose(settings: ExecutionSettings, service_token: str | None, sandbox: San
     direct = DirectExecutor(settings.direct_concurrency, settings.direct_max_waiting, sandbox, fetch_test_data,
                             settings.test_data_cache_mb)
     client = ServiceClient(settings, service_token)
+    activity = Activity()
     executor: Executor = direct
+    breaker = None
     if settings.mode == "queue":
         breaker = CircuitBreaker(settings.breaker_failures, client.healthy, settings.breaker_probe_interval / 1000)
-        executor = FallbackExecutor(QueueExecutor(client, settings, fetch_test_data), direct, breaker)
-    return Execution(settings, executor, direct, ServiceHealth(client, settings.health_cache_ttl), client)
+        executor = FallbackExecutor(QueueExecutor(client, settings, fetch_test_data), direct, breaker, activity)
+    return Execution(settings, RecordedExecutor(executor, activity), direct,
+                     ServiceHealth(client, settings.health_cache_ttl), client, activity, breaker)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from .activity import Activity
 from .breaker import CircuitBreaker
 from .contract import Job, Result
 from .direct import DirectExecutor
@@ -18,10 +19,12 @@ log = logging.getLogger("codearena.execution")
 
 
 class FallbackExecutor:
-    def __init__(self, primary: QueueExecutor, fallback: DirectExecutor, breaker: CircuitBreaker):
+    def __init__(self, primary: QueueExecutor, fallback: DirectExecutor, breaker: CircuitBreaker,
+                 activity: Activity | None = None):
         self.primary = primary
         self.fallback = fallback
         self.breaker = breaker
+        self.activity = activity or Activity()  # each fallback, with its reason
         self.stats: Counter[str] = Counter()  # queue, fallback: how executions went
 
     async def run(self, job: Job, on_test: OnTest | None = None) -> Result:
@@ -40,6 +43,7 @@ class FallbackExecutor:
             reason = "circuit breaker open after repeated failures"
         log.warning("[EXEC-SERVICE] Queue unavailable, falling back to direct execution (%s)", reason)
         self.stats["fallback"] += 1
+        self.activity.note("fallback", reason)
         return await self.fallback.run(job, on_test)
 
     async def aclose(self) -> None:

@@ -142,11 +142,17 @@ class ServiceClient:
         return answer.status_code == 200 and answer.json().get("state") == "cancelled"
 
     async def healthy(self) -> bool:
+        report = await self.health_report()
+        return report is not None and report.get("status") == "healthy"
+
+    async def health_report(self) -> dict | None:
+        """The service's /health body (a 503 has one too: Redis down), None when it does not answer."""
         try:
             answer = await self.http.get("/health", timeout=min(HEALTH_TIMEOUT, self.settings.timeout / 1000))
-            return answer.status_code == 200 and answer.json().get("status") == "healthy"
+            body = answer.json()
         except (httpx.HTTPError, ValueError):
-            return False
+            return None
+        return body if isinstance(body, dict) else None
 
     async def aclose(self) -> None:
         await self.http.aclose()

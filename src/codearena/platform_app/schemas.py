@@ -339,9 +339,35 @@ class ExecutionConfigOut(BaseModel):
     timeout: int
 
 
+class BreakerOut(BaseModel):
+    open: bool = Field(description="every execution goes direct until the service's health probe passes")
+    failures: int = Field(description="queue failures in a row")
+    threshold: int
+
+
+class ExecutionEventOut(BaseModel):
+    at: str
+    event: Literal["fallback", "failure", "busy"]
+    reason: str
+
+
 class ExecutionStatusOut(BaseModel):
     mode: str
     queueServiceAvailable: bool
     config: ExecutionConfigOut
     timestamp: str
     uptime: float
+
+
+class ExecutionDashboardOut(ExecutionStatusOut):
+    """The status, and for the admin's dashboard: how this server's executions go, and the
+    execution service's own account of its workers and backlog."""
+    breaker: BreakerOut | None = Field(None, description="queue mode's circuit breaker")
+    service: dict | None = Field(None, description="the execution service's /health: status, workers, slots, "
+                                                   "backlog by priority; null when it does not answer")
+    runsPerMinute: float = Field(0.0, description="executions this server finished in the last minute")
+    executions: dict[str, int] = Field(default_factory=dict, description="since start: queue, fallback (queue "
+                                                                         "mode) or direct")
+    direct: dict[str, int] = Field(default_factory=dict, description="this server's own sandbox: slots, in flight")
+    recent: list[ExecutionEventOut] = Field(default_factory=list, description="the latest fallbacks and failures, "
+                                                                              "newest first")

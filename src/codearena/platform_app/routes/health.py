@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..db import database_reachable
 from ..deps import Services, require_admin, services
-from ..schemas import ExecutionStatusOut, HealthOut
+from ..schemas import ExecutionDashboardOut, ExecutionStatusOut, HealthOut
 from ..security import Principal
 
 router = APIRouter(prefix="/api", tags=["health"])
@@ -49,10 +49,29 @@ async def readyz(svc: Services = Depends(services)) -> JSONResponse:
 
 @router.get("/execution/status", response_model=ExecutionStatusOut)
 async def execution_status(_admin: Principal = Depends(require_admin), svc: Services = Depends(services)):
+    return ExecutionStatusOut(**await _status(svc))
+
+
+async def _status(svc: Services) -> dict:
     config = svc.execution.settings
-    return ExecutionStatusOut(
-        mode=svc.execution.mode, queueServiceAvailable=await svc.execution.health.available(),
-        config={"queueUrl": config.queue_url, "pollInterval": config.poll_interval,
-                "maxPollTime": config.max_poll_time, "timeout": config.timeout},
-        timestamp=_now(), uptime=svc.uptime(),
+    return {"mode": svc.execution.mode, "queueServiceAvailable": await svc.execution.health.available(),
+            "config": {"queueUrl": config.queue_url, "pollInterval": config.poll_interval,
+                       "maxPollTime": config.max_poll_time, "timeout": config.timeout},
+            "timestamp": _now(), "uptime": svc.uptime()}
+
+
+@router.get("/execution/dashboard", response_model=ExecutionDashboardOut)
+async def execution_dashboard(_admin: Principal = Depends(require_admin), svc: Services = Depends(services)):
+    """The status, and what the admin's dashboard shows: the breaker, the service's workers,
+    slots and backlog, runs per minute, and the latest fallbacks and failures."""
+    execution = svc.execution
+    breaker = execution.breaker
+    stats = getattr(execution.executor.inner, "stats", None)
+    return ExecutionDashboardOut(
+        **await _status(svc),
+        breaker=breaker and {"open": breaker.open, "failures": breaker.failures, "threshold": breaker.threshold},
+        service=await execution.service_report(), runsPerMinute=round(execution.activity.per_minute(), 1),
+        executions=dict(stats) if stats is not None else {"direct": execution.activity.total},
+        direct={"slots": execution.direct.concurrency, "inFlight": execution.direct.in_flight},
+        recent=list(reversed(execution.activity.recent)),
     )

@@ -19,7 +19,9 @@ let problemId = null;      // the problem on the page
 // Statements are Markdown written by admins: rendered with raw HTML off (it shows as text) and
 // markdown-it's link check (no javascript: or data: links), under the page's CSP.
 const markdown = window.markdownit({ html: false, linkify: false });
-const VIEWS = ["auth", "playground", "problems", "problem", "submissions"];
+const VIEWS = ["auth", "playground", "problems", "problem", "submissions", "dashboard"];
+const DASHBOARD_REFRESH_MS = 2000;
+let dashboardTimer = null;
 
 async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
@@ -36,6 +38,7 @@ async function api(path, options = {}) {
 
 function showView(name) {
   for (const view of VIEWS) $(view).hidden = view !== name;
+  if (name !== "dashboard" && dashboardTimer) { clearInterval(dashboardTimer); dashboardTimer = null; }
   for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === name || (name === "problem" && tab.dataset.view === "problems")) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
@@ -44,9 +47,9 @@ function showView(name) {
   if (name === "problem") solution.refresh();
 }
 
-function show(signedIn, username) {
+function show(signedIn, username, admin = false) {
   $("sign-out").hidden = !signedIn;
-  for (const tab of document.querySelectorAll(".tab")) tab.hidden = !signedIn;
+  for (const tab of document.querySelectorAll(".tab")) tab.hidden = !signedIn || (tab.classList.contains("admin-only") && !admin);
   $("who").textContent = signedIn ? `Signed in as ${username}` : "";
   showView(signedIn ? "playground" : "auth");
   if (!signedIn) $("username").focus();
@@ -55,7 +58,8 @@ function show(signedIn, username) {
 async function signIn(username, password) {
   const answer = await api("/api/auth/login", { method: "POST", body: JSON.stringify({ username, password }) });
   sessionStorage.setItem(tokenKey, answer.token);
-  show(true, answer.user ? answer.user.username : username);
+  const user = answer.user || { username, role: "user" };
+  show(true, user.username, user.role === "admin");
 }
 
 async function onAuth(event, register) {
@@ -261,6 +265,35 @@ async function submit(button) {
   }
 }
 
+// The admin's execution dashboard: GET /api/execution/dashboard, again every 2 s while it is open.
+async function refreshDashboard() {
+  const status = await api("/api/execution/dashboard");
+  const service = status.service;
+  $("dash-mode").textContent = status.mode;
+  $("dash-service").textContent = service ? `${service.status} (Redis ${service.redis})` : "down (no answer)";
+  $("dash-breaker").textContent = status.breaker
+    ? (status.breaker.open ? `open: direct execution (${status.breaker.failures} failures)`
+      : `closed (${status.breaker.failures}/${status.breaker.threshold} failures)`)
+    : "- (direct mode)";
+  $("dash-workers").textContent = service ? String(service.workers) : "-";
+  $("dash-slots").textContent = service && service.slots !== undefined ? String(service.slots) : "-";
+  $("dash-backlog").textContent = service && service.backlog
+    ? Object.entries(service.backlog).map(([priority, count]) => `${priority} ${count}`).join(", ") : "-";
+  $("dash-rpm").textContent = String(status.runsPerMinute);
+  $("dash-executions").textContent = Object.entries(status.executions).map(([route, n]) => `${route} ${n}`).join(", ") || "none";
+  $("dash-direct").textContent = `${status.direct.inFlight} running of ${status.direct.slots} slots`;
+  $("dash-events").querySelector("tbody").replaceChildren(
+    ...status.recent.map((event) => tableRow([event.at, event.event, event.reason])));
+  $("dash-updated").textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+}
+
+function openDashboard() {
+  showView("dashboard");
+  const refresh = () => refreshDashboard().catch((error) => { $("dash-updated").textContent = `Could not refresh: ${error.message}`; });
+  refresh();
+  if (!dashboardTimer) dashboardTimer = setInterval(refresh, DASHBOARD_REFRESH_MS);
+}
+
 function clearResult(text) {
   for (const id of ["stdout", "stderr", "compile", "message", "cpu", "wall", "memory"]) $(id).textContent = "";
   $("verdict").textContent = text;
@@ -319,6 +352,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("run").addEventListener("click", run);
   $("problem-language").addEventListener("change", (event) => setLanguage(event.target.value, solution));
   $("tab-playground").addEventListener("click", () => showView("playground"));
+  $("tab-dashboard").addEventListener("click", () => openDashboard());
   $("tab-problems").addEventListener("click", () => loadProblems());
   $("tab-submissions").addEventListener("click", () => loadSubmissions().catch((error) => {
     $("submissions-empty").hidden = false;
@@ -332,7 +366,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const languages = loadLanguages();
   try {
     const me = sessionStorage.getItem(tokenKey) ? await api("/api/auth/me") : null;
-    show(Boolean(me), me && me.username);
+    show(Boolean(me), me && me.username, Boolean(me) && me.role === "admin");
   } catch {
     sessionStorage.removeItem(tokenKey);
     show(false);
