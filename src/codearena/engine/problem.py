@@ -99,7 +99,7 @@ def load_problem(directory: str | Path) -> Problem:
 
     statement = ""
     if spec.statement:
-        statement_path = root / spec.statement
+        statement_path = _inside(root, toml_path, spec.statement, "statement")
         if not statement_path.is_file():
             raise ProblemError(f"{toml_path}: statement file {spec.statement!r} does not exist")
         statement = statement_path.read_text(encoding="utf-8")
@@ -120,11 +120,20 @@ def load_problem(directory: str | Path) -> Problem:
     )
 
 
+def _inside(root: Path, toml_path: Path, relative: str, what: str) -> Path:
+    """A file the package names: inside the package, never elsewhere on this machine (an
+    uploaded package must not read the server's files into its statement)."""
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ProblemError(f"{toml_path}: the {what} {relative!r} is outside the package: name a file in it")
+    return path
+
+
 def _validate_checker(root: Path, toml_path: Path, checker: PackageChecker) -> str | None:
     if checker.type == "custom":
         if not checker.source:
             raise ProblemError(f"{toml_path}: a custom checker needs `source` (the checker program's file)")
-        path = root / checker.source
+        path = _inside(root, toml_path, checker.source, "checker source")
         if not path.is_file():
             raise ProblemError(f"{toml_path}: custom checker source {checker.source!r} does not exist")
         try:

@@ -127,10 +127,11 @@ def _tests(tests: list[TestIn]) -> list[ProblemTest]:
 
 
 def import_package(session: Session, directory: str | Path, slug: str | None = None,
-                   replace: bool = False, sizes: CommonSettings | None = None) -> Problem:
-    """Store a problem package (see engine/problem.py); `replace` updates the problem of that slug."""
+                   replace: bool = False, sizes: CommonSettings | None = None, slug_from_title: bool = False) -> Problem:
+    """Store a problem package (see engine/problem.py); `replace` updates the problem of that slug.
+    The slug defaults to the directory's name (or, `slug_from_title`, the title's)."""
     package = load_problem(directory)  # raises ProblemError naming the file and the fix
-    slug = slug or slugify(Path(directory).resolve().name)
+    slug = slug or slugify(package.title if slug_from_title else Path(directory).resolve().name)
     existing = session.scalar(select(Problem).where(Problem.slug == slug))
     if existing is not None and not replace:
         raise ProblemConflict(f"a problem with slug {slug!r} exists (id {existing.id}); pass --replace to update it")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
@@ -11,7 +14,10 @@ from sqlalchemy.orm import Session
 from ..deps import (PathId, Services, check_size, current_user, db_session, execution_allowed, get_or_404,
                     require_admin, require_every_field, resolve_language, services, while_connected)
 from ..models import Problem, Submission
-from ..problems import ProblemConflict, ProblemTooLarge, apply_problem, judge_job, problem_out, test_cases
+from ...archives import ArchiveError, extract_zip
+from ...engine.problem import ProblemError
+from ..problems import (ProblemConflict, ProblemTooLarge, apply_problem, import_package, judge_job, problem_out,
+                        test_cases)
 from ..results import tests_run_out
 from ..schemas import MAX_ROW_ID, ProblemIn, ProblemPatch, ProblemOut, ProblemRunRequest, ProblemSummaryOut, TestsRunOut
 from ..security import Principal
@@ -53,6 +59,57 @@ def _save(session: Session, body: ProblemIn | ProblemPatch, problem: Problem | N
 def create_problem(body: ProblemIn, _admin: Principal = Depends(require_admin), session: Session = Depends(db_session),
                    svc: Services = Depends(services)):
     return problem_out(_save(session, body, None, svc), admin=True)
+
+
+PACKAGE_MAX_FILES = 2000  # problem.toml, a statement, a checker and up to ~1000 test pairs
+
+
+@router.post("/package", response_model=ProblemOut, status_code=status.HTTP_201_CREATED,
+             responses={409: {"description": "the slug is taken (without replace)"},
+                        422: {"description": "not a zip, or not a valid problem package: the message says what to fix"}},
+             openapi_extra={"requestBody": {"required": True, "content": {"application/zip": {
+                 "schema": {"type": "string", "format": "binary"}}}}})
+async def upload_package(request: Request, slug: str | None = Query(None, pattern=r"^[a-z0-9][a-z0-9-]{0,99}$"),
+                         replace: bool = Query(False, description="update the problem of that slug"),
+                         _admin: Principal = Depends(require_admin), svc: Services = Depends(services)):
+    """A problem package (docs: problem.toml, tests/NAME.in|out, optional statement and checker)
+    as a zip archive in the body, its files at the top or in one folder. The slug defaults to
+    that folder's name, else to the title's."""
+    archive = await request.body()  # bounded by the server's body limit (413 above it)
+
+    def store() -> Problem:
+        with tempfile.TemporaryDirectory(prefix="codearena-package-") as scratch:
+            root = Path(scratch)
+            try:
+                extract_zip(archive, root, svc.settings.max_body_bytes * 4, PACKAGE_MAX_FILES)
+            except ArchiveError as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"the package {exc}") from None
+            package_root = _package_root(root)
+            with svc.sessions() as session:
+                try:
+                    problem = import_package(session, package_root, slug, replace=replace, sizes=svc.common,
+                                             slug_from_title=package_root == root)
+                    session.commit()
+                except ProblemError as exc:  # names its files by their path in the package, not ours
+                    raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                        str(exc).replace(str(root) + "/", "").replace(str(root), ".")) from None
+                except ProblemConflict as exc:
+                    raise HTTPException(status.HTTP_409_CONFLICT, str(exc).replace("--replace", "replace=true")) from None
+                except ProblemTooLarge as exc:
+                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
+                return problem_out(problem, admin=True)
+
+    return await run_in_threadpool(store)
+
+
+def _package_root(root: Path) -> Path:
+    """The folder holding problem.toml: the archive's top, or its one top-level folder."""
+    if (root / "problem.toml").is_file():
+        return root
+    entries = list(root.iterdir())
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]
+    return root  # load_problem says problem.toml is missing
 
 
 @router.put("/{problem_id}", response_model=ProblemOut)
