@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ..api.conftest import start_server
 from ..support import missing
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,3 +25,20 @@ def shot(page, name: str, full_page: bool = True) -> None:
     if os.environ.get("CODEARENA_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, sandbox):
+    with start_server(f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db", sandbox) as running:
+        yield running
+
+
+@pytest.fixture
+def browse(site, page):
+    """The page, opened at the site, recording every URL it requests."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(site.url + "/")
+    yield page
+    outside = [url for url in requested if not url.startswith(site.url + "/")]
+    assert not outside, f"requests left the platform: {outside}"

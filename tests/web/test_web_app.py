@@ -15,7 +15,6 @@ import pytest
 
 from codearena.languages import LANGUAGES
 
-from ..api.conftest import start_server
 from ..api.submission_events import SLOW_SECOND, slow_problem
 from .conftest import shot as _shot
 
@@ -27,23 +26,6 @@ PROGRAMS = {  # each reads a name and greets it
     "java": "public class Main{public static void main(String[] a){System.out.println(\"hello \"+new java.util.Scanner(System.in).next());}}\n",
     "rust": "fn main(){let mut s=String::new();std::io::stdin().read_line(&mut s).unwrap();println!(\"hello {}\", s.trim());}\n",
 }
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, sandbox):
-    with start_server(f"sqlite:///{tmp_path_factory.mktemp('web')}/web.db", sandbox) as running:
-        yield running
-
-
-@pytest.fixture
-def browse(site, page):
-    """The page, opened at the site, recording every URL it requests."""
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(site.url + "/")
-    yield page
-    outside = [url for url in requested if not url.startswith(site.url + "/")]
-    assert not outside, f"requests left the platform: {outside}"
 
 
 def _sign_up(page) -> str:

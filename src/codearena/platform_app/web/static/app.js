@@ -19,9 +19,8 @@ let problemId = null;      // the problem on the page
 // Statements are Markdown written by admins: rendered with raw HTML off (it shows as text) and
 // markdown-it's link check (no javascript: or data: links), under the page's CSP.
 const markdown = window.markdownit({ html: false, linkify: false });
-const VIEWS = ["auth", "playground", "problems", "problem", "submissions", "dashboard"];
-const DASHBOARD_REFRESH_MS = 2000;
-let dashboardTimer = null;
+const VIEWS = ["auth", "playground", "problems", "problem", "submissions", "modules", "module", "authoring", "dashboard"];
+const leavingView = [];  // called with the view being shown (the dashboard stops refreshing when left)
 
 async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json" };
@@ -38,7 +37,7 @@ async function api(path, options = {}) {
 
 function showView(name) {
   for (const view of VIEWS) $(view).hidden = view !== name;
-  if (name !== "dashboard" && dashboardTimer) { clearInterval(dashboardTimer); dashboardTimer = null; }
+  for (const leave of leavingView) leave(name);
   for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === name || (name === "problem" && tab.dataset.view === "problems")) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
@@ -95,6 +94,7 @@ async function loadLanguages() {
     option.textContent = `${language.name} ${language.version}`;
     select.append(option);
     $("problem-language").append(option.cloneNode(true));
+    $("mf-language").append(option.cloneNode(true));
   }
   setLanguage(select.value);
   setLanguage($("problem-language").value, solution);
@@ -265,35 +265,6 @@ async function submit(button) {
   }
 }
 
-// The admin's execution dashboard: GET /api/execution/dashboard, again every 2 s while it is open.
-async function refreshDashboard() {
-  const status = await api("/api/execution/dashboard");
-  const service = status.service;
-  $("dash-mode").textContent = status.mode;
-  $("dash-service").textContent = service ? `${service.status} (Redis ${service.redis})` : "down (no answer)";
-  $("dash-breaker").textContent = status.breaker
-    ? (status.breaker.open ? `open: direct execution (${status.breaker.failures} failures)`
-      : `closed (${status.breaker.failures}/${status.breaker.threshold} failures)`)
-    : "- (direct mode)";
-  $("dash-workers").textContent = service ? String(service.workers) : "-";
-  $("dash-slots").textContent = service && service.slots !== undefined ? String(service.slots) : "-";
-  $("dash-backlog").textContent = service && service.backlog
-    ? Object.entries(service.backlog).map(([priority, count]) => `${priority} ${count}`).join(", ") : "-";
-  $("dash-rpm").textContent = String(status.runsPerMinute);
-  $("dash-executions").textContent = Object.entries(status.executions).map(([route, n]) => `${route} ${n}`).join(", ") || "none";
-  $("dash-direct").textContent = `${status.direct.inFlight} running of ${status.direct.slots} slots`;
-  $("dash-events").querySelector("tbody").replaceChildren(
-    ...status.recent.map((event) => tableRow([event.at, event.event, event.reason])));
-  $("dash-updated").textContent = `Updated ${new Date().toLocaleTimeString()}.`;
-}
-
-function openDashboard() {
-  showView("dashboard");
-  const refresh = () => refreshDashboard().catch((error) => { $("dash-updated").textContent = `Could not refresh: ${error.message}`; });
-  refresh();
-  if (!dashboardTimer) dashboardTimer = setInterval(refresh, DASHBOARD_REFRESH_MS);
-}
-
 function clearResult(text) {
   for (const id of ["stdout", "stderr", "compile", "message", "cpu", "wall", "memory"]) $(id).textContent = "";
   $("verdict").textContent = text;
@@ -352,7 +323,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("run").addEventListener("click", run);
   $("problem-language").addEventListener("change", (event) => setLanguage(event.target.value, solution));
   $("tab-playground").addEventListener("click", () => showView("playground"));
-  $("tab-dashboard").addEventListener("click", () => openDashboard());
   $("tab-problems").addEventListener("click", () => loadProblems());
   $("tab-submissions").addEventListener("click", () => loadSubmissions().catch((error) => {
     $("submissions-empty").hidden = false;
