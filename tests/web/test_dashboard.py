@@ -41,7 +41,7 @@ def queued_site(sandbox, tmp_path):
 
 
 def _sign_in(page, site, username):
-    page.goto(site.url + "/")
+    page.goto(site.url + "/")  # (the requests this page makes are checked by the test: none leaves the origin)
     page.get_by_test_id("username").fill(username)
     page.get_by_test_id("password").fill("password123")
     page.get_by_test_id("sign-in-submit").click()
@@ -65,6 +65,8 @@ def _shows(page, testid, text):
 
 def test_the_dashboard_shows_the_queue_then_the_fallback_when_the_service_stops(queued_site, page):
     site, stop_service = queued_site
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     _sign_in(page, site, "dash-user")
     assert page.get_by_test_id("tab-dashboard").is_hidden()  # not for users
     page.get_by_test_id("sign-out").click()
@@ -90,3 +92,4 @@ def test_the_dashboard_shows_the_queue_then_the_fallback_when_the_service_stops(
     events.first.wait_for()
     assert "fallback" in events.first.text_content() and "unreachable" in events.first.text_content()
     shot(page, "dashboard")
+    assert [url for url in requested if not url.startswith(site.url + "/")] == []  # nothing left the platform

@@ -192,6 +192,7 @@ def test_a_problem_page_renders_its_statement_safely_and_judges(browse, problem)
     assert rows.count() == 2
     assert "WA" in rows.nth(0).text_content() and "AC" in rows.nth(1).text_content()
     assert problem["title"] in rows.nth(0).text_content()
+    _shot(page, "submissions")
 
 
 def test_a_submissions_tests_appear_one_by_one_while_it_is_judged(browse, site, problem):
