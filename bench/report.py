@@ -119,6 +119,13 @@ def _rows(results: dict) -> list[str]:
                     + "; the cache's own bookkeeping per miss " + " / ".join(f"{r['bookkeeping_us'][k]:.0f} µs" for k in sizes)
                     + f" | flat within 10%: largest/empty wall {r['largest_vs_empty']['wall']:.2f}, CPU "
                     f"{r['largest_vs_empty']['cpu']:.2f} ({_floor(r)}) |")
+    if "warm_javac" in results:
+        r = results["warm_javac"]
+        cold, warm = "javac, a JVM per compile (today)", "warm compiler, one JVM for every compile"
+        rows.append(f"| java | a new Java program compiled: javac per compile / a warm compiler (one JVM, javax.tools), "
+                    f"outside the sandbox | {_median(r, cold)} / {_median(r, warm)} | warm is "
+                    f"{r['warm_vs_cold']['wall']:.2f}x the wall, {r['warm_vs_cold']['cpu']:.2f}x the CPU; not adopted: it "
+                    f"needs a compile box that outlives a compile (issue 16's ready boxes) |")
     if "load_mixed" in results:
         r = results["load_mixed"]
         q, d = r["queue"], r["direct"]
