@@ -56,12 +56,14 @@ def check_hidden_tests_stay_hidden(admin: httpx.Client, user: httpx.Client) -> N
                           "points": 0.0, "sample": False, "exitCode": None, "signal": None, "input": None,
                           "expectedOutput": None, "stdout": None, "stderr": None}
         assert submission["message"].startswith(f"{submission['verdict']} on test 2")
-        # Every way a user can read it: the POST's answer, GET (with wait), the list.
+        # Every way a user can read it: the POST's answer, GET (with wait), the list, the events.
         read = user.get(f"/api/submissions/{submission['id']}?wait=1")
         listed = user.get("/api/submissions", params={"problemId": problem["id"]})
-        for answer in (posted, read, listed):
+        events = user.get(f"/api/submissions/{submission['id']}/events", timeout=60)  # the live stream, whole
+        for answer in (posted, read, listed, events):
             assert answer.status_code == 200 or answer.status_code == 201
             assert_nothing_hidden(answer.text)
+        assert "event: done" in events.text
         assert read.json() == submission
         # Admins see everything.
         full = admin.get(f"/api/submissions/{submission['id']}").json()
