@@ -108,3 +108,14 @@ def test_only_what_is_compiled_or_checked_costs_an_entry(sandbox, tmp_path):
     assert checked.stdout == "hi\n" and cache.entry_count() == 1  # its syntax check's outcome
     c = execute('#include <stdio.h>\nint main(){puts("c");}', "c", "", Limits(), sandbox=sandbox, cache=cache)
     assert c.stdout == "c\n" and cache.entry_count() == 2
+
+
+def test_a_compiler_that_could_not_run_is_not_cached(sandbox, tmp_path):
+    for directory in (tmp_path, tmp_path.parent, tmp_path.parent.parent):
+        directory.chmod(0o755)
+    cache = CompileCache(tmp_path / "cache")
+    broken = dataclasses.replace(get_language("c"), compile=("/nonexistent/cc", "-o", "main", "{source}"))
+    for _ in range(2):  # the system's failure, each time tried again: never an entry
+        result = execute("int main(){}", broken, "", Limits(), sandbox=sandbox, cache=cache)
+        assert result.verdict.value == "IE" and "compiler could not run" in result.message, result
+    assert cache.stats.compilations == 2 and cache.entry_count() == 0 and os.listdir(cache.entries) == []

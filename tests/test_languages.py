@@ -246,3 +246,15 @@ def test_binary_output_stays_valid_json(run):
     decoded = json.loads(json.dumps(result.to_dict()))
     assert decoded["verdict"] == "AC"
     assert "\ufffd" in decoded["stdout"]  # invalid UTF-8 replaced, not passed through
+
+
+def test_exit_127_is_the_programs_own_and_a_missing_interpreter_is_the_systems(run, sandbox):
+    own = run("c", "int main(void){return 127;}")
+    assert (own.verdict, own.exit_code) == (Verdict.RE, 127)  # what a shell says for "not found", and yet the program's
+    from dataclasses import replace
+
+    from codearena.engine.execute import execute
+
+    missing = replace(get_language("python"), run=("/nonexistent/python3", "{source}"), check=None)
+    result = execute("print(1)", missing, "", sandbox=sandbox)
+    assert result.verdict == Verdict.IE and "could not be started: No such file or directory" in result.message

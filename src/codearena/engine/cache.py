@@ -225,7 +225,9 @@ class CompileCache:
 
     # -- building ---------------------------------------------------------------------------
     def get_or_build(self, key: str, build) -> CacheEntry:
-        """Return the entry for key; build(tmp_dir) -> (ok, output, files, failure) only if absent."""
+        """Return the entry for key; build(tmp_dir) -> (ok, output, files, failure) only if absent.
+        A failure of the system (`failure` an IE result: the compiler could not run) is answered
+        and not kept: the next compilation of that program tries again."""
         entry = self.lookup(key)
         if entry:
             self.stats.bump("hits")
@@ -241,6 +243,10 @@ class CompileCache:
             try:
                 self.stats.bump("compilations")
                 ok, output, files, failure = build(staging)
+                if failure is not None and failure.get("verdict") == "IE":
+                    shutil.rmtree(staging, ignore_errors=True)
+                    return CacheEntry(key="", directory=None, ok=False, compile_output=output, files=[],
+                                      failure=failure)
                 (staging / "meta.json").write_text(json.dumps(
                     {"ok": ok, "compile_output": output, "files": files, "failure": failure, "created": time.time()}))
                 size = _files_bytes(staging)  # only what build() just wrote

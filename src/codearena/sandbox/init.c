@@ -162,6 +162,13 @@ int main(int argc, char **argv) {
     int use_seccomp = atoi(argv[2]);
     fcntl(status_fd, F_SETFD, FD_CLOEXEC);
 
+    /* The child tells, through a pipe closed by a successful exec, why the program could not be
+     * started: that is the system's failure (no such compiler), never the program's exit 127. */
+    int exec_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+        report(status_fd, "error", errno);
+        return 121;
+    }
     pid_t child = fork();
     if (child < 0) {
         report(status_fd, "error", errno);
@@ -169,6 +176,7 @@ int main(int argc, char **argv) {
     }
     if (child == 0) {
         close(status_fd);
+        close(exec_pipe[0]);
         if (use_seccomp) {
 #ifdef HAVE_SECCOMP
             if (install_seccomp() != 0) {
@@ -181,9 +189,18 @@ int main(int argc, char **argv) {
 #endif
         }
         execvp(argv[3], &argv[3]);
-        fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[3], strerror(errno));
+        int failure = errno;
+        (void)!write(exec_pipe[1], &failure, sizeof failure);
+        fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[3], strerror(failure));
         _exit(127);
     }
+    close(exec_pipe[1]);
+    int exec_errno = 0;
+    ssize_t told;
+    do {
+        told = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
+    } while (told < 0 && errno == EINTR);
+    close(exec_pipe[0]);
     /* As pid 1 of the namespace (bwrap --as-pid-1) orphans are re-parented here: reap them all
      * so they cannot pile up as zombies, until the program itself ends. */
     int status;
@@ -194,6 +211,10 @@ int main(int argc, char **argv) {
             report(status_fd, "error", errno);
             return 123;
         }
+    }
+    if (told == (ssize_t)sizeof exec_errno) {
+        report(status_fd, "noexec", exec_errno);
+        return 127;
     }
     if (WIFSIGNALED(status)) {
         report(status_fd, "signal", WTERMSIG(status));

@@ -85,15 +85,18 @@ def _stdin_fd(data: bytes | Path) -> int:
     return fd
 
 
-def _parse_status(raw: bytes) -> tuple[int | None, int | None] | None:
-    """codearena-init's line -> (exit_code, signal), or None when there is none."""
+def _parse_status(raw: bytes) -> tuple[int | None, int | None, int | None] | None:
+    """codearena-init's line -> (exit_code, signal, exec_errno), or None when there is none.
+    exec_errno: the program could not be started (its exec failed with that errno)."""
     for line in raw.decode("ascii", "replace").splitlines()[:1]:
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
             if parts[0] == "exit":
-                return int(parts[1]), None
+                return int(parts[1]), None, None
             if parts[0] == "signal":
-                return None, int(parts[1])
+                return None, int(parts[1]), None
+            if parts[0] == "noexec":
+                return 127, None, int(parts[1])
     return None
 
 
@@ -406,7 +409,9 @@ class Sandbox:
                 notes.append("sandbox failure: " + self._without_host_paths(detail))
                 stderr.data = bytearray(self._without_host_paths(bytes(stderr.data).decode(errors="replace")).encode())
         else:
-            exit_code, sig = status
+            exit_code, sig, exec_errno = status
+            if exec_errno is not None:  # no such compiler or interpreter here: the system's failure
+                notes.append(f"the program could not be started: {os.strerror(exec_errno)}")
         if cgroup:
             cpu = cgroup.cpu_seconds()
             memory_kb = cgroup.memory_peak_bytes() // 1024
