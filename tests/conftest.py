@@ -13,8 +13,11 @@ see each other's boxes, and the leftover checks look at this run's state only.
 
 from __future__ import annotations
 
+import fcntl
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -38,12 +41,33 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def sandbox() -> Sandbox:
+def sandbox() -> Iterator[Sandbox]:
     if os.geteuid() != 0:
         missing("the full sandbox needs root (it drops to a per-box uid itself)", "run the tests as root")
-    sandbox = Sandbox()
-    sandbox.sweep_stale()  # what an interrupted earlier run of the tests left in their own state directory
-    return sandbox
+    with _only_run_in(Path(os.environ["CODEARENA_STATE_DIR"])):
+        sandbox = Sandbox()
+        sandbox.sweep_stale()  # what an interrupted earlier run of the tests left in their own state directory
+        yield sandbox
+
+
+@contextmanager
+def _only_run_in(state_dir: Path) -> Iterator[None]:
+    """One test run per state directory: a second one would sweep the first one's boxes away
+    (sweep_stale) and both would fail for no reason of theirs. Refused at once, saying how to run
+    beside it; the lock dies with its holder."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / "test-run.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        pytest.exit(f"another test run is using CODEARENA_STATE_DIR={state_dir}; wait for it, or run beside it "
+                    "with its own CODEARENA_STATE_DIR and CODEARENA_UID_BASE (say /var/lib/codearena-other and 64000)",
+                    returncode=4)
+    try:
+        yield
+    finally:
+        os.close(fd)
 
 
 @pytest.fixture
