@@ -91,3 +91,14 @@ def test_a_language_without_its_toolchain_is_named_as_not_installed():
     with pytest.raises(NotInstalled) as err:
         require_installed(absent)
     assert str(err.value).startswith("Absent (absent) is not installed on this server; installed: ")
+
+
+@pytest.mark.parametrize("wanted, installed, matches", [
+    ("3", "3.11.2", True), ("3.11", "3.11.2", True), ("3.11.2", "3.11.2", True), ("3.x", "3.9.16", True),
+    ("*", "1.0", True), ("latest", "1.0", True), ("3.1", "3.11.2", False), ("3.11.2.1", "3.11.2", False),
+    ("4", "3.11.2", False), ("x.11", "3.11.2", True),
+])
+def test_one_version_matcher_for_every_front_end(wanted, installed, matches):
+    from codearena.languages import version_matches
+
+    assert version_matches(wanted, installed) is matches

@@ -64,11 +64,20 @@ def versions_of(language: Language) -> list[Language]:
     return sorted(family, key=lambda lang: lang.id != lang.family_id)
 
 
+def version_matches(wanted: str, installed: str) -> bool:
+    """A version as users write it, against the installed one, on whole components: '3' and
+    '3.11' match 3.11.2 (not 3.1), 'x' or '*' stands for any component ('3.x'), and '*', 'x',
+    'latest' for any version."""
+    if wanted in ("*", "x", "latest"):
+        return True
+    have = installed.split(".")
+    return all(part in ("x", "*") or (i < len(have) and have[i] == part) for i, part in enumerate(wanted.split(".")))
+
+
 def _matches(language: Language, version: str) -> bool:
     if version in (language.id, language.implementation.lower()):
         return True
-    installed = language.version()
-    return installed == version or installed.startswith(version + ".")
+    return version_matches(version, language.version())
 
 
 def get_language(name: str, version: str | None = None) -> Language:
@@ -97,5 +106,5 @@ def language_for_file(path: str | Path) -> Language:
 
 __all__ = ["LANGUAGES", "Language", "NotInstalled", "SELF_TEST_INPUT", "SELF_TEST_OUTPUT", "UnknownLanguage",
            "UnknownVersion", "get_language", "installed_ids", "language_for_file", "probe_installed_versions",
-           "require_installed", "supported_ids",
+           "require_installed", "supported_ids", "version_matches",
            "versions_of"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ...execution.contract import Job, JobFile, LimitsSpec
-from ...languages import LANGUAGES, Language
+from ...languages import LANGUAGES, Language, version_matches  # Piston's semver ranges, in the forms clients send
 from ...validation import describe_request_errors
 from .settings import PistonSettings
 
@@ -38,15 +38,6 @@ class Runtime:
 
 def runtimes() -> list[Runtime]:
     return [Runtime(language, language.version()) for language in LANGUAGES if language.available()]
-
-
-def version_matches(wanted: str, installed: str) -> bool:
-    """Piston matches versions as semver ranges; the forms clients send: '*', 'x', '3', '3.11', '3.11.2', '3.x'."""
-    if wanted in ("*", "x", "latest"):
-        return True
-    parts = wanted.split(".")
-    have = installed.split(".")
-    return all(p in ("x", "*") or (i < len(have) and have[i] == p) for i, p in enumerate(parts))
 
 
 def find_runtime(language: str, version: str) -> Runtime:
