@@ -156,7 +156,7 @@ class SubmissionJudge:
                 .where(Submission.id == submission_id)
                 .where(or_(Submission.status == "pending",
                            (Submission.status == "judging") & (Submission.claimed_at < stale)))
-                .values(status="judging", claimed_at=utcnow())
+                .values(status="judging", claimed_at=utcnow(), tests=[])  # an earlier attempt's tests are not this one's
             ).rowcount
             if not claimed:
                 return None

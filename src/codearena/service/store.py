@@ -217,8 +217,8 @@ class ServiceStore:
         return record
 
     async def delete_job(self, job_id: str) -> None:
-        """Delete a finished job and its result."""
-        await self.client.delete(self.keys.job(job_id), self.keys.result(job_id))
+        """Delete a finished job, its result and its tests' progress."""
+        await self.client.delete(self.keys.job(job_id), self.keys.result(job_id), self.keys.progress(job_id))
 
     async def cancel(self, job_id: str, only_queued: bool = False) -> str:
         """'cancelled' (it was queued: it never starts), 'stopping' (running: its worker kills it),
