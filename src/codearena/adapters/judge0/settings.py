@@ -83,11 +83,13 @@ class Judge0Settings(BaseSettings):
     def compile_options_languages(self) -> list[str]:
         return self.allowed_languages_for_compile_options.split()
 
-    def compiler_options_refusal(self, language: Language, name: str) -> str | None:
+    def compiler_options_refusal(self, language: Language | None, name: str) -> str | None:
         """Why a submission in `language` (Judge0 name `name`) may not set compiler options, in
         v1.13.1's words; None if it may. Projects accept them, as Judge0 does, and ignore them."""
         if not self.enable_compiler_options:
             return "setting compiler options is not allowed"
+        if language is None:  # the language's own error says it does not exist
+            return None
         if not language.compiled:
             return "setting compiler options is only allowed for compiled languages"
         allowed = self.compile_options_languages

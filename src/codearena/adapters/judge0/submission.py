@@ -219,8 +219,8 @@ def parse_submission(raw: dict, base64_encoded: bool, settings: Judge0Settings, 
     if language is None:
         add("language_id", f"language with id {'' if language_id is None else language_id} doesn't exist")
     options: tuple[str, ...] = ()
-    if not _blank(compiler_options) and language is not None:
-        refusal = settings.compiler_options_refusal(language.engine, language.name)
+    if not _blank(compiler_options) and (language is not None or not settings.enable_compiler_options):
+        refusal = settings.compiler_options_refusal(language.engine if language else None, language.name if language else "")
         if refusal:
             add("compiler_options", refusal)
         else:
