@@ -119,6 +119,13 @@ def _rows(results: dict) -> list[str]:
                     + "; the cache's own bookkeeping per miss " + " / ".join(f"{r['bookkeeping_us'][k]:.0f} µs" for k in sizes)
                     + f" | flat within 10%: largest/empty wall {r['largest_vs_empty']['wall']:.2f}, CPU "
                     f"{r['largest_vs_empty']['cpu']:.2f} ({_floor(r)}) |")
+    if "ready_box" in results:
+        r = results["ready_box"]
+        bare, fresh, ready = "bare binary", "fresh sandbox per run (today)", "one running namespace, fork+exec per run"
+        rows.append(f"| sandbox | C hello: bare / a fresh sandbox per run / fork+exec in one running namespace (the "
+                    f"floor of a ready box: no per-run cgroup, rlimits or reset yet) | {_median(r, bare)} / "
+                    f"{_median(r, fresh)} / {_median(r, ready)} | over bare: {_ms(r['over_bare_ms'][fresh])} / "
+                    f"{_ms(r['over_bare_ms'][ready])} (issue 16's goal: 1 ms) |")
     if "warm_javac" in results:
         r = results["warm_javac"]
         cold, warm = "javac, a JVM per compile (today)", "warm compiler, one JVM for every compile"
