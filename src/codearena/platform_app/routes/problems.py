@@ -67,7 +67,8 @@ PACKAGE_MAX_FILES = 2000  # problem.toml, a statement, a checker and up to ~1000
 @router.post("/package", response_model=ProblemOut, status_code=status.HTTP_201_CREATED,
              responses={409: {"description": "the slug is taken (without replace)"},
                         422: {"description": "not a zip, or not a valid problem package: the message says what to fix"}},
-             openapi_extra={"requestBody": {"required": True, "content": {"application/zip": {
+             # The body is the archive's bytes (the web app sends it as application/zip; any type is read).
+             openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {
                  "schema": {"type": "string", "format": "binary"}}}}})
 async def upload_package(request: Request, slug: str | None = Query(None, pattern=r"^[a-z0-9][a-z0-9-]{0,99}$"),
                          replace: bool = Query(False, description="update the problem of that slug"),
