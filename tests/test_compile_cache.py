@@ -119,3 +119,19 @@ def test_a_compiler_that_could_not_run_is_not_cached(sandbox, tmp_path):
         result = execute("int main(){}", broken, "", Limits(), sandbox=sandbox, cache=cache)
         assert result.verdict.value == "IE" and "compiler could not run" in result.message, result
     assert cache.stats.compilations == 2 and cache.entry_count() == 0 and os.listdir(cache.entries) == []
+
+
+def test_a_changed_sandbox_compiles_again_instead_of_reusing_what_the_old_one_made(sandbox, tmp_path):
+    from codearena.engine.compile import prepare
+    from codearena.sandbox import Sandbox
+    from codearena.sandbox.settings import sandbox_settings
+
+    for directory in (tmp_path, tmp_path.parent, tmp_path.parent.parent):
+        directory.chmod(0o755)
+    cache = CompileCache(tmp_path / "cache")
+    without_seccomp = Sandbox(sandbox_settings().model_copy(update={"seccomp": False}))
+    assert without_seccomp.fingerprint != sandbox.fingerprint
+    source = '#include <stdio.h>\nint main(){puts("fp");}'
+    for each in (sandbox, without_seccomp, sandbox):
+        assert prepare(each, get_language("c"), source, cache).ok
+    assert cache.stats.compilations == 2 and cache.entry_count() == 2  # one per sandbox, the first reused

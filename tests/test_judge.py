@@ -151,8 +151,8 @@ def test_cache_is_bounded_least_recently_used_first(sandbox, tmp_path):
         prepare(sandbox, c, source, small)
     assert small.stats.evictions >= 1
     assert small.size_bytes() <= 40_000 + 20_000
-    assert small.lookup(cache_key(c, sources[-1])) is not None  # the newest stays
-    assert small.lookup(cache_key(c, sources[0])) is None  # the oldest went first
+    assert small.lookup(cache_key(c, sources[-1], sandbox=sandbox.fingerprint)) is not None  # the newest stays
+    assert small.lookup(cache_key(c, sources[0], sandbox=sandbox.fingerprint)) is None  # the oldest went first
 
 
 # -- custom checkers ----------------------------------------------------------------------------

@@ -75,10 +75,11 @@ class CacheStats:
 
 
 def cache_key(language: Language, source: str, files: Mapping[str, bytes] | None = None,
-              compiler_options: tuple[str, ...] = ()) -> str:
-    """Everything that decides what a compilation produces (LAYOUT: how an entry is stored)."""
+              compiler_options: tuple[str, ...] = (), sandbox: str = "") -> str:
+    """Everything that decides what a compilation produces (LAYOUT: how an entry is stored;
+    `sandbox`: the sandbox's fingerprint, which the compiler ran in)."""
     file_digests = sorted((path, hashlib.sha256(data).hexdigest()) for path, data in (files or {}).items())
-    material = json.dumps([LAYOUT, language.id, language.version(), list(language.compile or ()),
+    material = json.dumps([LAYOUT, sandbox, language.id, language.version(), list(language.compile or ()),
                            list(language.check or ()), list(language.run), language.env, list(language.extra_binds),
                            source, file_digests, list(compiler_options)])
     return hashlib.sha256(material.encode()).hexdigest()

@@ -142,7 +142,7 @@ def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCac
                 return True, "", sorted(program), None
             return True, outcome.output, _copy_artifacts(box, staging), None
 
-    return cache.get_or_build(cache_key(language, source, files, compiler_options), build)
+    return cache.get_or_build(cache_key(language, source, files, compiler_options, sandbox.fingerprint), build)
 
 
 def artifact_bytes(entry: CacheEntry) -> int:

@@ -12,6 +12,9 @@ The program's exit status comes from codearena-init (see init.c) over a pipe.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import logging
 import math
 import os
@@ -161,6 +164,16 @@ class Sandbox:
             self.helper = publish_on_tmpfs(self.helper, state / "init")
 
     # -- what protects a run --------------------------------------------------------------
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """What decides how a box runs a program on this machine: the init helper's build (its
+        name carries its source's digest), seccomp, the system's binds, the mode. A compile's
+        outcome is kept per fingerprint, so a change here compiles again instead of reusing a
+        failure the old sandbox caused."""
+        material = json.dumps([self.helper.path.name, bool(self.helper.seccomp and self.settings.seccomp), self.unsafe,
+                               self.root_mode, bwrap_argv.system_binds()])
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
     def isolation_problem(self) -> str | None:
         """Why bwrap cannot isolate here, or None when it can."""
         if not self.bwrap:
