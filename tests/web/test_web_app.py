@@ -106,11 +106,23 @@ def test_ctrl_enter_runs_and_the_keyboard_reaches_everything(browse):
         assert page.locator(f"label[for={field}]").count() == 1
 
 
-def test_the_page_fits_a_375_pixel_screen(site, page):
+def test_every_page_fits_a_375_pixel_screen(site, page):
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(site.url + "/")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     _shot(page, "sign-in-phone")
+    name = f"phone-admin-{uuid.uuid4().hex[:6]}"
+    site.add_user(name, role="admin")
+    page.get_by_test_id("username").fill(name)
+    page.get_by_test_id("password").fill("password123")
+    page.get_by_test_id("sign-in-submit").click()
+    page.get_by_test_id("who").filter(has_text=name).wait_for()
+    for tab, view in [("tab-playground", "playground"), ("tab-problems", "problems"), ("tab-submissions", "submissions"),
+                      ("tab-modules", "modules"), ("tab-authoring", "authoring"), ("tab-dashboard", "dashboard")]:
+        page.get_by_test_id(tab).click()
+        page.locator(f"#{view}").wait_for()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 375, f"the {view} page is {width} px wide on a 375 px screen"
 
 
 def test_security_headers(site, page):
