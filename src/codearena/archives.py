@@ -59,16 +59,22 @@ def read_zip(archive: bytes, max_bytes: int, max_files: int) -> list[tuple[str, 
         raise ArchiveError(f"holds data that cannot be decompressed ({exc})") from None
 
 
+def write_new_file(root: Path, path: str, data: bytes, mode: int = 0o644) -> None:
+    """A new file at the relative `path` under `root`, a directory only we write to, its
+    directories made as the path needs them; never through a link, never over a file."""
+    target = root.joinpath(*relative_path_parts(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
 def extract_zip(archive: bytes, target: Path, max_bytes: int, max_files: int) -> None:
-    """Unpack into `target`, an empty directory of ours: every file created new (never through a
-    link: nothing but this function writes there), directories as the paths need them."""
+    """Unpack into `target`, an empty directory of ours."""
     for path, data in read_zip(archive, max_bytes, max_files):
         destination = target.joinpath(*path.split("/"))
         if any(part.is_file() for part in [*destination.parents][: len(path.split("/")) - 1]):
             raise ArchiveError(f"{path!r}: a directory of its path is a file in the archive")
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+        write_new_file(target, path, data)

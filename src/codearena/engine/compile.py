@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +11,7 @@ from ..sandbox.settings import sandbox_settings
 from ..languages import Language
 from ..sandbox import Box, Limits, Sandbox
 from ..validation import NAME_MAX
-from ..validation import relative_path_parts
+from ..archives import write_new_file
 from .cache import ARTIFACTS_DIR, MAX_ARTIFACT_BYTES, MAX_ARTIFACT_FILES, CacheEntry, CompileCache, cache_key
 from .results import ExecutionResult, as_text
 from .verdicts import Verdict, classify_run
@@ -74,40 +73,23 @@ def get_compile_cache() -> CompileCache:
     return CompileCache(settings.state_dir / "cache", max_bytes=settings.compile_cache_mb * 1024 * 1024)
 
 
-def _store(staging: Path, name: str, data: bytes) -> None:
-    """One file of a cache entry being built (directories made as its path needs)."""
-    target = staging.joinpath(*relative_path_parts(name))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o755)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-
-
 def _copy_artifacts(box: Box, staging: Path) -> list[str]:
     """Copy every regular file the compiler left in the box (subdirectories too): never a link,
     never a special file, within the cache's bounds."""
     names = []
     for name, data, _mode in box.read_tree(MAX_ARTIFACT_FILES, MAX_ARTIFACT_BYTES):
-        _store(staging, ARTIFACTS_DIR + "/" + name, data)
+        write_new_file(staging, ARTIFACTS_DIR + "/" + name, data, 0o755)
         names.append(name)
     return names
 
 
-def put_program(box: Box, language: Language, name: str, source: str, files: Mapping[str, bytes]) -> None:
-    """The source, then the job's other files, into a box before anything ran in it. A file never
-    replaces one already there (Judge0's `unzip -n`): the source wins over a file of its name. A
-    project's empty source is not written (its files are the program)."""
-    if source or not language.project:
-        box.write_file(name, source.encode())
-    for path, data in files.items():
-        if not box.exists(path):
-            box.write_file(path, data)
-
-
-def files_bytes(files: Mapping[str, bytes]) -> int:
-    return sum(len(data) for data in files.values())
+def program_files(language: Language, name: str, source: str, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The program as the files of its box: the source (named `name`), then the job's other
+    files. A file never replaces the source (Judge0's `unzip -n`); a project's empty source is
+    not a file (its files are the program)."""
+    program = {name: source.encode()} if source or not language.project else {}
+    program.update({path: data for path, data in files.items() if path not in program})
+    return program
 
 
 def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCache | None = None,
@@ -124,21 +106,21 @@ def prepare(sandbox: Sandbox, language: Language, source: str, cache: CompileCac
                                   "give the class a shorter name", language=language.id)
         return CacheEntry(key="", directory=None, ok=False, compile_output=failure.message, files=[],
                           failure=failure.to_dict())
-    program = {name: source.encode()} if source or not language.project else {}
-    program.update({path: data for path, data in files.items() if path not in program})
+    program = program_files(language, name, source, files)
     if not language.compiled and not language.check:
         return CacheEntry(key="", directory=None, ok=True, compile_output="", files=sorted(program), inline=program)
     cache = cache or get_compile_cache()
 
     def build(staging: Path):
-        with sandbox.box(disk_mb=COMPILE_DISK_MB, extra_bytes=files_bytes(files)) as box:
-            put_program(box, language, name, source, files)
+        with sandbox.box(disk_mb=COMPILE_DISK_MB, extra_bytes=sum(map(len, program.values()))) as box:
+            for path, data in program.items():  # before anything ran in the box
+                box.write_file(path, data)
             outcome = compile_in_box(sandbox, box, language, source, compiler_options)
             if not outcome.ok:
                 return False, outcome.output, [], outcome.failure.to_dict()
             if not language.compiled:  # checked: the program's own files are what runs
                 for path, data in program.items():
-                    _store(staging, ARTIFACTS_DIR + "/" + path, data)
+                    write_new_file(staging, ARTIFACTS_DIR + "/" + path, data, 0o755)
                 return True, "", sorted(program), None
             return True, outcome.output, _copy_artifacts(box, staging), None
 

@@ -177,9 +177,6 @@ class Box:
             finally:
                 os.close(fd)
 
-    def exists(self, name: str) -> bool:
-        return os.path.lexists(self.work.joinpath(*relative_path_parts(name)))
-
     def _create(self, name: str, mode: int) -> int:
         """A new file at `name` (a relative path: its directories are made as needed). Only
         before anything untrusted ran in the box: nothing in it can be a planted link yet, and
