@@ -59,6 +59,8 @@ def test_files_at_the_top_take_their_slug_from_the_title(admin):
     ({"notes.txt": "no toml here"}, "problem.toml: missing"),
     ({"problem.toml": 'title = "x"\n', "tests/1.in": "1"}, "tests/1.out: missing"),
     ({"../escape.txt": "x"}, "holds '.' or '..'"),
+    ({"tests/1.in": "1", "tests": "a file named like the directory"}, "both a file and a directory"),
+    ({"tests": "a file first", "tests/1.in": "1"}, "both a file and a directory"),
 ])
 def test_a_package_that_cannot_be_a_problem_is_422_saying_why(admin, files, message):
     answer = upload(admin, zipped(files))
