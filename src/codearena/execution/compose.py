@@ -34,7 +34,18 @@ class Execution:
     health: ServiceHealth
     _client: ServiceClient
     activity: Activity
-    breaker: CircuitBreaker | None = None  # queue mode's
+
+    @property
+    def breaker(self) -> CircuitBreaker | None:
+        """Queue mode's circuit breaker (its FallbackExecutor's); None in direct mode."""
+        inner = self.executor.inner
+        return inner.breaker if isinstance(inner, FallbackExecutor) else None
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """How executions went since start: queue and fallback (queue mode), or direct."""
+        inner = self.executor.inner
+        return dict(inner.stats) if isinstance(inner, FallbackExecutor) else {"direct": self.activity.total}
 
     async def service_report(self) -> dict | None:
         """The execution service's own /health answer (workers, slots, backlog), None if unreachable."""
@@ -68,9 +79,8 @@ def compose(settings: ExecutionSettings, service_token: str | None, sandbox: San
     client = ServiceClient(settings, service_token)
     activity = Activity()
     executor: Executor = direct
-    breaker = None
     if settings.mode == "queue":
         breaker = CircuitBreaker(settings.breaker_failures, client.healthy, settings.breaker_probe_interval / 1000)
         executor = FallbackExecutor(QueueExecutor(client, settings, fetch_test_data), direct, breaker, activity)
     return Execution(settings, RecordedExecutor(executor, activity), direct,
-                     ServiceHealth(client, settings.health_cache_ttl), client, activity, breaker)
+                     ServiceHealth(client, settings.health_cache_ttl), client, activity)

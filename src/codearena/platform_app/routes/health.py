@@ -66,12 +66,11 @@ async def execution_dashboard(_admin: Principal = Depends(require_admin), svc: S
     slots and backlog, runs per minute, and the latest fallbacks and failures."""
     execution = svc.execution
     breaker = execution.breaker
-    stats = getattr(execution.executor.inner, "stats", None)
     return ExecutionDashboardOut(
         **await _status(svc),
         breaker=breaker and {"open": breaker.open, "failures": breaker.failures, "threshold": breaker.threshold},
         service=await execution.service_report(), runsPerMinute=round(execution.activity.per_minute(), 1),
-        executions=dict(stats) if stats is not None else {"direct": execution.activity.total},
+        executions=execution.stats,
         direct={"slots": execution.direct.concurrency, "inFlight": execution.direct.in_flight},
         recent=list(reversed(execution.activity.recent)),
     )
