@@ -42,3 +42,11 @@ def browse(site, page):
     yield page
     outside = [url for url in requested if not url.startswith(site.url + "/")]
     assert not outside, f"requests left the platform: {outside}"
+
+
+def sign_in(page, username: str, password: str = "password123") -> None:
+    """Through the page's own form (the users the tests add have this password)."""
+    page.get_by_test_id("username").fill(username)
+    page.get_by_test_id("password").fill(password)
+    page.get_by_test_id("sign-in-submit").click()
+    page.get_by_test_id("who").filter(has_text=username).wait_for()

@@ -8,7 +8,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
-from .conftest import shot
+from .conftest import shot, sign_in
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "aplusb"
 
@@ -24,18 +24,11 @@ def _package(tmp_path: Path, folder: str) -> Path:
     return target
 
 
-def _sign_in(page, username, password="password123"):
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill(password)
-    page.get_by_test_id("sign-in-submit").click()
-    page.get_by_test_id("who").filter(has_text=username).wait_for()
-
-
 def test_an_admin_authors_and_a_student_uses_it(browse, site, tmp_path):
     page = browse
     author = f"author-{uuid.uuid4().hex[:6]}"
     site.add_user(author, role="admin")
-    _sign_in(page, author)
+    sign_in(page, author)
     page.get_by_test_id("tab-authoring").click()
 
     folder = f"aplusb-{uuid.uuid4().hex[:6]}"

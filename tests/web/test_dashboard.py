@@ -10,7 +10,7 @@ import pytest
 
 from ..integration.conftest import platform, queue_mode
 from ..queue.conftest import Queue, ServiceServer, queue_settings, remove_prefix, require_redis, service_app
-from .conftest import shot
+from .conftest import shot, sign_in
 
 
 @pytest.fixture
@@ -42,10 +42,7 @@ def queued_site(sandbox, tmp_path):
 
 def _sign_in(page, site, username):
     page.goto(site.url + "/")  # (the requests this page makes are checked by the test: none leaves the origin)
-    page.get_by_test_id("username").fill(username)
-    page.get_by_test_id("password").fill("password123")
-    page.get_by_test_id("sign-in-submit").click()
-    page.get_by_test_id("who").filter(has_text=username).wait_for()
+    sign_in(page, username)
 
 
 def _run_python(page, code):

@@ -16,7 +16,7 @@ import pytest
 from codearena.languages import LANGUAGES
 
 from ..api.submission_events import SLOW_SECOND, slow_problem
-from .conftest import shot as _shot
+from .conftest import shot as _shot, sign_in
 
 PROGRAMS = {  # each reads a name and greets it
     "python": "print('hello', input())\n",
@@ -113,10 +113,7 @@ def test_every_page_fits_a_375_pixel_screen(site, page):
     _shot(page, "sign-in-phone")
     name = f"phone-admin-{uuid.uuid4().hex[:6]}"
     site.add_user(name, role="admin")
-    page.get_by_test_id("username").fill(name)
-    page.get_by_test_id("password").fill("password123")
-    page.get_by_test_id("sign-in-submit").click()
-    page.get_by_test_id("who").filter(has_text=name).wait_for()
+    sign_in(page, name)
     for tab, view in [("tab-playground", "playground"), ("tab-problems", "problems"), ("tab-submissions", "submissions"),
                       ("tab-modules", "modules"), ("tab-authoring", "authoring"), ("tab-dashboard", "dashboard")]:
         page.get_by_test_id(tab).click()

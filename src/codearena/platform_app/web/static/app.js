@@ -113,15 +113,20 @@ async function loadProblems() {
     list.append(item);
     return;
   }
-  for (const problem of problems) {
-    const item = document.createElement("li");
-    const open = document.createElement("button");
-    open.type = "button";
-    open.dataset.testid = "problem-link";
-    open.textContent = problem.title;
-    open.addEventListener("click", () => openProblem(problem.id));
-    item.append(open);
-    list.append(item);
+  showLinks(list, problems, "problem-link", openProblem);
+}
+
+// A list of buttons, one per item (its title), each opening its item by id.
+function showLinks(list, items, testid, open) {
+  for (const item of items) {
+    const entry = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.testid = testid;
+    button.textContent = item.title;
+    button.addEventListener("click", () => open(item.id));
+    entry.append(button);
+    list.append(entry);
   }
 }
 
@@ -172,8 +177,13 @@ async function openProblem(id) {
   showView("problem");
 }
 
+// A table's rows for test results: name, verdict, CPU time, memory.
+function testRows(tests) {
+  return tests.map((test) => tableRow([test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]));
+}
+
 function showTests(tests) {
-  const rows = tests.map((test) => tableRow([test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`]));
+  const rows = testRows(tests);
   $("tests").querySelector("tbody").replaceChildren(...rows);
   $("tests").hidden = rows.length === 0;
 }
@@ -220,14 +230,15 @@ async function follow(id, onTest) {
   }
 }
 
-async function judge(path, button) {
+// The solution judged by `work(body)` (its result shown), one judging at a time per button.
+async function judgeWith(button, work) {
   if (button.disabled) return;
   button.disabled = true;
   showJudged(null);
   $("problem-verdict").textContent = "judging...";
   try {
     const body = { problemId, code: solution.getValue(), language: $("problem-language").value };
-    showJudged(await api(path, { method: "POST", body: JSON.stringify(body) }));
+    showJudged(await work(body));
   } catch (error) {
     $("problem-verdict").textContent = "error";
     $("problem-message").textContent = error.message;
@@ -236,33 +247,25 @@ async function judge(path, button) {
   }
 }
 
+function judge(path, button) {
+  return judgeWith(button, (body) => api(path, { method: "POST", body: JSON.stringify(body) }));
+}
+
 // Submit: stored at once, then its tests arrive as they are judged, then the verdict.
-async function submit(button) {
-  if (button.disabled) return;
-  button.disabled = true;
-  showJudged(null);
-  $("problem-verdict").textContent = "judging...";
-  try {
-    const body = { problemId, code: solution.getValue(), language: $("problem-language").value };
+function submit(button) {
+  return judgeWith(button, async (body) => {
     const submitted = await api("/api/submissions", { method: "POST", body: JSON.stringify(body) });
     const tests = [];
-    let final;
     try {
-      final = await follow(submitted.id, (test) => {
+      return await follow(submitted.id, (test) => {
         tests.push(test);
         showTests(tests);
         $("problem-message").textContent = `(${tests.length} tests judged)`;
       });
     } catch {
-      final = await api(`/api/submissions/${submitted.id}?wait=60`);  // no stream: wait for the verdict
+      return api(`/api/submissions/${submitted.id}?wait=60`);  // no stream: wait for the verdict
     }
-    showJudged(final);
-  } catch (error) {
-    $("problem-verdict").textContent = "error";
-    $("problem-message").textContent = error.message;
-  } finally {
-    button.disabled = false;
-  }
+  });
 }
 
 function clearResult(text) {

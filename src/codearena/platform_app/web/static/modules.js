@@ -9,16 +9,7 @@ async function loadModules() {
   const list = $("module-list");
   list.replaceChildren();
   showView("modules");
-  for (const module of await api("/api/modules")) {
-    const item = document.createElement("li");
-    const open = document.createElement("button");
-    open.type = "button";
-    open.dataset.testid = "module-link";
-    open.textContent = module.title;
-    open.addEventListener("click", () => openModule(module.id));
-    item.append(open);
-    list.append(item);
-  }
+  showLinks(list, await api("/api/modules"), "module-link", openModule);
 }
 
 async function openModule(id) {
@@ -43,8 +34,7 @@ function showModuleResult(result) {
   const tests = result && result.tests;
   $("module-tests").hidden = !tests;
   $("module-passed").textContent = tests ? `${tests.passed} of ${tests.total} passed` : "";
-  $("module-tests").querySelector("tbody").replaceChildren(...(tests ? tests.tests : []).map((test) =>
-    tableRow([test.name, test.verdict, `${test.time.toFixed(3)} s`, `${test.memory} KB`])));
+  $("module-tests").querySelector("tbody").replaceChildren(...testRows(tests ? tests.tests : []));
 }
 
 async function runModule() {
