@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .catalog import LANGUAGES
@@ -44,8 +45,6 @@ def installed_ids() -> list[str]:
 
 def probe_installed_versions() -> None:
     """Ask every installed toolchain its version now (each answer is kept), several at a time."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=4, thread_name_prefix="probe-version") as pool:
         list(pool.map(Language.version, [lang for lang in LANGUAGES if lang.available()]))
 
