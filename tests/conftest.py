@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -71,7 +71,24 @@ def _only_run_in(state_dir: Path) -> Iterator[None]:
 
 
 @pytest.fixture
-def run(sandbox):
+def box_mode() -> str:
+    """How the test's thread gets its boxes: "ready" (kept, started once and reset between runs,
+    as direct mode's pool and a worker's slots do) or "one-shot" (built per run). A module
+    overrides this fixture to run its tests both ways."""
+    return "ready"
+
+
+@pytest.fixture
+def boxes(sandbox, box_mode) -> Iterator[ExitStack]:
+    """This thread's boxes in `box_mode`; closing the stack ends a kept box."""
+    with ExitStack() as stack:
+        if box_mode == "ready":
+            stack.enter_context(sandbox.ready_boxes())
+        yield stack
+
+
+@pytest.fixture
+def run(sandbox, boxes):
     """run(language, source, stdin="", **limit_overrides) -> ExecutionResult"""
 
     def _run(language: str, source: str, stdin: str | bytes = "", **limits):
@@ -108,7 +125,9 @@ def leftovers(sandbox: Sandbox) -> list[str]:
 
 
 @pytest.fixture
-def no_leftovers(sandbox):
-    """Asserts, after the test, that its runs left nothing behind."""
+def no_leftovers(sandbox, boxes):
+    """Asserts, after the test, that its runs left nothing behind (a kept box is ended first:
+    what is left then is what the runs left)."""
     yield
+    boxes.close()
     assert leftovers(sandbox) == []

@@ -26,7 +26,7 @@ from pathlib import Path
 from ..validation import MAX_PATH_DEPTH, relative_path_parts
 
 MNT_DETACH = 2
-MS_NOSUID, MS_NODEV = 2, 4
+MS_NOSUID, MS_NODEV, MS_REMOUNT = 2, 4, 32
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -49,6 +49,12 @@ def mount_tmpfs(target: Path, size_bytes: int, inodes: int, uid: int, gid: int, 
         _libc.mount(name, str(target).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options.encode()),
         f"mount tmpfs on {target}",
     )
+
+
+def resize_tmpfs(target: Path, size_bytes: int, inodes: int) -> None:
+    options = f"size={size_bytes},nr_inodes={inodes}"
+    _check(_libc.mount(None, str(target).encode(), None, MS_REMOUNT | MS_NOSUID | MS_NODEV, options.encode()),
+           f"resize tmpfs on {target}")
 
 
 def unmount(target: Path) -> None:
@@ -134,6 +140,8 @@ class Box:
         self.root = root
         self.slot = slot
         self.use_tmpfs = use_tmpfs
+        self.disk_bytes = disk_bytes
+        self.inodes = inodes
         self._clear_stale()
         root.mkdir(mode=0o700)
         if use_tmpfs:
@@ -244,6 +252,39 @@ class Box:
         finally:
             os.close(top)
         return found
+
+    def resize(self, disk_bytes: int) -> None:
+        """A kept box, sized for its next run (a remount: the mounts in the box see it too)."""
+        if self.use_tmpfs and disk_bytes != self.disk_bytes:
+            resize_tmpfs(self.root, disk_bytes, self.inodes)
+        self.disk_bytes = disk_bytes
+
+    def wipe(self) -> None:
+        """Empty a kept box for its next run, once nothing runs in it any more: every entry of
+        work, tmp and shm removed (through directory descriptors, never following a link), and
+        the directories' own mode, owner, extended attributes and times put back, so that
+        nothing one run left reaches the next. RuntimeError if anything is left."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        for name in BOX_SUBDIRS:
+            fd = os.open(self.root / name, flags)
+            try:
+                with os.scandir(fd) as entries:
+                    found = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+                for entry, is_dir in found:
+                    if is_dir:
+                        shutil.rmtree(entry, dir_fd=fd)
+                    else:
+                        os.unlink(entry, dir_fd=fd)
+                if os.listdir(fd):
+                    raise RuntimeError(f"the box's {name} could not be emptied")
+                for attribute in os.listxattr(fd):
+                    os.removexattr(fd, attribute)
+                if os.geteuid() == 0:
+                    os.fchown(fd, self.slot.uid, self.slot.gid)
+                os.fchmod(fd, 0o755)
+                os.utime(fd)  # now: not a time the last run chose
+            finally:
+                os.close(fd)
 
     def destroy(self) -> None:
         if self.use_tmpfs:

@@ -47,18 +47,9 @@ def system_binds() -> list[str]:
     return args
 
 
-def build_argv(
-    *,
-    bwrap: str,
-    box_root: Path,
-    init_helper: str,
-    status_fd: int,
-    seccomp: bool,
-    argv: list[str],
-    env: dict[str, str],
-    binds: list[Bind],
-    cwd: str = BOX_PATH,
-) -> list[str]:
+def box_args(*, bwrap: str, box_root: Path, init_helper: str, binds: list[Bind]) -> list[str]:
+    """bwrap's options for a box: namespaces, the read-only system, the box's writable
+    directories, the init helper and the language's binds; what to run comes after them."""
     args = [
         bwrap,
         "--unshare-all",  # user, pid, net, ipc, uts, cgroup, mount: no network at all
@@ -85,8 +76,37 @@ def build_argv(
         if bind.optional and not os.path.exists(bind.source):
             continue
         args += ["--bind" if bind.writable else "--ro-bind", bind.source, bind.target]
-    args += ["--remount-ro", "/", "--chdir", cwd, "--clearenv"]
-    for key, value in {**BASE_ENV, **env}.items():
+    return args + ["--remount-ro", "/"]
+
+
+def program_env(env: dict[str, str]) -> dict[str, str]:
+    """The whole environment a program starts with."""
+    return {**BASE_ENV, **env}
+
+
+def build_argv(
+    *,
+    bwrap: str,
+    box_root: Path,
+    init_helper: str,
+    status_fd: int,
+    seccomp: bool,
+    argv: list[str],
+    env: dict[str, str],
+    binds: list[Bind],
+    cwd: str = BOX_PATH,
+) -> list[str]:
+    """One run in a box of its own: codearena-init runs argv and reports on status_fd."""
+    args = box_args(bwrap=bwrap, box_root=box_root, init_helper=init_helper, binds=binds)
+    args += ["--chdir", cwd, "--clearenv"]
+    for key, value in program_env(env).items():
         args += ["--setenv", key, value]
     args += [INIT_PATH, str(status_fd), "1" if seccomp else "0", *argv]
     return args
+
+
+def serve_argv(*, bwrap: str, box_root: Path, init_helper: str, control_fd: int, seccomp: bool,
+               binds: list[Bind]) -> list[str]:
+    """A ready box: codearena-init --serve takes its runs over control_fd (see init.c)."""
+    args = box_args(bwrap=bwrap, box_root=box_root, init_helper=init_helper, binds=binds)
+    return args + ["--chdir", BOX_PATH, "--clearenv", INIT_PATH, "--serve", str(control_fd), "1" if seccomp else "0"]

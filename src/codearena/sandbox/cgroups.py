@@ -128,6 +128,11 @@ class Cgroup:
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         raise NotImplementedError
 
+    def attach(self, pid: int) -> None:
+        """Move process `pid` (a ready box's child, before its program starts) into this cgroup."""
+        for path in self.attach_paths:
+            _write(Path(path), str(pid))
+
     # -- measurements ----------------------------------------------------------------------
     def cpu_seconds(self) -> float:
         raise NotImplementedError

@@ -21,6 +21,7 @@
  * STATUS_FD is closed in the child: the program inherits only 0, 1 and 2.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,15 +29,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <grp.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #ifdef HAVE_SECCOMP
 #include <sched.h>
 #include <seccomp.h>
-#include <sys/socket.h>
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -44,7 +54,7 @@
 
 /* Deny-list on top of namespaces, no capabilities and no-new-privs: kernel surfaces a judged
  * program never needs, and the covert channels seen between concurrent boxes (file locks). */
-static int install_seccomp(void) {
+static scmp_filter_ctx build_seccomp(void) {
     static const int denied[] = {
         SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
         SCMP_SYS(keyctl), SCMP_SYS(add_key), SCMP_SYS(request_key),
@@ -62,7 +72,7 @@ static int install_seccomp(void) {
         SCMP_SYS(inotify_init), SCMP_SYS(inotify_init1), SCMP_SYS(inotify_add_watch), SCMP_SYS(fanotify_mark),
     };
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-    if (!ctx) return -1;
+    if (!ctx) return NULL;
     /* Only the native ABI: i386 (int 0x80) and x32 system calls kill the process. */
     if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0) goto fail;
     for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
@@ -83,12 +93,18 @@ static int install_seccomp(void) {
     if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0) < 0) goto fail;
     if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
                          SCMP_A0(SCMP_CMP_EQ, AF_VSOCK)) < 0) goto fail;
-    if (seccomp_load(ctx) < 0) goto fail;
-    seccomp_release(ctx);
-    return 0;
+    return ctx;
 fail:
     seccomp_release(ctx);
-    return -1;
+    return NULL;
+}
+
+static int install_seccomp(void) {
+    scmp_filter_ctx ctx = build_seccomp();
+    if (!ctx) return -1;
+    int loaded = seccomp_load(ctx);
+    seccomp_release(ctx);
+    return loaded < 0 ? -1 : 0;
 }
 #endif
 
@@ -152,8 +168,293 @@ usage:
     return 124;
 }
 
+/* ---- --serve: a ready box ------------------------------------------------------------------
+ *
+ *   codearena-init --serve CONTROL_FD SECCOMP(0|1)
+ *
+ * pid 1 of a box that outlives its runs. It says "ready" on CONTROL_FD (a SOCK_SEQPACKET
+ * socket to the service), then serves two requests, one at a time:
+ *
+ *   "run" CWD NRLIMITS (RESOURCE SOFT HARD)... ARGC ARGV... ENVC ENV...   (NUL-separated)
+ *       with five descriptors: stdin, stdout, stderr, STATUS, LAUNCH. A child is forked; it
+ *       sends its credentials on LAUNCH (the kernel gives the service its pid as the host sees
+ *       it), waits for one byte back (the service has moved it into the run's cgroup by then),
+ *       then takes the rlimits, the descriptors, a new session, the environment and the seccomp
+ *       filter, and execs ARGV. When it ends, one line goes to STATUS, as in the one-shot mode.
+ *   "reset"
+ *       kills every other process of the box, reaps them, removes every System V IPC object,
+ *       and answers "clean", or "dirty REASON" when anything survived (the service then
+ *       destroys the box).
+ *
+ * The service kills the run's cgroup before it asks for a reset; the kill here is the second
+ * lock. This process is not dumpable, so the programs it starts (the same uid) cannot trace it
+ * or open its /proc files, and as a namespace's init it ignores every signal they send it.
+ */
+#define REQUEST_MAX (1 << 20)
+#define RUN_FDS 5
+
+static void answer(int control, const char *text) {
+    (void)!send(control, text, strlen(text), MSG_NOSIGNAL);
+}
+
+/* The next NUL-terminated field of a request, or NULL when it ran out. */
+static char *field(char **cursor, char *end) {
+    if (*cursor >= end) return NULL;
+    char *start = *cursor;
+    char *nul = memchr(start, '\0', (size_t)(end - start));
+    if (!nul) return NULL;
+    *cursor = nul + 1;
+    return start;
+}
+
+static int field_number(char **cursor, char *end, unsigned long long *value) {
+    char *text = field(cursor, end), *stop;
+    if (!text || !*text) return -1;
+    errno = 0;
+    *value = strtoull(text, &stop, 10);
+    return errno || *stop ? -1 : 0;
+}
+
+struct run_request {
+    char *cwd;
+    unsigned long long nrlimits;
+    int resources[16];
+    struct rlimit limits[16];
+    char **argv;
+    char **envp;
+};
+
+static char **field_list(char **cursor, char *end) {
+    unsigned long long count;
+    if (field_number(cursor, end, &count) != 0 || count > 65536) return NULL;
+    char **list = calloc(count + 1, sizeof *list);
+    if (!list) return NULL;
+    for (unsigned long long i = 0; i < count; i++)
+        if (!(list[i] = field(cursor, end))) { free(list); return NULL; }
+    return list;
+}
+
+static int parse_run(char *cursor, char *end, struct run_request *run) {
+    memset(run, 0, sizeof *run);
+    if (!(run->cwd = field(&cursor, end))) return -1;
+    if (field_number(&cursor, end, &run->nrlimits) != 0 || run->nrlimits > 16) return -1;
+    for (unsigned long long r = 0; r < run->nrlimits; r++) {
+        unsigned long long which, soft, hard;
+        if (field_number(&cursor, end, &which) || field_number(&cursor, end, &soft) ||
+            field_number(&cursor, end, &hard)) return -1;
+        run->resources[r] = (int)which;
+        run->limits[r] = (struct rlimit){(rlim_t)soft, (rlim_t)hard};
+    }
+    if (!(run->argv = field_list(&cursor, end)) || !run->argv[0]) return -1;
+    if (!(run->envp = field_list(&cursor, end))) return -1;
+    return cursor == end ? 0 : -1;
+}
+
+/* In the child, between fork and exec: everything the program must start with. */
+static void become_program(struct run_request *run, int fds[RUN_FDS], int exec_error, int control,
+                           void *filter) {
+    close(control);
+    int launch = fds[4];
+    struct ucred self = {getpid(), getuid(), getgid()};
+    char byte = 'r', buffer[CMSG_SPACE(sizeof self)];
+    struct iovec iov = {&byte, 1};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buffer,
+                             .msg_controllen = sizeof buffer};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&message);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_CREDENTIALS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof self);
+    memcpy(CMSG_DATA(cmsg), &self, sizeof self);
+    if (sendmsg(launch, &message, MSG_NOSIGNAL) != 1) _exit(125);
+    /* Nothing of the program runs before the service has put this process in the run's cgroup. */
+    if (recv(launch, &byte, 1, 0) != 1 || byte != 'g') _exit(125);
+    for (unsigned long long r = 0; r < run->nrlimits; r++)
+        if (setrlimit(run->resources[r], &run->limits[r]) != 0) {
+            fprintf(stderr, "codearena-init: setrlimit %d: %s\n", run->resources[r], strerror(errno));
+            _exit(125);
+        }
+    for (int target = 0; target < 3; target++)
+        if (dup2(fds[target], target) < 0) _exit(125);
+    /* The exec-failure pipe at 3 (close-on-exec), then nothing else: no descriptor of this
+     * process or of an earlier run reaches the program. */
+    if (exec_error != 3 && dup3(exec_error, 3, O_CLOEXEC) < 0) _exit(125);
+    if (syscall(SYS_close_range, 4U, ~0U, 0) != 0) _exit(125);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    umask(022);
+    setsid();
+    if (chdir(run->cwd) != 0) _exit(125);
+    environ = run->envp;
+    if (filter) {
+#ifdef HAVE_SECCOMP
+        if (seccomp_load((scmp_filter_ctx)filter) < 0) {
+            fprintf(stderr, "codearena-init: cannot install seccomp filter\n");
+            _exit(122);
+        }
+#endif
+    }
+    execvp(run->argv[0], run->argv);
+    int failure = errno;
+    (void)!write(3, &failure, sizeof failure);
+    fprintf(stderr, "codearena-init: cannot execute %s: %s\n", run->argv[0], strerror(failure));
+    _exit(127);
+}
+
+static void serve_run(int control, char *cursor, char *end, int fds[RUN_FDS], void *filter) {
+    struct run_request run;
+    int status_fd = fds[3];
+    int exec_pipe[2] = {-1, -1};
+    if (parse_run(cursor, end, &run) != 0) {
+        report(status_fd, "error", EINVAL);
+        goto done;
+    }
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+        report(status_fd, "error", errno);
+        goto done;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        report(status_fd, "error", errno);
+        goto done;
+    }
+    if (child == 0) {
+        close(exec_pipe[0]);
+        close(status_fd);
+        become_program(&run, fds, exec_pipe[1], control, filter);
+    }
+    for (int i = 0; i < RUN_FDS; i++)
+        if (i != 3) { close(fds[i]); fds[i] = -1; }
+    close(exec_pipe[1]);
+    int exec_errno = 0;
+    ssize_t told;
+    do {
+        told = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
+    } while (told < 0 && errno == EINTR);
+    int status;
+    for (;;) {  /* orphans of this run are re-parented here: reap them too */
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == child) break;
+        if (done < 0 && errno != EINTR) {
+            report(status_fd, "error", errno);
+            goto done;
+        }
+    }
+    if (told == (ssize_t)sizeof exec_errno) report(status_fd, "noexec", exec_errno);
+    else if (WIFSIGNALED(status)) report(status_fd, "signal", WTERMSIG(status));
+    else report(status_fd, "exit", WEXITSTATUS(status));
+done:
+    free(run.argv);
+    free(run.envp);
+    if (exec_pipe[0] >= 0) close(exec_pipe[0]);
+    for (int i = 0; i < RUN_FDS; i++)
+        if (fds[i] >= 0) close(fds[i]);
+}
+
+/* Remove every System V IPC object of this namespace; -1 when one is still there. */
+static int remove_ipc(void) {
+    struct shm_info shm;
+    int top = shmctl(0, SHM_INFO, (struct shmid_ds *)&shm);
+    for (int i = 0; i <= top; i++) {
+        struct shmid_ds ds;
+        int id = shmctl(i, SHM_STAT_ANY, &ds);
+        if (id >= 0) shmctl(id, IPC_RMID, NULL);
+    }
+    struct seminfo sem;
+    top = semctl(0, 0, SEM_INFO, &sem);
+    for (int i = 0; i <= top; i++) {
+        struct semid_ds ds;
+        int id = semctl(i, 0, SEM_STAT_ANY, &ds);
+        if (id >= 0) semctl(id, 0, IPC_RMID);
+    }
+    struct msginfo msg;
+    top = msgctl(0, MSG_INFO, (struct msqid_ds *)&msg);
+    for (int i = 0; i <= top; i++) {
+        struct msqid_ds ds;
+        int id = msgctl(i, MSG_STAT_ANY, &ds);
+        if (id >= 0) msgctl(id, IPC_RMID, NULL);
+    }
+    if (shmctl(0, SHM_INFO, (struct shmid_ds *)&shm) < 0 || shm.used_ids != 0) return -1;
+    if (semctl(0, 0, SEM_INFO, &sem) < 0 || sem.semusz != 0) return -1;
+    if (msgctl(0, MSG_INFO, (struct msqid_ds *)&msg) < 0 || msg.msgpool != 0) return -1;
+    return 0;
+}
+
+/* The box's processes other than this one, as /proc (this namespace's) lists them. */
+static int other_processes(void) {
+    DIR *proc = opendir("/proc");
+    if (!proc) return -1;
+    int found = 0;
+    struct dirent *entry;
+    while ((entry = readdir(proc)))
+        if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && strcmp(entry->d_name, "1") != 0) found++;
+    closedir(proc);
+    return found;
+}
+
+static void serve_reset(int control) {
+    kill(-1, SIGKILL);  /* every process of this namespace but this one */
+    while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
+    if (errno != ECHILD) { answer(control, "dirty cannot reap the box's processes"); return; }
+    if (other_processes() != 0) { answer(control, "dirty a process survived the reset"); return; }
+    if (remove_ipc() != 0) { answer(control, "dirty an IPC object survived the reset"); return; }
+    answer(control, "clean");
+}
+
+static int serve(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: codearena-init --serve CONTROL_FD SECCOMP\n");
+        return 120;
+    }
+    int control = atoi(argv[2]);
+    void *filter = NULL;
+    fcntl(control, F_SETFD, FD_CLOEXEC);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    if (atoi(argv[3])) {
+#ifdef HAVE_SECCOMP
+        filter = build_seccomp();  /* built once; each run's child loads it */
+#endif
+        if (!filter) {
+            fprintf(stderr, "codearena-init: cannot build the seccomp filter\n");
+            return 122;
+        }
+    }
+    char *request = malloc(REQUEST_MAX);
+    if (!request) return 121;
+    answer(control, "ready");
+    for (;;) {
+        int fds[RUN_FDS] = {-1, -1, -1, -1, -1};
+        char buffer[CMSG_SPACE(sizeof fds)];
+        struct iovec iov = {request, REQUEST_MAX};
+        struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buffer,
+                                 .msg_controllen = sizeof buffer};
+        ssize_t size = recvmsg(control, &message, MSG_CMSG_CLOEXEC);
+        if (size < 0 && errno == EINTR) continue;
+        if (size <= 0) return 0;  /* the service closed its end: the box ends */
+        int nfds = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)(nfds < RUN_FDS ? nfds : RUN_FDS));
+            }
+        char *cursor = request, *end = request + size;
+        char *kind = (message.msg_flags & MSG_TRUNC) ? NULL : field(&cursor, end);
+        if (kind && strcmp(kind, "run") == 0 && nfds == RUN_FDS) {
+            serve_run(control, cursor, end, fds, filter);
+        } else if (kind && strcmp(kind, "reset") == 0 && nfds == 0) {
+            serve_reset(control);
+        } else {
+            for (int i = 0; i < RUN_FDS && i < nfds; i++) close(fds[i]);
+            answer(control, "dirty malformed request");
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--launch") == 0) return launch(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--serve") == 0) return serve(argc, argv);
     if (argc < 4) {
         fprintf(stderr, "usage: codearena-init STATUS_FD SECCOMP PROGRAM [ARGS...]\n");
         return 120;

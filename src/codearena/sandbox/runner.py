@@ -22,6 +22,7 @@ import resource
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -36,6 +37,7 @@ from .cgroups import Cgroup, CgroupHost, detect
 from .errors import SandboxUnavailable
 from .helper import InitHelper, build_init_helper, publish_on_tmpfs
 from .limits import MIB, LimitHit, Limits, RunResult
+from .ready import REQUEST_LIMIT, ReadyBoxFailed, ReadyServer, encode_run, wait_readable
 from .statedir import state_dir_problem
 
 log = logging.getLogger("codearena.sandbox")
@@ -45,6 +47,12 @@ _DRAIN_TIMEOUT = 0.5  # after the run ended, how long leftover pipe data may tak
 _CANCEL_CHECK = 0.1  # seconds between looks at a run's cancel event
 _PROCESS_OVERHEAD = 3  # bwrap's two processes and codearena-init count against pids.max
 _BWRAP_ENV = {"PATH": "/usr/bin:/bin"}  # bwrap's own environment: it is what /proc/1/environ shows
+_READY_STATUS_TIMEOUT = 2.0  # a ready box's init reporting a run it saw killed
+# What a ready box itself may never raise for its runs (each run lowers the others itself).
+_READY_BOX_RLIMITS = [(resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_MEMLOCK, (0, 0)),
+                      (resource.RLIMIT_MSGQUEUE, (0, 0))]
+_READY_BOX_MEMORY = 64 * MIB  # bwrap and init, before a run's child moves to the run's cgroup
+_READY_BOX_PIDS = 8
 
 
 def _rlimits(limits: Limits, address_space: bool) -> list[tuple[int, tuple[int, int]]]:
@@ -134,6 +142,20 @@ def cgroup_name(uid: int) -> str:
     return f"box-{uid}"
 
 
+def ready_cgroup_name(uid: int) -> str:
+    """The cgroup of a ready box's own processes (bwrap and init), beside its runs' cgroup."""
+    return f"box-{uid}-ready"
+
+
+class _ThreadBoxes(threading.local):
+    """A thread's kept box: its slot and directory, and the started box serving it (if any)."""
+
+    enabled = False
+    box: Box | None = None
+    server: ReadyServer | None = None
+    in_use = False
+
+
 class Sandbox:
     """Runs untrusted argv lists in boxes. One instance per process; it is thread-safe."""
 
@@ -150,6 +172,7 @@ class Sandbox:
         self.boxes_dir.mkdir(exist_ok=True)
         os.chmod(self.boxes_dir, 0o711)
         self.slots = SlotPool(state / "locks", self.settings.uid_base, self.settings.slots)
+        self._kept = _ThreadBoxes()
         self.unsafe = False
         problem = self.isolation_problem()
         if problem:
@@ -216,7 +239,9 @@ class Sandbox:
             try:
                 found = clear_stale_box(self.boxes_dir / str(number))
                 if self.cgroups:
-                    found = self.cgroups.remove_stale(cgroup_name(self.settings.uid_base + number)) or found
+                    uid = self.settings.uid_base + number
+                    found = self.cgroups.remove_stale(cgroup_name(uid)) or found
+                    found = self.cgroups.remove_stale(ready_cgroup_name(uid)) or found
                 cleared += found
             finally:
                 slot.release()
@@ -224,9 +249,51 @@ class Sandbox:
             log.info("[SANDBOX] cleared %d stale boxes left by a process that died mid-run", cleared)
         return cleared
 
+    @property
+    def ready_supported(self) -> bool:
+        """Ready boxes need what makes their reset complete: root (a box uid), cgroups (to move
+        and kill a run's processes) and isolation."""
+        return self.settings.ready_boxes and self.root_mode and self.cgroups is not None and not self.unsafe
+
+    @contextmanager
+    def ready_boxes(self) -> Iterator[None]:
+        """This thread keeps its box between runs, started and reset instead of built and torn
+        down each time (for long-lived threads: bwrap dies with the thread that started it)."""
+        kept = self._kept
+        kept.enabled = True
+        try:
+            yield
+        finally:
+            kept.enabled = False
+            self._drop_kept()
+
+    def _drop_kept(self) -> None:
+        kept = self._kept
+        self._stop_server()
+        if kept.box is not None:
+            box, kept.box = kept.box, None
+            try:
+                box.destroy()
+            finally:
+                box.slot.release()
+
+    def _stop_server(self, reason: str = "") -> None:
+        kept = self._kept
+        if kept.server is not None:
+            server, kept.server = kept.server, None
+            detail = server.close()
+            if reason:
+                log.warning("[SANDBOX] ready box of slot %d ended after %d runs: %s%s", kept.box.slot.number,
+                            server.runs, reason, f" ({detail})" if detail else "")
+
     @contextmanager
     def box(self, disk_mb: int = 64, extra_bytes: int = 0) -> Iterator[Box]:
-        """A fresh box: `disk_mb` for the run to write, plus `extra_bytes` for files put in before it."""
+        """A box with nothing in it: `disk_mb` for the run to write, plus `extra_bytes` for files
+        put in before it. A thread in ready_boxes() gets its kept box, wiped; others a new one."""
+        kept = self._kept
+        if kept.enabled and not kept.in_use and self.ready_supported:
+            yield from self._kept_box(disk_mb * MIB + extra_bytes)
+            return
         slot = self.slots.acquire()
         try:
             box = Box(self.boxes_dir / str(slot.number), slot, use_tmpfs=self.root_mode,
@@ -237,6 +304,28 @@ class Sandbox:
                 box.destroy()
         finally:
             slot.release()
+
+    def _kept_box(self, disk_bytes: int) -> Iterator[Box]:
+        kept = self._kept
+        if kept.box is None:
+            slot = self.slots.acquire()
+            try:
+                kept.box = Box(self.boxes_dir / str(slot.number), slot, use_tmpfs=True, disk_bytes=disk_bytes)
+            except BaseException:
+                slot.release()
+                raise
+        else:
+            kept.box.resize(disk_bytes)
+        kept.in_use = True
+        try:
+            yield kept.box
+        finally:
+            kept.in_use = False
+            try:
+                kept.box.wipe()
+            except (OSError, RuntimeError) as exc:
+                log.warning("[SANDBOX] kept box of slot %d could not be wiped (%s): destroyed", kept.box.slot.number, exc)
+                self._drop_kept()
 
     # -- running ----------------------------------------------------------------------------
     def run(
@@ -260,14 +349,104 @@ class Sandbox:
         """
         cgroup = self.cgroups.create(cgroup_name(box.slot.uid)) if self.cgroups and not self.unsafe else None
         try:
-            if cgroup:
-                cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)
-            result = self._spawn_and_watch(box, argv, limits, stdin, env or {}, binds or [], cgroup,
-                                           address_space_fallback and cgroup is None, cancel)
+            server = self._server_for(box, binds or []) if cgroup else None
+            payload = self._ready_request(argv, env or {}, limits) if server else None
+            result = None
+            if payload:  # the run's cgroup holds the program alone: bwrap and init are the box's
+                cgroup.set_limits(limits.memory_mb * MIB, limits.processes)
+                result = self._serve_and_watch(server, payload, limits, stdin, cgroup, cancel)
+            if result is None:
+                if cgroup:
+                    cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)
+                result = self._spawn_and_watch(box, argv, limits, stdin, env or {}, binds or [], cgroup,
+                                               address_space_fallback and cgroup is None, cancel)
         finally:
             if cgroup:
+                cgroup.kill_all()
+                if server:
+                    self._reset_server()
                 cgroup.remove()
         return result
+
+    # -- ready boxes ------------------------------------------------------------------------
+    def _server_for(self, box: Box, binds: list[bwrap_argv.Bind]) -> ReadyServer | None:
+        """The started box for this thread's kept box and this bind set (started, or restarted
+        for another bind set), or None: not a kept box, or it could not start (a one-shot run)."""
+        kept = self._kept
+        if box is not kept.box or not self.ready_supported:
+            return None
+        if kept.server is not None and (kept.server.binds != tuple(binds) or not kept.server.alive()):
+            self._stop_server()
+        if kept.server is None:
+            holder = self.cgroups.create(ready_cgroup_name(box.slot.uid))
+            try:
+                holder.set_limits(_READY_BOX_MEMORY, _READY_BOX_PIDS)
+                prefix = _launch_prefix(str(self.helper.path), box.slot.uid, holder, _READY_BOX_RLIMITS)
+                kept.server = ReadyServer.start(bwrap=self.bwrap, helper=str(self.helper.path), launch_prefix=prefix,
+                                                box=box, seccomp=self.helper.seccomp and self.settings.seccomp,
+                                                binds=binds, holder=holder)
+            except (ReadyBoxFailed, OSError) as exc:
+                holder.remove()
+                log.error("[SANDBOX] ready box of slot %d could not start: %s", box.slot.number, exc)
+                return None
+        return kept.server
+
+    @staticmethod
+    def _ready_request(argv: list[str], env: dict[str, str], limits: Limits) -> bytes | None:
+        payload = encode_run(bwrap_argv.BOX_PATH, _rlimits(limits, address_space=False), argv,
+                             bwrap_argv.program_env(env))
+        return payload if len(payload) <= REQUEST_LIMIT else None
+
+    def _reset_server(self) -> None:
+        """After every run in a ready box: its processes and IPC objects gone, or the box ends."""
+        server = self._kept.server
+        if server is None:
+            return
+        try:
+            server.reset()
+        except (ReadyBoxFailed, OSError) as exc:
+            self._stop_server(f"reset failed: {exc}")
+
+    def _serve_and_watch(self, server: ReadyServer, payload: bytes, limits: Limits, stdin: bytes | Path,
+                         cgroup: Cgroup, cancel: threading.Event | None) -> RunResult | None:
+        """The run through the ready box; None when the box failed before the program started
+        (the box is ended, and the caller runs it one-shot instead)."""
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        launch: socket.socket | None = None
+        try:
+            stdin_fd = _stdin_fd(stdin)
+            try:
+                pid, launch = server.launch(payload, [stdin_fd, out_w, err_w, status_w])
+                cgroup.attach(pid)
+                started = time.monotonic()
+                server.release(launch)
+            except (ReadyBoxFailed, OSError) as exc:
+                self._stop_server(f"a run could not start: {exc}")
+                return None
+            finally:
+                for fd in (stdin_fd, out_w, err_w, status_w):
+                    os.close(fd)
+            stdout, stderr = _Capture(out_r, limits.stdout_bytes), _Capture(err_r, limits.stderr_bytes)
+            exited, limit_hit = self._watch_until(status_r, stdout, stderr, limits, cgroup, started, cancel)
+            if not exited:
+                cgroup.kill_all()
+                wait_readable(status_r, _READY_STATUS_TIMEOUT)  # init reports the kill
+            wall = time.monotonic() - started
+            cgroup.kill_all()  # orphans (daemons, double forks) die with the run
+            self._drain(stdout, stderr, limit_hit)
+            if limit_hit is None and (stdout.overflow or stderr.overflow):
+                limit_hit = LimitHit.OUTPUT
+            result = self._result(None, status_r, limits, cgroup, None, wall, limit_hit, stdout, stderr)
+            if result.exit_code is None and result.signal == signal.SIGKILL and limit_hit is None and result.notes:
+                self._stop_server("its init did not report the run")
+            return result
+        finally:
+            if launch is not None:
+                launch.close()
+            for fd in (status_r, out_r, err_r):
+                os.close(fd)
 
     def _command(self, box: Box, argv, env, binds, status_fd: int) -> tuple[list[str], str | None]:
         if self.unsafe:
@@ -323,10 +502,31 @@ class Sandbox:
         stdout = _Capture(proc.stdout.fileno(), limits.stdout_bytes)
         stderr = _Capture(proc.stderr.fileno(), limits.stderr_bytes)
         pidfd = os.pidfd_open(proc.pid)
+        try:
+            exited, limit_hit = self._watch_until(pidfd, stdout, stderr, limits, cgroup, started, cancel)
+            if not exited:
+                self._stop(proc, cgroup)
+            _, wait_status, rusage = os.wait4(proc.pid, 0)
+        finally:
+            os.close(pidfd)
+        proc.returncode = os.waitstatus_to_exitcode(wait_status)
+        wall = time.monotonic() - started
+        if cgroup:
+            cgroup.kill_all()  # orphans (daemons, double forks) die with the run
+        self._drain(stdout, stderr, limit_hit)
+        if limit_hit is None and (stdout.overflow or stderr.overflow):
+            limit_hit = LimitHit.OUTPUT
+        return self._result(proc.returncode, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr)
+
+    @staticmethod
+    def _watch_until(exit_fd: int, stdout: _Capture, stderr: _Capture, limits: Limits, cgroup: Cgroup | None,
+                     started: float, cancel: threading.Event | None) -> tuple[bool, LimitHit | None]:
+        """Read the program's output until `exit_fd` is readable (it ended) or a limit is hit.
+        Returns (ended, the limit hit)."""
         selector = selectors.DefaultSelector()
         selector.register(stdout.fd, selectors.EVENT_READ, stdout)
         selector.register(stderr.fd, selectors.EVENT_READ, stderr)
-        selector.register(pidfd, selectors.EVENT_READ, None)
+        selector.register(exit_fd, selectors.EVENT_READ, None)
         wall_deadline = started + limits.effective_wall_time()
         cpus = max(os.cpu_count() or 1, 1)
         limit_hit: LimitHit | None = None
@@ -359,18 +559,7 @@ class Sandbox:
                             limit_hit = LimitHit.OUTPUT
         finally:
             selector.close()
-        if not exited:
-            self._stop(proc, cgroup)
-        _, wait_status, rusage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(wait_status)
-        os.close(pidfd)
-        wall = time.monotonic() - started
-        if cgroup:
-            cgroup.kill_all()  # orphans (daemons, double forks) die with the run
-        self._drain(stdout, stderr, limit_hit)
-        if limit_hit is None and (stdout.overflow or stderr.overflow):
-            limit_hit = LimitHit.OUTPUT
-        return self._result(proc, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr)
+        return exited, limit_hit
 
     @staticmethod
     def _stop(proc: subprocess.Popen, cgroup: Cgroup | None) -> None:
@@ -402,7 +591,9 @@ class Sandbox:
         state = str(self.settings.state_dir)
         return text.replace(str(self.settings.state_dir.resolve()), "<state>").replace(state, "<state>")
 
-    def _result(self, proc, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr) -> RunResult:
+    def _result(self, returncode: int | None, status_r, limits, cgroup, rusage, wall, limit_hit, stdout,
+                stderr) -> RunResult:
+        """returncode: bwrap's, or None for a ready box's run (whose init is the only witness)."""
         os.set_blocking(status_r, False)
         try:
             raw_status = os.read(status_r, 256)
@@ -412,7 +603,7 @@ class Sandbox:
         notes: list[str] = []
         if status is None:
             # codearena-init did not report: it was killed with the run, or bwrap failed.
-            rc = proc.returncode
+            rc = returncode if returncode is not None else -signal.SIGKILL
             exit_code, sig = (None, -rc) if rc < 0 else (None, signal.SIGKILL) if limit_hit else (rc, None)
             if limit_hit is None and not (cgroup and cgroup.oom_killed()):
                 # bwrap's own message: the operator's log gets it whole; the result, which users

@@ -27,6 +27,9 @@ class SandboxSettings(BaseSettings):
     uid_base: int = Field(60000, ge=1000, description="box N runs as host uid UID_BASE + N")
     slots: int = Field(256, ge=1, le=4096, description="most boxes alive at once on this machine")
     seccomp: bool = Field(True, description="install the seccomp filter (defence in depth)")
+    ready_boxes: bool = Field(True, description="long-lived threads (direct mode's pool, a worker's slots) keep "
+                                                "their box started between runs and reset it, instead of "
+                                                "building and tearing down one per run")
     compile_cache_mb: int = Field(1024, ge=16, description="compile cache size; past it, least recently used "
                                                            "entries are evicted in the background down to 90%")
     unsafe_dev_mode: bool = Field(
