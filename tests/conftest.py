@@ -26,7 +26,7 @@ if os.geteuid() == 0:  # before any sandbox reads its settings (worker processes
     os.environ.setdefault("CODEARENA_UID_BASE", "63000")
 
 from codearena.engine import execute  # noqa: E402
-from codearena.sandbox import Limits, Sandbox  # noqa: E402
+from codearena.sandbox import Limits, Sandbox, keep_boxes  # noqa: E402
 from codearena.sandbox.runner import cgroup_name  # noqa: E402
 
 from .support import missing  # noqa: E402
@@ -83,7 +83,7 @@ def boxes(sandbox, box_mode) -> Iterator[ExitStack]:
     """This thread's boxes in `box_mode`; closing the stack ends a kept box."""
     with ExitStack() as stack:
         if box_mode == "ready":
-            stack.enter_context(sandbox.ready_boxes())
+            stack.enter_context(keep_boxes())
         yield stack
 
 

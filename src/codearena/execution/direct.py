@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..logs import shorten
-from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox
+from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox, keep_boxes
 from .contract import Job, Priority, Result
 from .executor import ExecutorBusy, OnTest
 from .run import run_job
@@ -52,16 +52,17 @@ class PriorityThreadPool:
         return future
 
     def _serve(self) -> None:
-        while True:
-            rank, _, work, future = self._work.get()
-            if rank == self._STOP:
-                return
-            if not future.set_running_or_notify_cancel():  # its caller went away before it started
-                continue
-            try:
-                future.set_result(work())
-            except BaseException as exc:  # noqa: BLE001 (handed to the caller)
-                future.set_exception(exc)
+        with keep_boxes():  # a long-lived thread: its box stays started between runs
+            while True:
+                rank, _, work, future = self._work.get()
+                if rank == self._STOP:
+                    return
+                if not future.set_running_or_notify_cancel():  # its caller went away before it started
+                    continue
+                try:
+                    future.set_result(work())
+                except BaseException as exc:  # noqa: BLE001 (handed to the caller)
+                    future.set_exception(exc)
 
     def shutdown(self) -> None:
         """Cancel what has not started, let running work finish, stop the threads."""

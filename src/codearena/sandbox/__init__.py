@@ -4,6 +4,7 @@ from .box import Box
 from .bwrap import BOX_PATH, Bind
 from .limits import MIB, LimitHit, Limits, RunResult
 from .errors import SandboxUnavailable
-from .runner import Sandbox, get_sandbox
+from .runner import Sandbox, get_sandbox, keep_boxes
 
-__all__ = ["BOX_PATH", "MIB", "Bind", "Box", "LimitHit", "Limits", "RunResult", "Sandbox", "SandboxUnavailable", "get_sandbox"]
+__all__ = ["BOX_PATH", "MIB", "Bind", "Box", "LimitHit", "Limits", "RunResult", "Sandbox", "SandboxUnavailable", "get_sandbox",
+           "keep_boxes"]

@@ -150,10 +150,37 @@ def ready_cgroup_name(uid: int) -> str:
 class _ThreadBoxes(threading.local):
     """A thread's kept box: its slot and directory, and the started box serving it (if any)."""
 
-    enabled = False
     box: Box | None = None
     server: ReadyServer | None = None
     in_use = False
+
+
+class _Keeping(threading.local):
+    """Whether this thread keeps its boxes, and the sandboxes holding one for it."""
+
+    on = False
+    holders: list = []
+
+
+_keeping = _Keeping()
+
+
+@contextmanager
+def keep_boxes() -> Iterator[None]:
+    """This thread keeps its box between runs: started once and reset instead of built and torn
+    down each time. For long-lived threads only (direct mode's pool, a worker's slots): bwrap
+    dies with the thread that started it. The kept boxes end when the block does."""
+    if _keeping.on:  # already keeping: the outer block ends them
+        yield
+        return
+    _keeping.on, _keeping.holders = True, []
+    try:
+        yield
+    finally:
+        _keeping.on = False
+        for sandbox in _keeping.holders:
+            sandbox._drop_kept()
+        _keeping.holders = []
 
 
 class Sandbox:
@@ -255,18 +282,6 @@ class Sandbox:
         and kill a run's processes) and isolation."""
         return self.settings.ready_boxes and self.root_mode and self.cgroups is not None and not self.unsafe
 
-    @contextmanager
-    def ready_boxes(self) -> Iterator[None]:
-        """This thread keeps its box between runs, started and reset instead of built and torn
-        down each time (for long-lived threads: bwrap dies with the thread that started it)."""
-        kept = self._kept
-        kept.enabled = True
-        try:
-            yield
-        finally:
-            kept.enabled = False
-            self._drop_kept()
-
     def _drop_kept(self) -> None:
         kept = self._kept
         self._stop_server()
@@ -289,9 +304,9 @@ class Sandbox:
     @contextmanager
     def box(self, disk_mb: int = 64, extra_bytes: int = 0) -> Iterator[Box]:
         """A box with nothing in it: `disk_mb` for the run to write, plus `extra_bytes` for files
-        put in before it. A thread in ready_boxes() gets its kept box, wiped; others a new one."""
+        put in before it. A thread in keep_boxes() gets its kept box, wiped; others a new one."""
         kept = self._kept
-        if kept.enabled and not kept.in_use and self.ready_supported:
+        if _keeping.on and not kept.in_use and self.ready_supported:
             yield from self._kept_box(disk_mb * MIB + extra_bytes)
             return
         slot = self.slots.acquire()
@@ -314,6 +329,7 @@ class Sandbox:
             except BaseException:
                 slot.release()
                 raise
+            _keeping.holders.append(self)
         else:
             kept.box.resize(disk_bytes)
         kept.in_use = True

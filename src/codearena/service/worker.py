@@ -23,7 +23,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, stop_w
 
 from ..execution.run import run_job
 from ..logs import shorten
-from ..sandbox import Sandbox, get_sandbox
+from ..sandbox import Sandbox, get_sandbox, keep_boxes
 from .metrics import WorkerMetrics
 from .settings import QueueSettings
 from .store import Delivery, Started, WorkerStore, ensure_groups, redis_options
@@ -150,6 +150,10 @@ class Worker:
     def _slot(self) -> None:
         """Never dies of an error: a slot thread that ended would leave the worker alive and idle
         (or exit it with status 0, and no supervisor would restart it)."""
+        with keep_boxes():  # its box stays started between jobs
+            self._serve_slot()
+
+    def _serve_slot(self) -> None:
         own: deque[Delivery] = deque()
         while not self.stopping.is_set():
             try:

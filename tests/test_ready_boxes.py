@@ -1,0 +1,228 @@
+"""Kept boxes (issue 16): a box started once and reset between runs must hand each run a box
+that nothing of an earlier run reaches: files, processes, IPC objects, environment, open
+descriptors, cgroup counters, peak memory. Each test runs a program that leaves as much as it
+can, then a probe in the same started box (checked: the box was reset and reused, not rebuilt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pytest
+
+from codearena.engine import Verdict, execute
+from codearena.languages import LANGUAGES, get_language
+from codearena.sandbox import Limits, keep_boxes
+from codearena.sandbox.bwrap import BASE_ENV
+
+from .language_programs import EXIT_3, MEMORY, PROCESSES
+
+# Reports, as JSON, everything of the box a run could see of an earlier one.
+PROBE = r"""
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+extern char **environ;
+static void list(const char *key, const char *path, const char *skip) {
+  printf("\"%s\": [", key);
+  DIR *d = opendir(path); struct dirent *e; int first = 1;
+  while (d && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "main.c") ||
+        (skip && !strcmp(e->d_name, skip))) continue;  /* its own source and binary */
+    printf("%s\"%s\"", first ? "" : ", ", e->d_name); first = 0;
+  }
+  if (d) closedir(d);
+  printf("], ");
+}
+static int ipc_objects(const char *path) {
+  FILE *f = fopen(path, "r"); int lines = 0, c;
+  if (!f) return -1;
+  while ((c = fgetc(f)) != EOF) lines += c == '\n';
+  fclose(f);
+  return lines - 1;  /* the header */
+}
+int main(int argc, char **argv) {
+  const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  printf("{");
+  list("box", "/box", self); list("tmp", "/tmp", NULL); list("devshm", "/dev/shm", NULL);
+  char mine[16]; snprintf(mine, sizeof mine, "%d", getpid());
+  printf("\"processes\": [");
+  DIR *d = opendir("/proc"); struct dirent *e; int first = 1;
+  while ((e = readdir(d))) if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && strcmp(e->d_name, "1") && strcmp(e->d_name, mine)) {
+    printf("%s\"%s\"", first ? "" : ", ", e->d_name); first = 0; }
+  closedir(d);
+  printf("], \"fds\": [");
+  first = 1;
+  for (int fd = 0; fd < 1024; fd++) if (fcntl(fd, 1) >= 0) { printf("%s%d", first ? "" : ", ", fd); first = 0; }
+  printf("], \"shm\": %d, \"sem\": %d, \"msg\": %d, ", ipc_objects("/proc/sysvipc/shm"),
+         ipc_objects("/proc/sysvipc/sem"), ipc_objects("/proc/sysvipc/msg"));
+  struct stat st; stat("/box", &st);
+  char names[256];
+  printf("\"box_mode\": %d, \"box_xattrs\": %zd, \"tmp_xattrs\": %zd, \"env\": [", st.st_mode & 07777,
+         listxattr("/box", names, sizeof names), listxattr("/tmp", names, sizeof names));
+  for (char **v = environ; *v; v++) printf("%s\"%s\"", v == environ ? "" : ", ", *v);
+  printf("]}\n");
+  return 0;
+}
+""".replace("fcntl(fd, 1)", "fcntl(fd, F_GETFD)").replace("#include <unistd.h>", "#include <unistd.h>\n#include <fcntl.h>")
+
+# Leaves everything it can: files, a daemon, System V IPC objects, a changed /box, and a peak of
+# memory and CPU time that a next run must not be charged.
+LEAVE = r"""
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+int main(void) {
+  const char *files[] = {"/box/left", "/tmp/left", "/dev/shm/left"};
+  for (int i = 0; i < 3; i++) { FILE *f = fopen(files[i], "w"); if (!f) return 10 + i; fputs("left", f); fclose(f); }
+  mkdir("/tmp/dir", 0); symlink("/etc/passwd", "/box/link");
+  if (shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600) < 0) return 20;
+  if (semget(IPC_PRIVATE, 1, IPC_CREAT | 0600) < 0) return 21;
+  if (msgget(IPC_PRIVATE, IPC_CREAT | 0600) < 0) return 22;
+  int xattr = setxattr("/box", "user.left", "1", 1, 0);
+  chmod("/box", 0700);
+  setenv("LEFT", "1", 1);
+  open("/box/left", O_RDONLY);  /* an open descriptor */
+  if (fork() == 0) { setsid(); if (fork() == 0) { sleep(1000); _exit(0); } _exit(0); }
+  size_t size = 100 << 20; char *p = malloc(size); memset(p, 1, size);
+  struct timespec t; do clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); while (t.tv_sec + t.tv_nsec / 1e9 < 0.3);
+  printf("xattr %d %d\n", xattr, p[size - 1]);
+  return 0;
+}
+"""
+
+
+@pytest.fixture
+def kept(sandbox):
+    """This thread keeps its box for the test; returns a function telling the started box's
+    identity and run count (a probe must run in the same started box, reset, not rebuilt)."""
+    if not sandbox.ready_supported:
+        pytest.skip("kept boxes need root, cgroups and isolation")
+    with keep_boxes():
+        yield lambda: (id(sandbox._kept.server), sandbox._kept.server.runs)
+
+
+def probe(sandbox) -> tuple[dict, object]:
+    result = execute(PROBE, "c", "", Limits(memory_mb=64), sandbox=sandbox)
+    assert result.verdict == Verdict.AC, result
+    return json.loads(result.stdout), result
+
+
+def assert_clean(report: dict) -> None:
+    assert report["box"] == [] and report["tmp"] == [] and report["devshm"] == [], report
+    assert report["processes"] == [], report
+    assert report["fds"] == [0, 1, 2], report
+    assert (report["shm"], report["sem"], report["msg"]) == (0, 0, 0), report
+    assert report["box_mode"] == 0o755 and report["box_xattrs"] <= 0 and report["tmp_xattrs"] <= 0, report
+    assert {entry.split("=")[0] for entry in report["env"]} == set(BASE_ENV), report
+
+
+def test_nothing_of_a_run_reaches_the_next_in_the_same_box(sandbox, kept):
+    first, _ = probe(sandbox)
+    assert_clean(first)
+    box_before, runs_before = kept()
+    left = execute(LEAVE, "c", "", Limits(memory_mb=256, cpu_time=5), sandbox=sandbox)
+    assert left.verdict == Verdict.AC, left
+    assert left.memory >= 100 * 1024 and left.time >= 0.3  # it did leave all that
+    report, result = probe(sandbox)
+    assert_clean(report)
+    box_after, runs_after = kept()
+    assert box_after == box_before and runs_after > runs_before  # reset and reused, not rebuilt
+    # The box's cgroup counters start again: neither the memory peak nor the CPU time of the
+    # run before is the probe's.
+    assert result.memory < 50 * 1024 and result.time < 0.2, result
+
+
+def _probe_after(sandbox, kept, language: str, source: str, **limits) -> None:
+    box_before, _ = kept() if sandbox._kept.server else (None, 0)
+    execute(source, language, "", Limits(**limits), sandbox=sandbox)
+    report, result = probe(sandbox)
+    assert_clean(report)
+    assert result.memory < 50 * 1024 and result.time < 0.2, (language, result)
+    if box_before is not None and not get_language(language).extra_binds:
+        assert kept()[0] == box_before  # the same started box served both
+
+
+@pytest.mark.parametrize("language", [lang.id for lang in LANGUAGES])
+def test_each_language_leaves_nothing_for_the_next_run(sandbox, kept, language):
+    """Its compiler's and its program's files, its processes or threads (up to the limit), and
+    its memory: none of it is in the box when the next run starts."""
+    probe(sandbox)  # the box is started
+    source = PROCESSES.get(language) or EXIT_3[language]
+    _probe_after(sandbox, kept, language, source, processes=8, wall_time=10)
+    if MEMORY.get(language):
+        _probe_after(sandbox, kept, language, MEMORY[language], memory_mb=64, wall_time=10)
+
+
+HOSTILE_TO_INIT = r"""
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+  for (int s = 1; s < 32; s++) kill(1, s);   /* a namespace's init ignores what its programs send */
+  printf("mem %d fd %d environ %d\n", open("/proc/1/mem", O_RDWR), open("/proc/1/fd/3", O_RDWR),
+         open("/proc/1/environ", O_RDONLY));
+  return 0;
+}
+"""
+
+
+def test_a_run_cannot_reach_the_boxs_init(sandbox, kept):
+    probe(sandbox)
+    before = kept()
+    result = execute(HOSTILE_TO_INIT, "c", "", sandbox=sandbox)
+    assert result.verdict == Verdict.AC and result.stdout == "mem -1 fd -1 environ -1\n", result
+    report, _ = probe(sandbox)
+    assert_clean(report)
+    assert kept()[0] == before[0]  # init survived every signal and served the probe
+
+
+def test_a_box_that_died_is_replaced_and_the_next_run_is_unaffected(sandbox, kept):
+    probe(sandbox)
+    dead = kept()[0]
+    os.killpg(sandbox._kept.server.process.pid, signal.SIGKILL)  # bwrap, and with it the box's init
+    sandbox._kept.server.process.wait()
+    report, _ = probe(sandbox)
+    assert_clean(report)
+    assert kept()[0] != dead
+
+
+def test_a_box_inside_a_kept_box_is_built_for_its_run(sandbox, kept):
+    probe(sandbox)
+    with sandbox.box() as outer:
+        with sandbox.box() as inner:  # the kept box is in use: this one is built and torn down
+            assert inner.root != outer.root
+            inner.write_file("x", b"")
+            result = sandbox.run(inner, ["/bin/ls"], limits=Limits())
+            assert result.ok and result.stdout == b"x\n", result
+    report, _ = probe(sandbox)
+    assert_clean(report)
+
+
+def test_runs_take_turns_with_another_bind_set(sandbox, kept):
+    """Two bind sets in one thread: the box is started again for each (a run never sees
+    another bind set's mounts)."""
+    java = get_language("java")
+    assert java.binds() != get_language("c").binds() or pytest.skip("java has no binds of its own here")
+    report, _ = probe(sandbox)
+    hello = execute('public class Main{public static void main(String[] a){System.out.println("hi");}}', "java",
+                    sandbox=sandbox)
+    assert hello.verdict == Verdict.AC and hello.stdout == "hi\n", hello
+    assert kept()[0] is not None
+    report, _ = probe(sandbox)
+    assert_clean(report)
