@@ -23,18 +23,41 @@ def machine() -> dict:
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _children_cpu() -> float:
-    """CPU seconds of this process's live children (a platform, a service, workers), each with
-    the children it has reaped (a worker's sandboxed programs)."""
+def _process_cpu(pid: int) -> float:
+    """utime + stime + cutime + cstime of a live process (itself and the children it reaped)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / _TICK
+
+
+def _live_children(pid: int | str = "self") -> list[str]:
+    found = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += children.read_text().split()
+        except OSError:
+            continue
+    return found
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds of a live process and every live descendant, each with what it reaped: a
+    worker, its kept boxes' bwrap and init, and the runs init reaped."""
     total = 0.0
-    for children in Path("/proc/self/task").glob("*/children"):
-        for pid in children.read_text().split():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # it exited meanwhile: RUSAGE_CHILDREN has it once reaped
-            total += sum(int(x) for x in fields[11:15]) / _TICK
+    pending = [str(pid)]
+    while pending:
+        current = pending.pop()
+        try:
+            total += _process_cpu(int(current))
+        except OSError:
+            continue  # it exited meanwhile: its parent's reaped time has it
+        pending += _live_children(current)
     return total
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's live descendants (a platform, a service, workers, kept
+    boxes), each with the children it has reaped (a worker's sandboxed programs)."""
+    return sum(process_tree_cpu(int(pid)) for pid in _live_children())
 
 
 def _own_cpu() -> float:

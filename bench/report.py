@@ -126,6 +126,28 @@ def _rows(results: dict) -> list[str]:
                     f"floor of a ready box: no per-run cgroup, rlimits or reset yet) | {_median(r, bare)} / "
                     f"{_median(r, fresh)} / {_median(r, ready)} | over bare: {_ms(r['over_bare_ms'][fresh])} / "
                     f"{_ms(r['over_bare_ms'][ready])} (issue 16's goal: 1 ms) |")
+    if "fast_sandbox" in results:
+        r = results["fast_sandbox"]
+        m, met = r["measured"], r["floor"]["met"]
+        yes = lambda ok: "met" if ok else "**not met**"  # noqa: E731
+        rows.append(f"| sandbox | C hello: bare / a kept box (started once, reset between runs) / a one-shot box, as "
+                    f"Sandbox.run | {_median(r, 'c hello: bare binary')} / {_median(r, 'c hello: kept box (Sandbox.run)')} / "
+                    f"{_median(r, 'c hello: one-shot box (Sandbox.run)')} | over bare: kept "
+                    f"{_ms(m['kept_box_added_over_bare_ms'])}, one-shot {_ms(m['one_shot_added_over_bare_ms'])} |")
+        rows.append(f"| queue | C hello through POST /jobs?wait, 1 worker (kept boxes); the worker's CPU per job (its "
+                    f"process tree) | {_median(r, 'c hello: POST /jobs?wait, 1 worker')}; {_ms(m['worker_cpu_ms_per_job'])} | "
+                    f"<= 4 ms over bare: {_ms(m['queue_added_over_bare_ms'])} ({yes(met['queue_added_over_bare'])}); "
+                    f"worker CPU <= 3 ms ({yes(met['worker_cpu'])}) |")
+        rows.append(f"| judging | C a+b on 40 tests: kept box / one-shot boxes / the bare binary on the same inputs | "
+                    f"{_median(r, 'c a+b: judged on 40 tests (kept box)')} / "
+                    f"{_median(r, 'c a+b: judged on 40 tests (one-shot boxes)')} / "
+                    f"{_median(r, 'c a+b: bare binary on 40 inputs')} | per test <= 2 ms over bare: kept "
+                    f"{_ms(m['judging_added_ms_per_test'])} ({yes(met['judging_per_test'])}), one-shot "
+                    f"{_ms(m['judging_added_ms_per_test_one_shot'])} |")
+        t = r["throughput_jobs_per_s"]
+        rows.append(f"| queue | C hello jobs/s: 1 worker / 2 workers / the bare binary 2 at a time | "
+                    f"{t['1 worker']:.0f} / {t['2 workers']:.0f} / {t['bare binary, 2 at a time']:.0f} | 2 workers >= 90% "
+                    f"of bare: {m['two_workers_vs_bare_two'] * 100:.0f}% ({yes(met['two_workers'])}) |")
     if "warm_javac" in results:
         r = results["warm_javac"]
         cold, warm = "javac, a JVM per compile (today)", "warm compiler, one JVM for every compile"

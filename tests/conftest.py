@@ -27,7 +27,7 @@ if os.geteuid() == 0:  # before any sandbox reads its settings (worker processes
 
 from codearena.engine import execute  # noqa: E402
 from codearena.sandbox import Limits, Sandbox, keep_boxes  # noqa: E402
-from codearena.sandbox.runner import cgroup_name  # noqa: E402
+from codearena.sandbox.runner import cgroup_name, ready_cgroup_name  # noqa: E402
 
 from .support import missing  # noqa: E402
 
@@ -97,19 +97,35 @@ def run(sandbox, boxes):
     return _run
 
 
+def _held_slots(sandbox: Sandbox) -> set[int]:
+    """Slots a live holder has: a run in progress, or a long-lived thread's kept box (a direct
+    pool or a worker still running in this test session keeps its box started while idle)."""
+    held = set()
+    for number in range(sandbox.settings.slots):
+        slot = sandbox.slots.try_acquire(number)
+        if slot is None:
+            held.add(number)
+        else:
+            slot.release()
+    return held
+
+
 def leftovers(sandbox: Sandbox) -> list[str]:
     """Everything a finished run of this sandbox could leave: its boxes, its cgroups, live
-    processes of its box uids.
+    processes of its box uids. A slot a live holder has is its holder's (see _held_slots);
+    tests/test_ready_boxes.py checks what a kept box holds between runs.
 
     Zombies are dead and excluded: bwrap's outer process can exit before reaping the namespace's
     pid 1, which the host's init then reaps a moment later."""
-    found = [f"box {p}" for p in sandbox.boxes_dir.iterdir()]
+    held = _held_slots(sandbox)
+    found = [f"box {p}" for p in sandbox.boxes_dir.iterdir() if not (p.name.isdigit() and int(p.name) in held)]
     first = sandbox.settings.uid_base
     last = first + sandbox.settings.slots
+    free_uids = [uid for uid in range(first, last) if uid - first not in held]
     if sandbox.cgroups:
         for base in sandbox.cgroups.bases.values():
-            found += [f"cgroup {base / cgroup_name(uid)}" for uid in range(first, last)
-                      if (base / cgroup_name(uid)).exists()]
+            found += [f"cgroup {base / name(uid)}" for uid in free_uids for name in (cgroup_name, ready_cgroup_name)
+                      if (base / name(uid)).exists()]
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             lines = status.read_text().splitlines()
@@ -119,8 +135,9 @@ def leftovers(sandbox: Sandbox) -> list[str]:
             continue
         if state.split()[1] == "Z":
             continue
-        if first <= int(uid_line.split()[1]) <= last:
-            found.append(f"process {status.parent.name} (uid {uid_line.split()[1]})")
+        uid = int(uid_line.split()[1])
+        if first <= uid <= last and uid - first not in held:
+            found.append(f"process {status.parent.name} (uid {uid})")
     return found
 
 

@@ -1,0 +1,182 @@
+"""Issue 16's floors, measured side by side in one run (interleaved, medians, CPU beside wall):
+
+  * a C hello run: the bare binary, a box built per run (one-shot) and a kept box (started once,
+    reset between runs), as Sandbox.run;
+  * the same program through `POST /jobs?wait` with one worker (service, worker and Redis);
+    floor: at most 4 ms over the bare binary; and the worker's CPU per job (its whole process
+    tree: the worker, its kept box's bwrap and init, the runs): floor 3 ms;
+  * judging: a C a+b on 40 tests against the binary run bare 40 times on the same inputs;
+    floor: at most 2 ms per test;
+  * throughput: bursts of jobs through 2 workers against the bare binary run 2 at a time;
+    floor: at least 90%.
+
+The program is the same each time (the compile cache holds it): these floors are about the
+cost of a run, which a different program per student pays just the same after its compile.
+"""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from codearena.engine import Verdict, execute
+from codearena.engine.judge import TestCase, judge
+from codearena.sandbox import Limits, get_sandbox, keep_boxes
+
+from .common import interleaved, plot_distributions, process_tree_cpu, summaries, write_json
+from .processes import QueueStack
+
+HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
+SUM_C = '#include <stdio.h>\nint main(void){long a,b;scanf("%ld %ld",&a,&b);printf("%ld\\n",a+b);return 0;}\n'
+TESTS = 40
+FLOORS = {"queue_added_over_bare_ms_max": 4.0, "worker_cpu_ms_per_job_max": 3.0, "judging_added_ms_per_test_max": 2.0,
+          "two_workers_vs_bare_two_min": 0.90}
+
+
+class KeptThread:
+    """A long-lived thread that keeps its box (as a worker slot does) and runs calls handed to it."""
+
+    def __init__(self):
+        self._work: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        with keep_boxes():
+            while (item := self._work.get()) is not None:
+                call, done = item
+                try:
+                    done.put((call(), None))
+                except BaseException as exc:  # noqa: BLE001 (handed back)
+                    done.put((None, exc))
+
+    def call(self, function):
+        done: queue.Queue = queue.Queue(maxsize=1)
+        self._work.put((function, done))
+        result, error = done.get()
+        if error:
+            raise error
+        return result
+
+    def stop(self) -> None:
+        self._work.put(None)
+        self._thread.join()
+
+
+def _bare(binary: Path, stdin: bytes = b"") -> bytes:
+    return subprocess.run([str(binary)], input=stdin, capture_output=True, check=True).stdout
+
+
+def _job(client: httpx.Client) -> None:
+    record = client.post("/jobs", params={"wait": 60}, json={"language": "c", "source": HELLO_C}).json()
+    assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+
+
+def _burst(url: str, headers: dict, jobs: int, parallel: int = 8) -> float:
+    with httpx.Client(base_url=url, headers=headers, timeout=120,
+                      limits=httpx.Limits(max_connections=parallel)) as client, ThreadPoolExecutor(parallel) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: _job(client), range(jobs)))
+        return jobs / (time.perf_counter() - started)
+
+
+def _bare_burst(binary: Path, jobs: int, parallel: int) -> float:
+    with ThreadPoolExecutor(parallel) as pool:
+        started = time.perf_counter()
+        list(pool.map(lambda _: _bare(binary), range(jobs)))
+        return jobs / (time.perf_counter() - started)
+
+
+def run(quick: bool = False) -> dict:
+    samples = 30 if quick else 200
+    burst = 60 if quick else 300
+    sandbox = get_sandbox()
+    kept = KeptThread()
+    tests = [TestCase(name=str(i), input=f"{i} {i * 7}\n".encode(), expected=f"{i * 8}\n".encode()) for i in range(TESTS)]
+    with tempfile.TemporaryDirectory() as tmp, QueueStack() as stack:
+        binary, adder = Path(tmp, "hello"), Path(tmp, "sum")
+        for source, output in ((HELLO_C, binary), (SUM_C, adder)):
+            subprocess.run(["gcc", "-O2", "-o", str(output), "-x", "c", "-"], input=source.encode(), check=True)
+
+        def in_box(box_source: Path) -> None:
+            with sandbox.box() as box:
+                box.copy_in("hello", box_source)
+                result = sandbox.run(box, ["./hello"], limits=Limits())
+            assert result.ok and result.stdout == b"hello\n", result
+
+        def judged() -> None:
+            verdict = judge(SUM_C, "c", tests, sandbox=sandbox)
+            assert verdict.verdict == Verdict.AC, verdict
+
+        def bare_tests() -> None:
+            for test in tests:
+                assert _bare(adder, test.input) == test.expected
+
+        assert execute(HELLO_C, "c", sandbox=sandbox).verdict == Verdict.AC  # compiled once, cached
+        stack.set_workers(1)
+        worker = stack.workers[0]
+        with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as client:
+            timings = interleaved(samples, {
+                "c hello: bare binary": lambda: _bare(binary),
+                "c hello: one-shot box (Sandbox.run)": lambda: in_box(binary),
+                "c hello: kept box (Sandbox.run)": lambda: kept.call(lambda: in_box(binary)),
+                "c hello: POST /jobs?wait, 1 worker": lambda: _job(client),
+                f"c a+b: judged on {TESTS} tests (kept box)": lambda: kept.call(judged),
+                f"c a+b: bare binary on {TESTS} inputs": bare_tests,
+                f"c a+b: judged on {TESTS} tests (one-shot boxes)": judged,
+            }, warmup=5)
+            # The worker's own CPU per job, read from its process tree over jobs in a row.
+            jobs = samples
+            before = process_tree_cpu(worker.pid)
+            for _ in range(jobs):
+                _job(client)
+            worker_cpu_ms = (process_tree_cpu(worker.pid) - before) * 1000 / jobs
+        throughput = {"1 worker": _burst(stack.url, stack.headers, burst)}
+        stack.set_workers(2)
+        throughput["2 workers"] = _burst(stack.url, stack.headers, burst)
+        throughput["bare binary, 2 at a time"] = _bare_burst(binary, burst, 2)
+    kept.stop()
+    cases = summaries(timings)
+
+    def median(name: str) -> float:
+        return cases[name]["median_ms"]
+
+    bare = median("c hello: bare binary")
+    measured = {
+        "queue_added_over_bare_ms": median("c hello: POST /jobs?wait, 1 worker") - bare,
+        "worker_cpu_ms_per_job": worker_cpu_ms,
+        "judging_added_ms_per_test": (median(f"c a+b: judged on {TESTS} tests (kept box)")
+                                      - median(f"c a+b: bare binary on {TESTS} inputs")) / TESTS,
+        "judging_added_ms_per_test_one_shot": (median(f"c a+b: judged on {TESTS} tests (one-shot boxes)")
+                                               - median(f"c a+b: bare binary on {TESTS} inputs")) / TESTS,
+        "two_workers_vs_bare_two": throughput["2 workers"] / throughput["bare binary, 2 at a time"],
+        "kept_box_added_over_bare_ms": median("c hello: kept box (Sandbox.run)") - bare,
+        "one_shot_added_over_bare_ms": median("c hello: one-shot box (Sandbox.run)") - bare,
+        "kept_box_cpu_ms": cases["c hello: kept box (Sandbox.run)"]["cpu_ms"],
+        "one_shot_cpu_ms": cases["c hello: one-shot box (Sandbox.run)"]["cpu_ms"],
+    }
+    data = {
+        "benchmark": "fast_sandbox",
+        "compares": "a C hello bare, in a one-shot box, in a kept box and through POST /jobs?wait; judging on "
+                    f"{TESTS} tests against the bare binary on the same inputs; 2 workers against the bare "
+                    "binary 2 at a time (interleaved, medians, CPU per call)",
+        "cases": cases,
+        "measured": measured,
+        "throughput_jobs_per_s": throughput,
+        "floor": {**FLOORS, "met": {
+            "queue_added_over_bare": measured["queue_added_over_bare_ms"] <= FLOORS["queue_added_over_bare_ms_max"],
+            "worker_cpu": measured["worker_cpu_ms_per_job"] <= FLOORS["worker_cpu_ms_per_job_max"],
+            "judging_per_test": measured["judging_added_ms_per_test"] <= FLOORS["judging_added_ms_per_test_max"],
+            "two_workers": measured["two_workers_vs_bare_two"] >= FLOORS["two_workers_vs_bare_two_min"],
+        }},
+    }
+    write_json("fast_sandbox", data)
+    plot_distributions("fast_sandbox", "C hello and judging: bare, boxes, queue (lower is better)", timings)
+    return data
