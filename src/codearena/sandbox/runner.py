@@ -322,6 +322,13 @@ class Sandbox:
 
     def _kept_box(self, disk_bytes: int) -> Iterator[Box]:
         kept = self._kept
+        if kept.box is not None:
+            try:
+                kept.box.resize(disk_bytes)
+            except OSError as exc:
+                log.warning("[SANDBOX] kept box of slot %d could not be resized (%s): built again",
+                            kept.box.slot.number, exc)
+                self._drop_kept()
         if kept.box is None:
             slot = self.slots.acquire()
             try:
@@ -329,9 +336,8 @@ class Sandbox:
             except BaseException:
                 slot.release()
                 raise
-            _keeping.holders.append(self)
-        else:
-            kept.box.resize(disk_bytes)
+            if self not in _keeping.holders:
+                _keeping.holders.append(self)
         kept.in_use = True
         try:
             yield kept.box
