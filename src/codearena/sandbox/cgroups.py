@@ -11,6 +11,7 @@ between fork and exec, so it holds plain path strings prepared in advance.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import signal
 import time
@@ -23,26 +24,35 @@ V2_CONTROLLERS = ("memory", "pids", "cpu")
 _REMOVE_TIMEOUT = 2.0
 
 
-def _read(path: Path) -> str:
-    return path.read_text()
+# Plain descriptors and string paths: these are read and written several times a run, where
+# pathlib and text-mode files cost more than the kernel's work.
+def _read(path: Path | str) -> str:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode()
 
 
-def _write(path: Path, value: str) -> None:
-    fd = os.open(path, os.O_WRONLY)
+def _write(path: Path | str, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
     try:
         os.write(fd, value.encode())
     finally:
         os.close(fd)
 
 
-def _int_or_zero(path: Path) -> int:
+def _int_or_zero(path: Path | str) -> int:
     try:
         return int(_read(path).split()[0])
     except (OSError, ValueError, IndexError):
         return 0
 
 
-def _keyed(path: Path, key: str) -> int:
+def _keyed(path: Path | str, key: str) -> int:
     """Value of `key N` in a flat-keyed cgroup file (memory.events, cpu.stat, oom_control)."""
     try:
         for line in _read(path).splitlines():
@@ -123,6 +133,15 @@ class Cgroup:
         self.dirs = dirs
         # Prepared for the child between fork and exec: no allocation-heavy work there.
         self.attach_paths = [str(d / "cgroup.procs") for d in dict.fromkeys(dirs.values())]
+        self._paths: dict[tuple[str, str], str] = {}
+
+    def file(self, controller: str, name: str) -> str:
+        """The path of one of this cgroup's files, as a string made once."""
+        key = (controller, name)
+        path = self._paths.get(key)
+        if path is None:
+            path = self._paths[key] = f"{self.dirs[controller]}/{name}"
+        return path
 
     # -- setup, from the trusted parent --------------------------------------------------
     def set_limits(self, memory_bytes: int, pids: int) -> None:
@@ -181,42 +200,48 @@ class Cgroup:
         return len(pids)
 
 
+@functools.lru_cache(maxsize=None)
+def _swap_accounting(memory_base: str) -> bool:
+    """Whether this memory hierarchy accounts swap (memsw files): a boot-time setting."""
+    return os.path.exists(f"{memory_base}/memory.memsw.limit_in_bytes")
+
+
 class CgroupV1(Cgroup):
     version = 1
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
-        mem = self.dirs["memory"]
-        _write(mem / "memory.limit_in_bytes", str(memory_bytes))
-        memsw = mem / "memory.memsw.limit_in_bytes"
-        if memsw.exists():  # swap accounting on: include swap in the same limit
-            _write(memsw, str(memory_bytes))
-        _write(self.dirs["pids"] / "pids.max", str(pids))
+        _write(self.file("memory", "memory.limit_in_bytes"), str(memory_bytes))
+        if self._swap_accounted():  # include swap in the same limit
+            _write(self.file("memory", "memory.memsw.limit_in_bytes"), str(memory_bytes))
+        _write(self.file("pids", "pids.max"), str(pids))
+
+    def _swap_accounted(self) -> bool:
+        return _swap_accounting(str(self.dirs["memory"].parent))
 
     def cpu_seconds(self) -> float:
-        return _int_or_zero(self.dirs["cpuacct"] / "cpuacct.usage") / 1e9
+        return _int_or_zero(self.file("cpuacct", "cpuacct.usage")) / 1e9
 
     def memory_peak_bytes(self) -> int:
-        mem = self.dirs["memory"]
-        memsw = mem / "memory.memsw.max_usage_in_bytes"
-        return _int_or_zero(memsw if memsw.exists() else mem / "memory.max_usage_in_bytes")
+        name = "memory.memsw.max_usage_in_bytes" if self._swap_accounted() else "memory.max_usage_in_bytes"
+        return _int_or_zero(self.file("memory", name))
 
     def oom_killed(self) -> bool:
-        return _keyed(self.dirs["memory"] / "memory.oom_control", "oom_kill") > 0
+        return _keyed(self.file("memory", "memory.oom_control"), "oom_kill") > 0
 
     def memory_limit_reached(self) -> bool:
-        mem = self.dirs["memory"]
-        return _int_or_zero(mem / "memory.failcnt") > 0 or _int_or_zero(mem / "memory.memsw.failcnt") > 0
+        return (_int_or_zero(self.file("memory", "memory.failcnt")) > 0
+                or (self._swap_accounted() and _int_or_zero(self.file("memory", "memory.memsw.failcnt")) > 0))
 
     def pids(self) -> list[int]:
         try:
-            return [int(p) for p in _read(self.dirs["pids"] / "cgroup.procs").split()]
+            return [int(p) for p in _read(self.file("pids", "cgroup.procs")).split()]
         except FileNotFoundError:
             return []
 
     def kill_all(self) -> None:
         # v1 has no cgroup.kill: freeze so nothing can fork, kill every task, thaw so the
         # kills are delivered, and repeat until the group is empty.
-        state = self.dirs["freezer"] / "freezer.state"
+        state = self.file("freezer", "freezer.state")
         for _ in range(1000):
             if not self.pids():
                 return
@@ -236,45 +261,49 @@ class CgroupV1(Cgroup):
                 time.sleep(0.0005)
 
 
+@functools.lru_cache(maxsize=None)
+def _v2_has(base: str, name: str) -> bool:
+    return os.path.exists(f"{base}/{name}")
+
+
 class CgroupV2(Cgroup):
     version = 2
 
-    @property
-    def _dir(self) -> Path:
-        return self.dirs["unified"]
+    def _has(self, name: str) -> bool:
+        """Whether this kernel's cgroups have `name` (the parent has every file a child has)."""
+        return _v2_has(str(self.dirs["unified"].parent), name)
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
-        _write(self._dir / "memory.max", str(memory_bytes))
-        if (self._dir / "memory.swap.max").exists():
-            _write(self._dir / "memory.swap.max", "0")
-        _write(self._dir / "pids.max", str(pids))
+        _write(self.file("unified", "memory.max"), str(memory_bytes))
+        if self._has("memory.swap.max"):
+            _write(self.file("unified", "memory.swap.max"), "0")
+        _write(self.file("unified", "pids.max"), str(pids))
 
     def cpu_seconds(self) -> float:
-        return _keyed(self._dir / "cpu.stat", "usage_usec") / 1e6
+        return _keyed(self.file("unified", "cpu.stat"), "usage_usec") / 1e6
 
     def memory_peak_bytes(self) -> int:
-        peak = self._dir / "memory.peak"  # kernel 5.19+
-        return _int_or_zero(peak if peak.exists() else self._dir / "memory.current")
+        name = "memory.peak" if self._has("memory.peak") else "memory.current"  # memory.peak: kernel 5.19+
+        return _int_or_zero(self.file("unified", name))
 
     def oom_killed(self) -> bool:
-        return _keyed(self._dir / "memory.events", "oom_kill") > 0
+        return _keyed(self.file("unified", "memory.events"), "oom_kill") > 0
 
     def memory_limit_reached(self) -> bool:
-        return _keyed(self._dir / "memory.events", "max") > 0
+        return _keyed(self.file("unified", "memory.events"), "max") > 0
 
     def pids(self) -> list[int]:
         try:
-            return [int(p) for p in _read(self._dir / "cgroup.procs").split()]
+            return [int(p) for p in _read(self.file("unified", "cgroup.procs")).split()]
         except FileNotFoundError:
             return []
 
     def kill_all(self) -> None:
-        kill_file = self._dir / "cgroup.kill"  # kernel 5.14+
         for _ in range(1000):
             if not self.pids():
                 return
-            if kill_file.exists():
-                _write(kill_file, "1")
+            if self._has("cgroup.kill"):  # kernel 5.14+
+                _write(self.file("unified", "cgroup.kill"), "1")
             else:
                 self._kill_listed()
             time.sleep(0.0005)
@@ -288,11 +317,18 @@ class CgroupHost:
     bases: dict[str, Path]  # controller (or "unified") -> parent directory of the box cgroups
 
     def create(self, name: str) -> Cgroup:
-        self.remove_stale(name)
         cgroup = self._cgroup(name)
-        for d in dict.fromkeys(cgroup.dirs.values()):
-            d.mkdir()
+        try:
+            self._make(cgroup)
+        except FileExistsError:  # left by a crashed service: killed and removed, then made afresh
+            cgroup.remove()
+            self._make(cgroup)
         return cgroup
+
+    @staticmethod
+    def _make(cgroup: Cgroup) -> None:
+        for directory in dict.fromkeys(cgroup.dirs.values()):
+            os.mkdir(directory)
 
     def remove_stale(self, name: str) -> bool:
         """Kill and remove a cgroup left by a crashed service. True if there was one."""

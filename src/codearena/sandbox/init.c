@@ -45,8 +45,11 @@
 extern char **environ;
 
 #ifdef HAVE_SECCOMP
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
@@ -97,6 +100,37 @@ static scmp_filter_ctx build_seccomp(void) {
 fail:
     seccomp_release(ctx);
     return NULL;
+}
+
+/* The filter as the kernel takes it, generated once: a kept box's runs each load this program
+ * instead of having libseccomp generate it again (a third of a millisecond a run). */
+static struct sock_fprog *export_seccomp(void) {
+    scmp_filter_ctx ctx = build_seccomp();
+    if (!ctx) return NULL;
+    struct sock_fprog *prog = NULL;
+    int fd = memfd_create("codearena-seccomp", MFD_CLOEXEC);
+    if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0) goto done;
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || size % (off_t)sizeof(struct sock_filter) || lseek(fd, 0, SEEK_SET) != 0) goto done;
+    prog = malloc(sizeof *prog);
+    struct sock_filter *filter = malloc((size_t)size);
+    if (!prog || !filter || read(fd, filter, (size_t)size) != (ssize_t)size) {
+        free(prog);
+        free(filter);
+        prog = NULL;
+        goto done;
+    }
+    prog->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+    prog->filter = filter;
+done:
+    if (fd >= 0) close(fd);
+    seccomp_release(ctx);
+    return prog;
+}
+
+static int load_seccomp(const struct sock_fprog *prog) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
 }
 
 static int install_seccomp(void) {
@@ -289,7 +323,7 @@ static void become_program(struct run_request *run, int fds[RUN_FDS], int exec_e
     environ = run->envp;
     if (filter) {
 #ifdef HAVE_SECCOMP
-        if (seccomp_load((scmp_filter_ctx)filter) < 0) {
+        if (load_seccomp((const struct sock_fprog *)filter) != 0) {
             fprintf(stderr, "codearena-init: cannot install seccomp filter\n");
             _exit(122);
         }
@@ -414,7 +448,7 @@ static int serve(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     if (atoi(argv[3])) {
 #ifdef HAVE_SECCOMP
-        filter = build_seccomp();  /* built once; each run's child loads it */
+        filter = export_seccomp();  /* built once; each run's child loads it */
 #endif
         if (!filter) {
             fprintf(stderr, "codearena-init: cannot build the seccomp filter\n");
