@@ -109,11 +109,15 @@ int main(void) {
 @pytest.fixture
 def kept(sandbox):
     """This thread keeps its box for the test; returns a function telling the started box's
-    identity and run count (a probe must run in the same started box, reset, not rebuilt)."""
+    identity (its bwrap's pid, or None between a failed reset and the next run) and run count (a probe must run in the same started box, reset, not rebuilt)."""
     if not sandbox.ready_supported:
         pytest.skip("kept boxes need root, cgroups and isolation")
+    def started_box() -> tuple[int | None, int]:
+        server = sandbox._kept.server  # its bwrap's pid names it: an object's id() can be reused
+        return (server.process.pid, server.runs) if server else (None, 0)
+
     with keep_boxes():
-        yield lambda: (id(sandbox._kept.server), sandbox._kept.server.runs)
+        yield started_box
 
 
 def probe(sandbox) -> tuple[dict, object]:
@@ -147,13 +151,20 @@ def test_nothing_of_a_run_reaches_the_next_in_the_same_box(sandbox, kept):
     assert result.memory < 50 * 1024 and result.time < 0.2, result
 
 
+# The BEAM uses its network namespace as it starts (every program, not only these): after each
+# run their box is replaced, not reset (see test_a_run_that_used_the_network_gets_the_box_replaced).
+TOUCHES_THE_NETWORK = {"erlang", "elixir"}
+
+
 def _probe_after(sandbox, kept, language: str, source: str, **limits) -> None:
-    box_before, _ = kept() if sandbox._kept.server else (None, 0)
+    box_before, _ = kept()
     execute(source, language, "", Limits(**limits), sandbox=sandbox)
     report, result = probe(sandbox)
     assert_clean(report)
     assert result.memory < 50 * 1024 and result.time < 0.2, (language, result)
-    if box_before is not None and not get_language(language).extra_binds:
+    if language in TOUCHES_THE_NETWORK:
+        assert kept()[0] != box_before  # replaced: its network namespace was used
+    elif box_before is not None and not get_language(language).extra_binds:
         assert kept()[0] == box_before  # the same started box served both
 
 
@@ -226,3 +237,30 @@ def test_runs_take_turns_with_another_bind_set(sandbox, kept):
     assert kept()[0] is not None
     report, _ = probe(sandbox)
     assert_clean(report)
+
+
+USES_THE_NETWORK = """
+import socket
+server = socket.socket(); server.bind(('127.0.0.1', 5000)); server.listen()
+client = socket.create_connection(('127.0.0.1', 5000)); accepted, _ = server.accept()
+client.close(); accepted.close(); server.close()  # the side that closed first waits in TIME_WAIT
+print(open('/proc/net/sockstat').read().split('tw ')[1].split()[0])
+"""
+NETWORK_LEFT = """
+lo = [line.split() for line in open('/proc/net/dev') if line.strip().startswith('lo:')][0]
+print(open('/proc/net/sockstat').read().split('tw ')[1].split()[0], lo[1], lo[9])
+"""
+
+
+def test_a_run_that_used_the_network_gets_the_box_replaced(sandbox, kept):
+    """A network namespace's counters and TIME_WAIT entries cannot be reset: the next run would
+    read them (or find a port taken). Such a box is replaced, and the next run sees none of it."""
+    execute("print()", "python", sandbox=sandbox)
+    used = execute(USES_THE_NETWORK, "python", sandbox=sandbox)
+    assert used.verdict == Verdict.AC and int(used.stdout) >= 1, used  # it did leave a TIME_WAIT
+    box_after_use = kept()[0]
+    fresh = execute(NETWORK_LEFT, "python", sandbox=sandbox)
+    assert fresh.verdict == Verdict.AC and fresh.stdout.split() == ["0", "0", "0"], fresh  # no TIME_WAIT, no bytes
+    assert kept()[0] != box_after_use
+    again = execute(NETWORK_LEFT, "python", sandbox=sandbox)
+    assert again.stdout.split() == ["0", "0", "0"] and kept()[0] == sandbox._kept.server.process.pid

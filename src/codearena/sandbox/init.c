@@ -427,12 +427,51 @@ static int other_processes(void) {
     return found;
 }
 
+/* The box's network namespace as its counters show it: packets, sockets, TIME_WAIT entries. A
+ * run that used the network changes them, and a namespace's counters cannot be put back: that
+ * box is replaced, or the next run could read what this one left (or find its port taken). */
+static const char *const NET_STATE[] = {
+    "/proc/net/dev",       /* every packet (lo is the namespace's only device) */
+    "/proc/net/snmp", "/proc/net/snmp6",  /* besides packets, sends that found no route */
+    "/proc/net/sockstat", "/proc/net/sockstat6",  /* TIME_WAIT and other sockets left */
+};  /* /proc/net/netstat's counters all move with a packet, which /proc/net/dev counts */
+#define NET_STATE_MAX (64 * 1024)
+
+static ssize_t network_state(char *buffer) {
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof NET_STATE / sizeof NET_STATE[0]; i++) {
+        int fd = open(NET_STATE[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;  /* no IPv6 here */
+        size_t start = used;
+        ssize_t got;
+        while (used < NET_STATE_MAX && (got = read(fd, buffer + used, NET_STATE_MAX - used)) > 0) used += (size_t)got;
+        close(fd);
+        if (used >= NET_STATE_MAX) return -1;
+        /* "sockets: used N" counts live sockets of every namespace (the service's own among them) */
+        if (used - start > 8 && memcmp(buffer + start, "sockets:", 8) == 0) {
+            char *line_end = memchr(buffer + start, '\n', used - start);
+            size_t skip = line_end ? (size_t)(line_end + 1 - (buffer + start)) : used - start;
+            memmove(buffer + start, buffer + start + skip, used - start - skip);
+            used -= skip;
+        }
+    }
+    return (ssize_t)used;
+}
+
+static char network_before[NET_STATE_MAX], network_now[NET_STATE_MAX];
+static ssize_t network_before_size = -1;
+
 static void serve_reset(int control) {
     kill(-1, SIGKILL);  /* every process of this namespace but this one */
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
     if (errno != ECHILD) { answer(control, "dirty cannot reap the box's processes"); return; }
     if (other_processes() != 0) { answer(control, "dirty a process survived the reset"); return; }
     if (remove_ipc() != 0) { answer(control, "dirty an IPC object survived the reset"); return; }
+    ssize_t size = network_state(network_now);
+    if (size < 0 || size != network_before_size || memcmp(network_now, network_before, (size_t)size) != 0) {
+        answer(control, "dirty the run used the network namespace");
+        return;
+    }
     answer(control, "clean");
 }
 
@@ -457,6 +496,7 @@ static int serve(int argc, char **argv) {
     }
     char *request = malloc(REQUEST_MAX);
     if (!request) return 121;
+    network_before_size = network_state(network_before);
     answer(control, "ready");
     for (;;) {
         int fds[RUN_FDS] = {-1, -1, -1, -1, -1};
