@@ -252,6 +252,8 @@ class Sandbox:
             "cgroups": self.cgroup_note,
             "seccomp": "on" if self.helper.seccomp and self.settings.seccomp else "off",
             "box": "size-limited tmpfs per run" if self.root_mode else "plain directory (no disk quota)",
+            "kept boxes": ("on: long-lived threads keep their box started, reset and checked between runs"
+                           if self.ready_supported else "off: a box is built for every run"),
         }
 
     # -- boxes ------------------------------------------------------------------------------
@@ -278,9 +280,11 @@ class Sandbox:
 
     @property
     def ready_supported(self) -> bool:
-        """Ready boxes need what makes their reset complete: root (a box uid), cgroups (to move
-        and kill a run's processes) and isolation."""
-        return self.settings.ready_boxes and self.root_mode and self.cgroups is not None and not self.unsafe
+        """Kept boxes need what makes their reset complete: root (a box uid), cgroups (to move
+        and kill a run's processes), isolation, and the seccomp filter (without it a run could
+        leave keys in its user's keyring, which outlives the run in a namespace that is kept)."""
+        return (self.settings.ready_boxes and self.root_mode and self.cgroups is not None and not self.unsafe
+                and self.helper.seccomp and self.settings.seccomp)
 
     def _drop_kept(self) -> None:
         kept = self._kept
