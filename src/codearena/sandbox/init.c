@@ -427,13 +427,13 @@ static int other_processes(void) {
     return found;
 }
 
-/* The box's network namespace as its counters show it: packets, sockets, TIME_WAIT entries. A
- * run that used the network changes them, and a namespace's counters cannot be put back: that
- * box is replaced, or the next run could read what this one left (or find its port taken). */
+/* The box's network namespace as its counters show it. A run that used the network changes
+ * them, and a namespace's counters cannot be put back: that box is replaced, or the next run
+ * could read what this one left. Only this namespace's own figures: /proc/net/sockstat's
+ * "alloc" and "mem" are the whole machine's, and move with the service's own sockets. */
 static const char *const NET_STATE[] = {
     "/proc/net/dev",       /* every packet (lo is the namespace's only device) */
     "/proc/net/snmp", "/proc/net/snmp6",  /* besides packets, sends that found no route */
-    "/proc/net/sockstat", "/proc/net/sockstat6",  /* TIME_WAIT and other sockets left */
 };  /* /proc/net/netstat's counters all move with a packet, which /proc/net/dev counts */
 #define NET_STATE_MAX (64 * 1024)
 
@@ -442,20 +442,29 @@ static ssize_t network_state(char *buffer) {
     for (size_t i = 0; i < sizeof NET_STATE / sizeof NET_STATE[0]; i++) {
         int fd = open(NET_STATE[i], O_RDONLY | O_CLOEXEC);
         if (fd < 0) continue;  /* no IPv6 here */
-        size_t start = used;
         ssize_t got;
         while (used < NET_STATE_MAX && (got = read(fd, buffer + used, NET_STATE_MAX - used)) > 0) used += (size_t)got;
         close(fd);
         if (used >= NET_STATE_MAX) return -1;
-        /* "sockets: used N" counts live sockets of every namespace (the service's own among them) */
-        if (used - start > 8 && memcmp(buffer + start, "sockets:", 8) == 0) {
-            char *line_end = memchr(buffer + start, '\n', used - start);
-            size_t skip = line_end ? (size_t)(line_end + 1 - (buffer + start)) : used - start;
-            memmove(buffer + start, buffer + start + skip, used - start - skip);
-            used -= skip;
-        }
     }
     return (ssize_t)used;
+}
+
+/* TCP sockets outlive their processes (TIME_WAIT, FIN_WAIT): any line past the header of
+ * /proc/net/tcp or tcp6 once every process of the box is gone. */
+static int tcp_sockets_left(void) {
+    static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        int fd = open(tables[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char buffer[4096];
+        ssize_t got = read(fd, buffer, sizeof buffer);
+        close(fd);
+        if (got < 0) return 1;
+        char *first = memchr(buffer, '\n', (size_t)got);
+        if (first && first + 1 < buffer + got) return 1;
+    }
+    return 0;
 }
 
 static char network_before[NET_STATE_MAX], network_now[NET_STATE_MAX];
@@ -468,7 +477,8 @@ static void serve_reset(int control) {
     if (other_processes() != 0) { answer(control, "dirty a process survived the reset"); return; }
     if (remove_ipc() != 0) { answer(control, "dirty an IPC object survived the reset"); return; }
     ssize_t size = network_state(network_now);
-    if (size < 0 || size != network_before_size || memcmp(network_now, network_before, (size_t)size) != 0) {
+    if (size < 0 || size != network_before_size || memcmp(network_now, network_before, (size_t)size) != 0 ||
+        tcp_sockets_left()) {
         answer(control, "dirty the run used the network namespace");
         return;
     }
