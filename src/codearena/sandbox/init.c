@@ -450,19 +450,24 @@ static ssize_t network_state(char *buffer) {
     return (ssize_t)used;
 }
 
-/* TCP sockets outlive their processes (TIME_WAIT, FIN_WAIT): any line past the header of
- * /proc/net/tcp or tcp6 once every process of the box is gone. */
-static int tcp_sockets_left(void) {
-    static const char *const tables[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+/* Sockets that outlive their processes (TCP's TIME_WAIT and FIN_WAIT): once every process of
+ * the box is gone, each "inuse" and "tw" of /proc/net/sockstat and sockstat6 (this namespace's
+ * counts; /proc/net/tcp would walk the machine's whole connection table) must be 0. */
+static int sockets_left(void) {
+    static const char *const tables[] = {"/proc/net/sockstat", "/proc/net/sockstat6"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         int fd = open(tables[i], O_RDONLY | O_CLOEXEC);
         if (fd < 0) continue;
         char buffer[4096];
-        ssize_t got = read(fd, buffer, sizeof buffer);
+        ssize_t got = read(fd, buffer, sizeof buffer - 1);
         close(fd);
         if (got < 0) return 1;
-        char *first = memchr(buffer, '\n', (size_t)got);
-        if (first && first + 1 < buffer + got) return 1;
+        buffer[got] = '\0';
+        char *save = NULL, *previous = "";
+        for (char *token = strtok_r(buffer, " \n", &save); token; token = strtok_r(NULL, " \n", &save)) {
+            if ((strcmp(previous, "inuse") == 0 || strcmp(previous, "tw") == 0) && strcmp(token, "0") != 0) return 1;
+            previous = token;
+        }
     }
     return 0;
 }
@@ -478,7 +483,7 @@ static void serve_reset(int control) {
     if (remove_ipc() != 0) { answer(control, "dirty an IPC object survived the reset"); return; }
     ssize_t size = network_state(network_now);
     if (size < 0 || size != network_before_size || memcmp(network_now, network_before, (size_t)size) != 0 ||
-        tcp_sockets_left()) {
+        sockets_left()) {
         answer(control, "dirty the run used the network namespace");
         return;
     }
