@@ -27,7 +27,8 @@ if os.geteuid() == 0:  # before any sandbox reads its settings (worker processes
 
 from codearena.engine import execute  # noqa: E402
 from codearena.sandbox import Limits, Sandbox, keep_boxes  # noqa: E402
-from codearena.sandbox.runner import cgroup_name, ready_cgroup_name  # noqa: E402
+from codearena.sandbox.kept import ready_cgroup_name  # noqa: E402
+from codearena.sandbox.runner import cgroup_name  # noqa: E402
 
 from .support import missing  # noqa: E402
 

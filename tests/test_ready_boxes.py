@@ -113,7 +113,7 @@ def kept(sandbox):
     if not sandbox.ready_supported:
         pytest.skip("kept boxes need root, cgroups and isolation")
     def started_box() -> tuple[int | None, int]:
-        server = sandbox._kept.server  # its bwrap's pid names it: an object's id() can be reused
+        server = sandbox.kept.server  # its bwrap's pid names it: an object's id() can be reused
         return (server.process.pid, server.runs) if server else (None, 0)
 
     with keep_boxes():
@@ -206,8 +206,8 @@ def test_a_run_cannot_reach_the_boxs_init(sandbox, kept):
 def test_a_box_that_died_is_replaced_and_the_next_run_is_unaffected(sandbox, kept):
     probe(sandbox)
     dead = kept()[0]
-    os.killpg(sandbox._kept.server.process.pid, signal.SIGKILL)  # bwrap, and with it the box's init
-    sandbox._kept.server.process.wait()
+    os.killpg(sandbox.kept.server.process.pid, signal.SIGKILL)  # bwrap, and with it the box's init
+    sandbox.kept.server.process.wait()
     report, _ = probe(sandbox)
     assert_clean(report)
     assert kept()[0] != dead
@@ -263,4 +263,4 @@ def test_a_run_that_used_the_network_gets_the_box_replaced(sandbox, kept):
     assert fresh.verdict == Verdict.AC and fresh.stdout.split() == ["0", "0", "0"], fresh  # no TIME_WAIT, no bytes
     assert kept()[0] != box_after_use
     again = execute(NETWORK_LEFT, "python", sandbox=sandbox)
-    assert again.stdout.split() == ["0", "0", "0"] and kept()[0] == sandbox._kept.server.process.pid
+    assert again.stdout.split() == ["0", "0", "0"] and kept()[0] == sandbox.kept.server.process.pid

@@ -37,6 +37,7 @@ from .cgroups import Cgroup, CgroupHost, detect
 from .errors import SandboxUnavailable
 from .helper import InitHelper, build_init_helper, publish_on_tmpfs
 from .limits import MIB, LimitHit, Limits, RunResult
+from .kept import KeptBoxes, ready_cgroup_name
 from .ready import REQUEST_LIMIT, ReadyBoxFailed, ReadyServer, encode_run, wait_readable
 from .statedir import state_dir_problem
 
@@ -51,8 +52,6 @@ _READY_STATUS_TIMEOUT = 2.0  # a ready box's init reporting a run it saw killed
 # What a ready box itself may never raise for its runs (each run lowers the others itself).
 _READY_BOX_RLIMITS = [(resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_MEMLOCK, (0, 0)),
                       (resource.RLIMIT_MSGQUEUE, (0, 0))]
-_READY_BOX_MEMORY = 64 * MIB  # bwrap and init, before a run's child moves to the run's cgroup
-_READY_BOX_PIDS = 8
 
 
 def _rlimits(limits: Limits, address_space: bool) -> list[tuple[int, tuple[int, int]]]:
@@ -142,47 +141,6 @@ def cgroup_name(uid: int) -> str:
     return f"box-{uid}"
 
 
-def ready_cgroup_name(uid: int) -> str:
-    """The cgroup of a ready box's own processes (bwrap and init), beside its runs' cgroup."""
-    return f"box-{uid}-ready"
-
-
-class _ThreadBoxes(threading.local):
-    """A thread's kept box: its slot and directory, and the started box serving it (if any)."""
-
-    box: Box | None = None
-    server: ReadyServer | None = None
-    in_use = False
-
-
-class _Keeping(threading.local):
-    """Whether this thread keeps its boxes, and the sandboxes holding one for it."""
-
-    on = False
-    holders: list = []
-
-
-_keeping = _Keeping()
-
-
-@contextmanager
-def keep_boxes() -> Iterator[None]:
-    """This thread keeps its box between runs: started once and reset instead of built and torn
-    down each time. For long-lived threads only (direct mode's pool, a worker's slots): bwrap
-    dies with the thread that started it. The kept boxes end when the block does."""
-    if _keeping.on:  # already keeping: the outer block ends them
-        yield
-        return
-    _keeping.on, _keeping.holders = True, []
-    try:
-        yield
-    finally:
-        _keeping.on = False
-        for sandbox in _keeping.holders:
-            sandbox._drop_kept()
-        _keeping.holders = []
-
-
 class Sandbox:
     """Runs untrusted argv lists in boxes. One instance per process; it is thread-safe."""
 
@@ -199,7 +157,6 @@ class Sandbox:
         self.boxes_dir.mkdir(exist_ok=True)
         os.chmod(self.boxes_dir, 0o711)
         self.slots = SlotPool(state / "locks", self.settings.uid_base, self.settings.slots)
-        self._kept = _ThreadBoxes()
         self.unsafe = False
         problem = self.isolation_problem()
         if problem:
@@ -212,6 +169,7 @@ class Sandbox:
         self.helper: InitHelper = build_init_helper(state / "bin")  # raises SandboxUnavailable
         if self.root_mode and not self.unsafe:
             self.helper = publish_on_tmpfs(self.helper, state / "init")
+        self.kept = KeptBoxes(self.slots, self.boxes_dir, self.cgroups, self._start_server)
 
     # -- what protects a run --------------------------------------------------------------
     @functools.cached_property
@@ -286,32 +244,13 @@ class Sandbox:
         return (self.settings.ready_boxes and self.root_mode and self.cgroups is not None and not self.unsafe
                 and self.helper.seccomp and self.settings.seccomp)
 
-    def _drop_kept(self) -> None:
-        kept = self._kept
-        self._stop_server()
-        if kept.box is not None:
-            box, kept.box = kept.box, None
-            try:
-                box.destroy()
-            finally:
-                box.slot.release()
-
-    def _stop_server(self, reason: str = "") -> None:
-        kept = self._kept
-        if kept.server is not None:
-            server, kept.server = kept.server, None
-            detail = server.close()
-            if reason:
-                log.warning("[SANDBOX] ready box of slot %d ended after %d runs: %s%s", kept.box.slot.number,
-                            server.runs, reason, f" ({detail})" if detail else "")
-
     @contextmanager
     def box(self, disk_mb: int = 64, extra_bytes: int = 0) -> Iterator[Box]:
         """A box with nothing in it: `disk_mb` for the run to write, plus `extra_bytes` for files
         put in before it. A thread in keep_boxes() gets its kept box, wiped; others a new one."""
-        kept = self._kept
-        if _keeping.on and not kept.in_use and self.ready_supported:
-            yield from self._kept_box(disk_mb * MIB + extra_bytes)
+        if self.ready_supported and self.kept.available():
+            with self.kept.box(disk_mb * MIB + extra_bytes) as box:
+                yield box
             return
         slot = self.slots.acquire()
         try:
@@ -323,35 +262,6 @@ class Sandbox:
                 box.destroy()
         finally:
             slot.release()
-
-    def _kept_box(self, disk_bytes: int) -> Iterator[Box]:
-        kept = self._kept
-        if kept.box is not None:
-            try:
-                kept.box.resize(disk_bytes)
-            except OSError as exc:
-                log.warning("[SANDBOX] kept box of slot %d could not be resized (%s): built again",
-                            kept.box.slot.number, exc)
-                self._drop_kept()
-        if kept.box is None:
-            slot = self.slots.acquire()
-            try:
-                kept.box = Box(self.boxes_dir / str(slot.number), slot, use_tmpfs=True, disk_bytes=disk_bytes)
-            except BaseException:
-                slot.release()
-                raise
-            if self not in _keeping.holders:
-                _keeping.holders.append(self)
-        kept.in_use = True
-        try:
-            yield kept.box
-        finally:
-            kept.in_use = False
-            try:
-                kept.box.wipe()
-            except (OSError, RuntimeError) as exc:
-                log.warning("[SANDBOX] kept box of slot %d could not be wiped (%s): destroyed", kept.box.slot.number, exc)
-                self._drop_kept()
 
     # -- running ----------------------------------------------------------------------------
     def run(
@@ -390,48 +300,28 @@ class Sandbox:
             if cgroup:
                 cgroup.kill_all()
                 if server:
-                    self._reset_server()
+                    self.kept.reset()
                 cgroup.remove()
         return result
 
     # -- ready boxes ------------------------------------------------------------------------
     def _server_for(self, box: Box, binds: list[bwrap_argv.Bind]) -> ReadyServer | None:
-        """The started box for this thread's kept box and this bind set (started, or restarted
-        for another bind set), or None: not a kept box, or it could not start (a one-shot run)."""
-        kept = self._kept
-        if box is not kept.box or not self.ready_supported:
+        """The started box for this thread's kept box, or None: not a kept box, or it could not
+        start (the run is one-shot then)."""
+        if not self.ready_supported or not self.kept.holds(box):
             return None
-        if kept.server is not None and (kept.server.binds != tuple(binds) or not kept.server.alive()):
-            self._stop_server()
-        if kept.server is None:
-            holder = self.cgroups.create(ready_cgroup_name(box.slot.uid))
-            try:
-                holder.set_limits(_READY_BOX_MEMORY, _READY_BOX_PIDS)
-                prefix = _launch_prefix(str(self.helper.path), box.slot.uid, holder, _READY_BOX_RLIMITS)
-                kept.server = ReadyServer.start(bwrap=self.bwrap, helper=str(self.helper.path), launch_prefix=prefix,
-                                                box=box, seccomp=self.helper.seccomp and self.settings.seccomp,
-                                                binds=binds, holder=holder)
-            except (ReadyBoxFailed, OSError) as exc:
-                holder.remove()
-                log.error("[SANDBOX] ready box of slot %d could not start: %s", box.slot.number, exc)
-                return None
-        return kept.server
+        return self.kept.server_for(box, binds)
+
+    def _start_server(self, box: Box, binds: list[bwrap_argv.Bind], holder: Cgroup) -> ReadyServer:
+        prefix = _launch_prefix(str(self.helper.path), box.slot.uid, holder, _READY_BOX_RLIMITS)
+        return ReadyServer.start(bwrap=self.bwrap, helper=str(self.helper.path), launch_prefix=prefix, box=box,
+                                 seccomp=self.helper.seccomp and self.settings.seccomp, binds=binds, holder=holder)
 
     @staticmethod
     def _ready_request(argv: list[str], env: dict[str, str], limits: Limits) -> bytes | None:
         payload = encode_run(bwrap_argv.BOX_PATH, _rlimits(limits, address_space=False), argv,
                              bwrap_argv.program_env(env))
         return payload if len(payload) <= REQUEST_LIMIT else None
-
-    def _reset_server(self) -> None:
-        """After every run in a ready box: its processes and IPC objects gone, or the box ends."""
-        server = self._kept.server
-        if server is None:
-            return
-        try:
-            server.reset()
-        except (ReadyBoxFailed, OSError) as exc:
-            self._stop_server(f"reset failed: {exc}")
 
     def _serve_and_watch(self, server: ReadyServer, payload: bytes, limits: Limits, stdin: bytes | Path,
                          cgroup: Cgroup, cancel: threading.Event | None) -> RunResult | None:
@@ -449,7 +339,7 @@ class Sandbox:
                 started = time.monotonic()
                 server.release(launch)
             except (ReadyBoxFailed, OSError) as exc:
-                self._stop_server(f"a run could not start: {exc}")
+                self.kept.end_server(f"a run could not start: {exc}")
                 return None
             finally:
                 for fd in (stdin_fd, out_w, err_w, status_w):
@@ -466,7 +356,7 @@ class Sandbox:
                 limit_hit = LimitHit.OUTPUT
             result = self._result(None, status_r, limits, cgroup, None, wall, limit_hit, stdout, stderr)
             if result.exit_code is None and result.signal == signal.SIGKILL and limit_hit is None and result.notes:
-                self._stop_server("its init did not report the run")
+                self.kept.end_server("its init did not report the run")
             return result
         finally:
             if launch is not None:

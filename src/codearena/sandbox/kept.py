@@ -1,0 +1,170 @@
+"""Kept boxes: a long-lived thread keeps its box (slot, tmpfs) between runs, and the started box
+(a ReadyServer: bwrap and `codearena-init --serve`) that serves its runs.
+
+The box is wiped when the engine hands it back, its started box is reset after every run (by
+the runner) and ended when anything about it is unexpected; the next run then starts another.
+See docs/architecture.md, "A run in a kept box".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .box import Box, SlotPool
+from .bwrap import Bind
+from .cgroups import Cgroup, CgroupHost
+from .ready import ReadyBoxFailed, ReadyServer
+
+log = logging.getLogger("codearena.sandbox")
+
+_SERVER_MEMORY = 64 * 1024 * 1024  # bwrap and init, before a run's child moves to the run's cgroup
+_SERVER_PIDS = 8
+
+
+def ready_cgroup_name(uid: int) -> str:
+    """The cgroup of a started box's own processes (bwrap and init), beside its runs' cgroup."""
+    return f"box-{uid}-ready"
+
+
+class _Keeping(threading.local):
+    """Whether this thread keeps its boxes, and the KeptBoxes holding one for it."""
+
+    on = False
+    holders: list = []
+
+
+_keeping = _Keeping()
+
+
+@contextmanager
+def keep_boxes() -> Iterator[None]:
+    """This thread keeps its box between runs: started once and reset instead of built and torn
+    down each time. For long-lived threads only (direct mode's pool, a worker's slots): bwrap
+    dies with the thread that started it. The kept boxes end when the block does."""
+    if _keeping.on:  # already keeping: the outer block ends them
+        yield
+        return
+    _keeping.on, _keeping.holders = True, []
+    try:
+        yield
+    finally:
+        _keeping.on = False
+        for holder in _keeping.holders:
+            holder.drop()
+        _keeping.holders = []
+
+
+class _ThreadBox(threading.local):
+    box: Box | None = None
+    server: ReadyServer | None = None
+    in_use = False
+
+
+# (box, binds, the server's own cgroup) -> a started box; raises ReadyBoxFailed or OSError
+StartServer = Callable[[Box, list[Bind], Cgroup], ReadyServer]
+
+
+class KeptBoxes:
+    """One sandbox's kept boxes: one per thread inside keep_boxes()."""
+
+    def __init__(self, slots: SlotPool, boxes_dir: Path, cgroups: CgroupHost | None, start: StartServer):
+        self._slots = slots
+        self._boxes_dir = boxes_dir
+        self._cgroups = cgroups
+        self._start = start
+        self._mine = _ThreadBox()
+
+    # -- the box ----------------------------------------------------------------------------
+    def available(self) -> bool:
+        """This thread keeps its box, and is not using it already (a box inside a box's block)."""
+        return _keeping.on and not self._mine.in_use
+
+    def holds(self, box: Box) -> bool:
+        return box is self._mine.box
+
+    @contextmanager
+    def box(self, disk_bytes: int) -> Iterator[Box]:
+        """This thread's kept box, sized for the run, wiped when handed back."""
+        mine = self._mine
+        if mine.box is not None:
+            try:
+                mine.box.resize(disk_bytes)
+            except OSError as exc:
+                log.warning("[SANDBOX] kept box of slot %d could not be resized (%s): built again",
+                            mine.box.slot.number, exc)
+                self.drop()
+        if mine.box is None:
+            slot = self._slots.acquire()
+            try:
+                mine.box = Box(self._boxes_dir / str(slot.number), slot, use_tmpfs=True, disk_bytes=disk_bytes)
+            except BaseException:
+                slot.release()
+                raise
+            if self not in _keeping.holders:
+                _keeping.holders.append(self)
+        mine.in_use = True
+        try:
+            yield mine.box
+        finally:
+            mine.in_use = False
+            try:
+                mine.box.wipe()
+            except (OSError, RuntimeError) as exc:
+                log.warning("[SANDBOX] kept box of slot %d could not be wiped (%s): destroyed", mine.box.slot.number, exc)
+                self.drop()
+
+    def drop(self) -> None:
+        """End this thread's kept box: its started box, its tmpfs, its slot."""
+        mine = self._mine
+        self.end_server()
+        if mine.box is not None:
+            box, mine.box = mine.box, None
+            try:
+                box.destroy()
+            finally:
+                box.slot.release()
+
+    # -- the started box ----------------------------------------------------------------------
+    @property
+    def server(self) -> ReadyServer | None:
+        return self._mine.server
+
+    def server_for(self, box: Box, binds: list[Bind]) -> ReadyServer | None:
+        """The started box serving `box` (this thread's kept box) with this bind set: started,
+        or started again for another bind set. None when it could not start (a one-shot run)."""
+        mine = self._mine
+        if mine.server is not None and (mine.server.binds != tuple(binds) or not mine.server.alive()):
+            self.end_server()
+        if mine.server is None:
+            holder = self._cgroups.create(ready_cgroup_name(box.slot.uid))
+            try:
+                holder.set_limits(_SERVER_MEMORY, _SERVER_PIDS)
+                mine.server = self._start(box, binds, holder)
+            except (ReadyBoxFailed, OSError) as exc:
+                holder.remove()
+                log.error("[SANDBOX] ready box of slot %d could not start: %s", box.slot.number, exc)
+                return None
+        return mine.server
+
+    def reset(self) -> None:
+        """After every run: its processes, IPC objects and sockets gone, or the started box ends."""
+        server = self._mine.server
+        if server is None:
+            return
+        try:
+            server.reset()
+        except (ReadyBoxFailed, OSError) as exc:
+            self.end_server(f"reset failed: {exc}")
+
+    def end_server(self, reason: str = "") -> None:
+        mine = self._mine
+        if mine.server is not None:
+            server, mine.server = mine.server, None
+            detail = server.close()
+            if reason:
+                log.warning("[SANDBOX] ready box of slot %d ended after %d runs: %s%s", mine.box.slot.number,
+                            server.runs, reason, f" ({detail})" if detail else "")
