@@ -264,3 +264,19 @@ def test_a_run_that_used_the_network_gets_the_box_replaced(sandbox, kept):
     assert kept()[0] != box_after_use
     again = execute(NETWORK_LEFT, "python", sandbox=sandbox)
     assert again.stdout.split() == ["0", "0", "0"] and kept()[0] == sandbox.kept.server.process.pid
+
+
+DEEP_TREE = """
+import os
+os.chdir('/tmp')
+for _ in range(2000):  # deeper than a recursive walk of the host's can go
+    os.mkdir('d'); os.chdir('d')
+print('deep')
+"""
+
+
+def test_a_tree_too_deep_to_wipe_ends_the_box_and_the_next_run_is_clean(sandbox, kept):
+    deep = execute(DEEP_TREE, "python", "", Limits(wall_time=20), sandbox=sandbox)
+    assert deep.verdict == Verdict.AC and deep.stdout == "deep\n", deep
+    report, _ = probe(sandbox)
+    assert_clean(report)
