@@ -25,7 +25,8 @@ return {1, backlog + 1}
 """
 
 # KEYS: job hash, running index.  ARGV: worker name, now, reclaim margin, job id.
-# -> {outcome, job json, attempts, created_at}: outcome 'run' (go ahead), or the state that forbids running it.
+# -> {outcome, job json, attempts, created_at, stop_requested}: outcome 'run' (go ahead), or the state that
+# forbids running it.
 # A running job is indexed by the moment it is overdue (now + its budget + the margin): see OVERDUE.
 START = """
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -35,7 +36,8 @@ redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'started_at',
 local budget = tonumber(redis.call('HGET', KEYS[1], 'budget') or '0')
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + budget + tonumber(ARGV[3]), ARGV[4])
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGET', KEYS[1], 'created_at')}
+return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGET', KEYS[1], 'created_at'),
+        redis.call('HGET', KEYS[1], 'stop_requested')}
 """
 
 # KEYS: job hash, result key, stream, announcements stream, running index

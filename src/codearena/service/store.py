@@ -277,6 +277,7 @@ class Started:
     attempts: int
     created_at: float
     started_at: float
+    stop_requested: bool = False  # asked to stop before this start (a reclaimed job's earlier run was)
 
 
 class WorkerStore:
@@ -316,7 +317,8 @@ class WorkerStore:
             self.client.xdel(delivery.stream, delivery.entry_id)
             return outcome[0]
         job = Job.model_validate_json(outcome[1])
-        return Started(job, int(outcome[2]), float(outcome[3] or now), now)
+        return Started(job, int(outcome[2]), float(outcome[3] or now), now,
+                       stop_requested=len(outcome) > 4 and bool(outcome[4]))
 
     def complete(self, delivery: Delivery, result: dict, outcome: str) -> bool:
         """Store the result (first one wins), ack and delete the entry, wake waiters. True if stored."""

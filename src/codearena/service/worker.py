@@ -229,8 +229,8 @@ class Worker:
         if not isinstance(started, Started):
             log.info("[WORKER] job %s skipped: %s", delivery.job_id, started)
             return
-        if self.client.hget(self.store.keys.job(delivery.job_id), "stop_requested"):
-            stop.set()  # asked to stop between START and now
+        if started.stop_requested:
+            stop.set()  # asked before this START (a stop asked since reaches `stop` through the listener)
         job = started.job
         log.info("[WORKER] running job %s: %s %s: %s", delivery.job_id, job.kind, job.language, shorten(job.source))
         self.metrics.wait_seconds.observe(max(0.0, started.started_at - started.created_at))
