@@ -133,12 +133,10 @@ static int load_seccomp(const struct sock_fprog *prog) {
     return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog);
 }
 
+/* The one-shot child's filter: generated and loaded as a kept box's runs load theirs. */
 static int install_seccomp(void) {
-    scmp_filter_ctx ctx = build_seccomp();
-    if (!ctx) return -1;
-    int loaded = seccomp_load(ctx);
-    seccomp_release(ctx);
-    return loaded < 0 ? -1 : 0;
+    struct sock_fprog *prog = export_seccomp();
+    return prog && load_seccomp(prog) == 0 ? 0 : -1;
 }
 #endif
 
@@ -146,6 +144,47 @@ static void report(int fd, const char *kind, int value) {
     char line[64];
     int n = snprintf(line, sizeof line, "%s %d\n", kind, value);
     if (n > 0) (void)!write(fd, line, (size_t)n);
+}
+
+/* In a run's child: exec the program. When that fails, the parent is told why through
+ * exec_error (closed by a successful exec): the system's failure (no such compiler), never the
+ * program's own exit 127. */
+static void exec_program(char **argv, int exec_error) {
+    execvp(argv[0], argv);
+    int failure = errno;
+    (void)!write(exec_error, &failure, sizeof failure);
+    fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[0], strerror(failure));
+    _exit(127);
+}
+
+/* In init, once `child` is forked: whether it could exec, then its end (reaping every orphan
+ * re-parented here meanwhile, so none piles up as a zombie), as one line on status_fd.
+ * Returns the exit code a one-shot init ends with. */
+static int wait_and_report(pid_t child, int exec_error, int status_fd) {
+    int exec_errno = 0;
+    ssize_t told;
+    do {
+        told = read(exec_error, &exec_errno, sizeof exec_errno);
+    } while (told < 0 && errno == EINTR);
+    int status;
+    for (;;) {
+        pid_t done = waitpid(-1, &status, 0);
+        if (done == child) break;
+        if (done < 0 && errno != EINTR) {
+            report(status_fd, "error", errno);
+            return 123;
+        }
+    }
+    if (told == (ssize_t)sizeof exec_errno) {
+        report(status_fd, "noexec", exec_errno);
+        return 127;
+    }
+    if (WIFSIGNALED(status)) {
+        report(status_fd, "signal", WTERMSIG(status));
+        return 128 + WTERMSIG(status);
+    }
+    report(status_fd, "exit", WEXITSTATUS(status));
+    return WEXITSTATUS(status);
 }
 
 static unsigned long long number(const char *text) {
@@ -329,11 +368,7 @@ static void become_program(struct run_request *run, int fds[RUN_FDS], int exec_e
         }
 #endif
     }
-    execvp(run->argv[0], run->argv);
-    int failure = errno;
-    (void)!write(3, &failure, sizeof failure);
-    fprintf(stderr, "codearena-init: cannot execute %s: %s\n", run->argv[0], strerror(failure));
-    _exit(127);
+    exec_program(run->argv, 3);
 }
 
 static void serve_run(int control, char *cursor, char *end, int fds[RUN_FDS], void *filter) {
@@ -361,23 +396,7 @@ static void serve_run(int control, char *cursor, char *end, int fds[RUN_FDS], vo
     for (int i = 0; i < RUN_FDS; i++)
         if (i != 3) { close(fds[i]); fds[i] = -1; }
     close(exec_pipe[1]);
-    int exec_errno = 0;
-    ssize_t told;
-    do {
-        told = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-    } while (told < 0 && errno == EINTR);
-    int status;
-    for (;;) {  /* orphans of this run are re-parented here: reap them too */
-        pid_t done = waitpid(-1, &status, 0);
-        if (done == child) break;
-        if (done < 0 && errno != EINTR) {
-            report(status_fd, "error", errno);
-            goto done;
-        }
-    }
-    if (told == (ssize_t)sizeof exec_errno) report(status_fd, "noexec", exec_errno);
-    else if (WIFSIGNALED(status)) report(status_fd, "signal", WTERMSIG(status));
-    else report(status_fd, "exit", WEXITSTATUS(status));
+    wait_and_report(child, exec_pipe[0], status_fd);
 done:
     free(run.argv);
     free(run.envp);
@@ -578,38 +597,11 @@ int main(int argc, char **argv) {
             _exit(122);
 #endif
         }
-        execvp(argv[3], &argv[3]);
-        int failure = errno;
-        (void)!write(exec_pipe[1], &failure, sizeof failure);
-        fprintf(stderr, "codearena-init: cannot execute %s: %s\n", argv[3], strerror(failure));
-        _exit(127);
+        exec_program(&argv[3], exec_pipe[1]);
     }
     close(exec_pipe[1]);
-    int exec_errno = 0;
-    ssize_t told;
-    do {
-        told = read(exec_pipe[0], &exec_errno, sizeof exec_errno);
-    } while (told < 0 && errno == EINTR);
+    /* As pid 1 of the namespace (bwrap --as-pid-1) orphans are re-parented here. */
+    int code = wait_and_report(child, exec_pipe[0], status_fd);
     close(exec_pipe[0]);
-    /* As pid 1 of the namespace (bwrap --as-pid-1) orphans are re-parented here: reap them all
-     * so they cannot pile up as zombies, until the program itself ends. */
-    int status;
-    for (;;) {
-        pid_t done = waitpid(-1, &status, 0);
-        if (done == child) break;
-        if (done < 0 && errno != EINTR) {
-            report(status_fd, "error", errno);
-            return 123;
-        }
-    }
-    if (told == (ssize_t)sizeof exec_errno) {
-        report(status_fd, "noexec", exec_errno);
-        return 127;
-    }
-    if (WIFSIGNALED(status)) {
-        report(status_fd, "signal", WTERMSIG(status));
-        return 128 + WTERMSIG(status);
-    }
-    report(status_fd, "exit", WEXITSTATUS(status));
-    return WEXITSTATUS(status);
+    return code;
 }
