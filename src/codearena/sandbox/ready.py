@@ -48,10 +48,8 @@ class ReadyBoxFailed(RuntimeError):
 
 
 def _receive(sock: socket.socket, size: int, ancillary: int, timeout: float) -> tuple[bytes, list]:
-    with selectors.DefaultSelector() as selector:
-        selector.register(sock, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise ReadyBoxFailed("the box did not answer in time")
+    if not wait_readable(sock.fileno(), timeout):
+        raise ReadyBoxFailed("the box did not answer in time")
     data, ancdata, _flags, _address = sock.recvmsg(size, ancillary)
     if not data:
         raise ReadyBoxFailed("the box ended")
