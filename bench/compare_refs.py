@@ -14,17 +14,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .common import interleaved, plot_distributions, summaries, write_json
+from .common import interleaved, plot_distributions, process_tree_cpu, summaries, write_json
 from .processes import TOKEN, PlatformProcess, QueueStack
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAMS = {"c": '#include <stdio.h>\nint main(void){puts("hello %d");return 0;}\n', "python": "print('hello %d')\n"}
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime + cutime + cstime of a process, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def start(tree: Path, workdir: str) -> tuple[QueueStack, PlatformProcess, PlatformProcess]:
@@ -58,10 +52,10 @@ def run(ref: str, samples: int) -> dict:
                                                                      "language": language}).json()
                             assert body["verdict"] == "AC", body
                         cases[f"{name} {mode} {language}"] = call
-            before = {name: cpu_seconds(stack.workers[0].pid) for name, (stack, _d, _q) in started.items()}
+            before = {name: process_tree_cpu(stack.workers[0].pid) for name, (stack, _d, _q) in started.items()}
             timings = interleaved(samples, cases, warmup=0)
             jobs = samples * len(PROGRAMS)
-            cpu = {name: (cpu_seconds(stack.workers[0].pid) - before[name]) / jobs * 1000
+            cpu = {name: (process_tree_cpu(stack.workers[0].pid) - before[name]) / jobs * 1000
                    for name, (stack, _d, _q) in started.items()}
             for stack, direct, queued in started.values():
                 direct.__exit__(None, None, None)

@@ -31,7 +31,7 @@ from codearena.engine import execute
 from codearena.engine.judge import TestCase, judge
 from codearena.sandbox import Limits, get_sandbox
 
-from .common import RESULTS_DIR, write_json
+from .common import RESULTS_DIR, process_tree_cpu, write_json
 from .load import SECRET, drive_clients, raise_open_files, token
 from .processes import TOKEN, PlatformProcess, QueueStack
 
@@ -153,12 +153,6 @@ class CacheSampler:
         self._sample()
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """utime + stime + cutime + cstime of a process: itself and every child it waited for."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 async def _clients(url: str, jobs: list[Job], problem_id: int) -> dict:
     def checked(i: int, body: dict) -> str | None:
         problem = check(jobs[i], body)
@@ -184,10 +178,10 @@ def through_the_queue(jobs: list[Job], slots: int, workdir: str) -> dict:
             created = httpx.post(platform.url + "/api/problems", json=problem, headers=admin, timeout=30)
             created.raise_for_status()
             worker = stack.workers[0].pid
-            cpu_before = process_cpu_seconds(worker)
+            cpu_before = process_tree_cpu(worker)
             with CacheSampler(sandbox_settings().state_dir / "cache" / "index.sqlite") as cache:
                 result = asyncio.run(_clients(platform.url, jobs, created.json()["id"]))
-            result["worker_cpu_s"] = process_cpu_seconds(worker) - cpu_before
+            result["worker_cpu_s"] = process_tree_cpu(worker) - cpu_before
             result["jobs_through_the_queue"] = jobs_done(stack)
     result["worker_cpu_ms_per_job"] = result["worker_cpu_s"] * 1000 / len(jobs)
     result["cache_over_time"] = [{"t_s": round(t, 1), "entries": n, "mb": round(mb, 2)} for t, n, mb in cache.samples]

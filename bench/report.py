@@ -20,8 +20,12 @@ def _median(result: dict, case: str) -> str:
     return _ms(figures["median_ms"]) + (f" (CPU {cpu:.1f})" if cpu is not None else "")
 
 
+def _met(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
 def _floor(result: dict) -> str:
-    return "met" if result.get("floor", {}).get("met") else "**not met**"
+    return _met(result.get("floor", {}).get("met"))
 
 
 def _rows(results: dict) -> list[str]:
@@ -129,25 +133,24 @@ def _rows(results: dict) -> list[str]:
     if "fast_sandbox" in results:
         r = results["fast_sandbox"]
         m, met = r["measured"], r["floor"]["met"]
-        yes = lambda ok: "met" if ok else "**not met**"  # noqa: E731
         rows.append(f"| sandbox | C hello: bare / a kept box (started once, reset between runs) / a one-shot box, as "
                     f"Sandbox.run | {_median(r, 'c hello: bare binary')} / {_median(r, 'c hello: kept box (Sandbox.run)')} / "
                     f"{_median(r, 'c hello: one-shot box (Sandbox.run)')} | over bare: kept "
                     f"{_ms(m['kept_box_added_over_bare_ms'])}, one-shot {_ms(m['one_shot_added_over_bare_ms'])} |")
         rows.append(f"| queue | C hello through POST /jobs?wait, 1 worker (kept boxes); the worker's CPU per job (its "
                     f"process tree) | {_median(r, 'c hello: POST /jobs?wait, 1 worker')}; {_ms(m['worker_cpu_ms_per_job'])} | "
-                    f"<= 4 ms over bare: {_ms(m['queue_added_over_bare_ms'])} ({yes(met['queue_added_over_bare'])}); "
-                    f"worker CPU <= 3 ms ({yes(met['worker_cpu'])}) |")
+                    f"<= 4 ms over bare: {_ms(m['queue_added_over_bare_ms'])} ({_met(met['queue_added_over_bare'])}); "
+                    f"worker CPU <= 3 ms ({_met(met['worker_cpu'])}) |")
         rows.append(f"| judging | C a+b on 40 tests: kept box / one-shot boxes / the bare binary on the same inputs | "
                     f"{_median(r, 'c a+b: judged on 40 tests (kept box)')} / "
                     f"{_median(r, 'c a+b: judged on 40 tests (one-shot boxes)')} / "
                     f"{_median(r, 'c a+b: bare binary on 40 inputs')} | per test <= 2 ms over bare: kept "
-                    f"{_ms(m['judging_added_ms_per_test'])} ({yes(met['judging_per_test'])}), one-shot "
+                    f"{_ms(m['judging_added_ms_per_test'])} ({_met(met['judging_per_test'])}), one-shot "
                     f"{_ms(m['judging_added_ms_per_test_one_shot'])} |")
         t = r["throughput_jobs_per_s"]
         rows.append(f"| queue | C hello jobs/s: 1 worker / 2 workers / the bare binary 2 at a time | "
                     f"{t['1 worker']:.0f} / {t['2 workers']:.0f} / {t['bare binary, 2 at a time']:.0f} | 2 workers >= 90% "
-                    f"of bare: {m['two_workers_vs_bare_two'] * 100:.0f}% ({yes(met['two_workers'])}) |")
+                    f"of bare: {m['two_workers_vs_bare_two'] * 100:.0f}% ({_met(met['two_workers'])}) |")
     if "warm_javac" in results:
         r = results["warm_javac"]
         cold, warm = "javac, a JVM per compile (today)", "warm compiler, one JVM for every compile"
@@ -163,7 +166,7 @@ def _rows(results: dict) -> list[str]:
             f"answered correctly, throughput, latency p50 / p95 / p99 | {q['outcomes'].get('correct', 0)} / {q['clients']}, "
             f"{q['throughput_per_s']:.1f} req/s, {q['latency_s']['p50']:.1f} s / {q['latency_s']['p95']:.1f} s / "
             f"{q['latency_s']['p99']:.1f} s | all correct: "
-            f"{'met' if q['outcomes'] == {'correct': q['clients']} else '**not met**'} |")
+            f"{_met(q['outcomes'] == {'correct': q['clients']})} |")
         rows.append(
             f"| load | same mix: worker CPU per job / direct CPU per job; throughput per worker core / direct one after "
             f"another | {q['worker_cpu_ms_per_job']:.0f} ms / {d['cpu_ms_per_job']:.0f} ms; "
@@ -182,7 +185,7 @@ def _rows(results: dict) -> list[str]:
                 f"throughput, latency p50 / p95 / p99 | {run['outcomes'].get('correct', 0)} / {run['clients']}, "
                 f"{run['throughput_per_s']:.1f} req/s, {latency['p50']:.1f} s / {latency['p95']:.1f} s / "
                 f"{latency['p99']:.1f} s | all correct, 0 errors: "
-                f"{'met' if run['outcomes'] == {'correct': run['clients']} else '**not met**'} |")
+                f"{_met(run['outcomes'] == {'correct': run['clients']})} |")
             rows.append(f"| load | {name}: peak memory (MB) / peak open sockets per process | "
                         + ", ".join(f"{p} {run['peak_rss_mb'][p]:.0f} / {run['peak_open_sockets'].get(p, 0)}"
                                     for p in run["peak_rss_mb"]) + f"; retries after 429/503: {run['retries'] or 0} | |")
