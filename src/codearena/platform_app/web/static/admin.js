@@ -88,20 +88,28 @@ async function loadProblemForm() {
   $("pf-message").textContent = "";
 }
 
-async function saveProblem(event) {
+// One save for both editors: POST a new one or PUT the chosen one, say what was saved, and keep
+// it chosen in the refilled list.
+async function saveEdited(event, { picker, path, message, body, saidOf, refill }) {
   event.preventDefault();
-  const id = $("problem-edit").value;
-  const message = $("pf-message");
+  const id = $(picker).value;
   try {
-    const body = { title: $("pf-title").value, statement: $("pf-statement").value, timeLimit: Number($("pf-time").value),
-                   memoryLimit: Number($("pf-memory").value), tests: parseTests("pf-tests") };
-    const saved = await api(id ? `/api/problems/${id}` : "/api/problems", { method: id ? "PUT" : "POST", body: JSON.stringify(body) });
-    message.textContent = `Saved "${saved.title}" (${saved.slug}, ${saved.testCount} tests).`;
-    await fillProblemChoices();
-    $("problem-edit").value = String(saved.id);
+    const saved = await api(id ? `${path}/${id}` : path, { method: id ? "PUT" : "POST", body: JSON.stringify(body()) });
+    $(message).textContent = saidOf(saved);
+    await refill();
+    $(picker).value = String(saved.id);
   } catch (error) {
-    message.textContent = `Not saved: ${error.message}`;
+    $(message).textContent = `Not saved: ${error.message}`;
   }
+}
+
+function saveProblem(event) {
+  return saveEdited(event, {
+    picker: "problem-edit", path: "/api/problems", message: "pf-message", refill: fillProblemChoices,
+    body: () => ({ title: $("pf-title").value, statement: $("pf-statement").value, timeLimit: Number($("pf-time").value),
+                   memoryLimit: Number($("pf-memory").value), tests: parseTests("pf-tests") }),
+    saidOf: (saved) => `Saved "${saved.title}" (${saved.slug}, ${saved.testCount} tests).`,
+  });
 }
 
 async function loadModuleForm() {
@@ -116,20 +124,13 @@ async function loadModuleForm() {
   $("mf-message").textContent = "";
 }
 
-async function saveModule(event) {
-  event.preventDefault();
-  const id = $("module-edit").value;
-  const message = $("mf-message");
-  try {
-    const body = { title: $("mf-title").value, language: $("mf-language").value, content: $("mf-content").value,
-                   starterCode: $("mf-starter").value, stdin: $("mf-stdin").value, tests: parseTests("mf-tests") };
-    const saved = await api(id ? `/api/modules/${id}` : "/api/modules", { method: id ? "PUT" : "POST", body: JSON.stringify(body) });
-    message.textContent = `Saved "${saved.title}".`;
-    await fillModuleChoices();
-    $("module-edit").value = String(saved.id);
-  } catch (error) {
-    message.textContent = `Not saved: ${error.message}`;
-  }
+function saveModule(event) {
+  return saveEdited(event, {
+    picker: "module-edit", path: "/api/modules", message: "mf-message", refill: fillModuleChoices,
+    body: () => ({ title: $("mf-title").value, language: $("mf-language").value, content: $("mf-content").value,
+                   starterCode: $("mf-starter").value, stdin: $("mf-stdin").value, tests: parseTests("mf-tests") }),
+    saidOf: (saved) => `Saved "${saved.title}".`,
+  });
 }
 
 async function openAuthoring() {
