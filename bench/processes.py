@@ -13,6 +13,8 @@ import uuid
 import httpx
 import redis
 
+from .common import process_tree_cpu
+
 CLI = [sys.executable, "-m", "codearena"]
 LOG_DIR = os.environ.get("BENCH_LOG_DIR")  # set it to keep the processes' logs (diagnosis)
 
@@ -45,6 +47,17 @@ def wait_for_http(url: str, process: subprocess.Popen, headers: dict | None = No
             time.sleep(0.05)
 
 
+def wait_until_idle(pid: int, timeout: float = 60) -> None:
+    """Until the process (and its children) used under 10 ms of CPU in half a second."""
+    deadline = time.monotonic() + timeout
+    used = process_tree_cpu(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if (now := process_tree_cpu(pid)) - used < 0.01:
+            return
+        used = now
+
+
 class QueueStack:
     """An execution service and workers under a fresh prefix; removed (keys too) on exit."""
 
@@ -64,6 +77,10 @@ class QueueStack:
         self.service = subprocess.Popen(CLI + ["execution-service"], env=self.env, stdout=subprocess.DEVNULL,
                                         stderr=log_file("service"))
         wait_for_http(self.url + "/health", self.service, self.headers)
+        # The service probes every toolchain's version once it is up (for its language lists):
+        # seconds of CPU beside the first measurements, unless they wait for it to end.
+        httpx.get(self.url + "/languages", headers=self.headers, timeout=120).raise_for_status()
+        wait_until_idle(self.service.pid)
         return self
 
     def another_service(self, **env: str) -> str:

@@ -48,6 +48,27 @@ def test_submit_then_follow_with_get(client, worker):
     assert client.get(f"/jobs/{job_id}").json() == record  # stored, read back the same
 
 
+@pytest.mark.parametrize("size", [10, 200_000], ids=["inline", "read back"])
+def test_a_waited_answer_is_the_record_stored(client, worker, queue, size):
+    """A small result's record comes with the done message (the waiter reads nothing back), a big
+    one's is read back: either way the answer is the record a GET reads afterwards."""
+    subscription = queue.redis.pubsub()
+    subscription.subscribe(queue.keys.done_channel)
+    try:
+        assert subscription.get_message(timeout=10)["type"] == "subscribe"  # subscribed before the job exists
+        answer = client.post("/jobs", params={"wait": 60}, json={"language": "python",
+                                                                  "source": f"print('x' * {size})"})
+        record = answer.json()
+        assert answer.status_code == 200 and record["state"] == "done", answer.text
+        assert record["result"]["stdout"].startswith("x" * 10)
+        assert client.get(f"/jobs/{record['id']}").json() == record
+        message = subscription.get_message(timeout=10)
+        assert message is not None and message["data"].split(" ", 1)[0] == record["id"]
+        assert (" " in message["data"]) == (size == 10)
+    finally:
+        subscription.close()
+
+
 # The second test sleeps until its wall limit: the first is judged long before the judging can end.
 SLOW_SECOND = "import time\nn = input()\nif n == 'slow':\n    time.sleep(60)\nprint(n)"
 PROGRESS_TESTS = [{"name": "fast", "input": "quick\n", "expected_output": "quick\n"},

@@ -40,12 +40,30 @@ return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGE
         redis.call('HGET', KEYS[1], 'stop_requested')}
 """
 
+# A finished job's record as JSON (protocol.JobRecord), built from its hash as ServiceStore.read
+# would read it: strings through cjson, numbers as stored (their JSON reads as the same float),
+# the result's JSON as given.
+RECORD = """
+local function record(key, id, result)
+  local f = redis.call('HMGET', key, 'kind', 'state', 'priority', 'language', 'attempts', 'worker', 'created_at',
+                       'started_at', 'finished_at')
+  local function text(value, default) return cjson.encode(value or default) end
+  local function number(value) return value or 'null' end
+  return '{"id":' .. cjson.encode(id) .. ',"kind":' .. text(f[1], 'run') .. ',"state":' .. text(f[2], 'done') ..
+    ',"priority":' .. text(f[3], '') .. ',"language":' .. text(f[4], '') .. ',"attempts":' .. (f[5] or '0') ..
+    ',"worker":' .. (f[6] and cjson.encode(f[6]) or 'null') .. ',"created_at":' .. (f[7] or '0') ..
+    ',"started_at":' .. number(f[8]) .. ',"finished_at":' .. number(f[9]) .. ',"result":' .. result .. '}'
+end
+"""
+
 # KEYS: job hash, result key, stream, announcements stream, running index
-# ARGV: result json, ttl, entry id, group, now, outcome, done channel, job id
+# ARGV: result json, ttl, entry id, group, now, outcome, done channel, job id, inline limit
 # The first result stored wins (SET NX): a duplicate delivery can never produce a second answer.
 # A job may be kept longer than `ttl` (hash field `retention`, seconds), and one that asked to be
 # announced (`announce`) gets its id added to the announcements stream, which its submitter reads.
-COMPLETE = """
+# The done message carries the job's record (see RECORD) when its result is at most `inline
+# limit` bytes, so a waiter answers without reading it back; else the id alone.
+COMPLETE = RECORD + """
 local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])
 local stored = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ttl)
 redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
@@ -62,7 +80,11 @@ if redis.call('HEXISTS', KEYS[1], 'keep_request') == 0 then redis.call('HDEL', K
 if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
 end
-redis.call('PUBLISH', ARGV[7], ARGV[8])
+if #ARGV[1] <= tonumber(ARGV[9]) then
+  redis.call('PUBLISH', ARGV[7], ARGV[8] .. ' ' .. record(KEYS[1], ARGV[8], ARGV[1]))
+else
+  redis.call('PUBLISH', ARGV[7], ARGV[8])
+end
 return 1
 """
 

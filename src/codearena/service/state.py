@@ -24,5 +24,6 @@ class ServiceState:
     started: float
 
 
-def service_state(request: Request) -> ServiceState:
+async def service_state(request: Request) -> ServiceState:
+    # async: a plain function would be called in a thread, a hand-off per request
     return request.app.state.service

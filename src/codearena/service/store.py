@@ -31,6 +31,9 @@ from .protocol import JobRecord
 from .settings import QueueSettings
 
 QUEUED_TTL = 7 * 24 * 3600  # a queued job's record outlives any sane backlog
+# A result up to this size travels in the done message (every service process receives it), so a
+# waiter answers without reading the job back; a bigger one is read back by its waiter alone.
+INLINE_RESULT_BYTES = 64 * 1024
 
 
 class JobExists(Exception):
@@ -326,7 +329,7 @@ class WorkerStore:
             keys=[self.keys.job(delivery.job_id), self.keys.result(delivery.job_id), delivery.stream,
                   self.keys.announcements, self.keys.running],
             args=[json.dumps(result), self.settings.queue_result_ttl, delivery.entry_id, GROUP, f"{time.time():.6f}",
-                  outcome, self.keys.done_channel, delivery.job_id],
+                  outcome, self.keys.done_channel, delivery.job_id, INLINE_RESULT_BYTES],
         )
         return bool(stored)
 

@@ -1,8 +1,9 @@
 """Waiting for results without polling and without a Redis connection per waiter.
 
 One subscription per service process to the `done` channel (workers publish a job's id when its
-result is stored); waiters park on an asyncio future. A message lost while the subscription
-reconnects costs a waiter at most RECHECK seconds: it re-reads the job then.
+result is stored, followed by its record when the result is small: "ID" or "ID {record}");
+waiters park on an asyncio future, which gets the record's JSON or None. A message lost while
+the subscription reconnects costs a waiter at most RECHECK seconds: it re-reads the job then.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import TYPE_CHECKING
 import redis
 import redis.asyncio as aioredis
 
+from .protocol import JobRecord
+
 if TYPE_CHECKING:
     from ..execution.contract import Job
-    from .protocol import JobRecord
     from .store import ServiceStore
 
 log = logging.getLogger("codearena.service.waiters")
@@ -51,10 +53,11 @@ class Waiters:
             if not waiting:
                 del self._futures[job_id]
 
-    def _wake(self, job_id: str) -> None:
+    def _wake(self, message: str) -> None:
+        job_id, _, record_json = message.partition(" ")
         for future in self._futures.pop(job_id, ()):
             if not future.done():
-                future.set_result(None)
+                future.set_result(record_json or None)
 
     async def _listen(self) -> None:
         while True:
@@ -78,7 +81,7 @@ class Waiters:
 
 
 async def wait_for_job(store: "ServiceStore", waiters: Waiters, job_id: str, seconds: float,
-                       future=None, progress_after: int | None = None) -> "JobRecord | None":
+                       future=None, progress_after: int | None = None) -> JobRecord | None:
     """The job's record once it ended, or as it is after `seconds`. `future`: already registered
     (a job submitted a moment ago cannot have ended yet: wait before the first read).
     `progress_after` N: also answer as soon as more than N of its tests are judged."""
@@ -95,6 +98,8 @@ async def wait_for_job(store: "ServiceStore", waiters: Waiters, job_id: str, sec
             read_first = True
             await _park(future, min(max(deadline - loop.time(), 0.0), RECHECK))
             if future.done():
+                if (record_json := future.result()) is not None and progress_after is None:
+                    return JobRecord.model_validate_json(record_json)  # it ended: its record came with the news
                 future = waiters.register(job_id)
     finally:
         waiters.unregister(job_id, future)
