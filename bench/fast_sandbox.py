@@ -28,7 +28,7 @@ import httpx
 
 from codearena.engine import Verdict, execute
 from codearena.engine.judge import TestCase, judge
-from codearena.sandbox import Limits, get_sandbox, keep_boxes
+from codearena.sandbox import Limits, get_sandbox, keep_boxes, tidy_kept_boxes
 
 from .common import interleaved, plot_distributions, process_tree_cpu, summaries, write_json
 from .processes import QueueStack
@@ -41,7 +41,8 @@ FLOORS = {"queue_added_over_bare_ms_max": 4.0, "worker_cpu_ms_per_job_max": 3.0,
 
 
 class KeptThread:
-    """A long-lived thread that keeps its box (as a worker slot does) and runs calls handed to it."""
+    """A long-lived thread that keeps its box (as a worker slot does) and runs calls handed to it,
+    tidying its box once the caller has the answer (as a worker slot does between jobs)."""
 
     def __init__(self):
         self._work: queue.Queue = queue.Queue()
@@ -56,6 +57,7 @@ class KeptThread:
                     done.put((call(), None))
                 except BaseException as exc:  # noqa: BLE001 (handed back)
                     done.put((None, exc))
+                tidy_kept_boxes()
 
     def call(self, function):
         done: queue.Queue = queue.Queue(maxsize=1)

@@ -14,7 +14,8 @@ import pytest
 
 from codearena.engine import Verdict, execute
 from codearena.languages import LANGUAGES, get_language
-from codearena.sandbox import Limits, keep_boxes
+from codearena.sandbox import Limits, keep_boxes, tidy_kept_boxes
+from codearena.sandbox.runner import cgroup_name
 from codearena.sandbox.bwrap import BASE_ENV
 
 from .language_programs import EXIT_3, MEMORY, PROCESSES
@@ -149,6 +150,24 @@ def test_nothing_of_a_run_reaches_the_next_in_the_same_box(sandbox, kept):
     # The box's cgroup counters start again: neither the memory peak nor the CPU time of the
     # run before is the probe's.
     assert result.memory < 50 * 1024 and result.time < 0.2, result
+
+
+def test_a_runs_clean_up_waits_for_idle_and_its_processes_do_not(sandbox, kept):
+    """After a run its processes are dead at once; its box's reset, its cgroup and its files
+    are cleared when the thread is idle (tidy_kept_boxes), before any other run."""
+    probe(sandbox)
+    left = execute(LEAVE, "c", "", Limits(memory_mb=256, cpu_time=5), sandbox=sandbox)
+    assert left.verdict == Verdict.AC, left
+    box = sandbox.kept._mine.box
+    cgroup = sandbox.cgroups._cgroup(cgroup_name(box.slot.uid))
+    assert any(d.exists() for d in cgroup.dirs.values())  # left for later ...
+    assert cgroup.pids() == []  # ... but the daemon it started died with the run
+    assert (box.work / "left").exists()
+    tidy_kept_boxes()
+    assert not any(d.exists() for d in cgroup.dirs.values())  # ... and cleared when idle
+    assert not (box.work / "left").exists()
+    report, _ = probe(sandbox)
+    assert_clean(report)
 
 
 # The BEAM uses its network namespace as it starts (every program, not only these): after each

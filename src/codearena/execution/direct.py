@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from ..logs import shorten
-from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox, keep_boxes
+from ..sandbox import Sandbox, SandboxUnavailable, get_sandbox, keep_boxes, tidy_kept_boxes
 from .contract import Job, Priority, Result
 from .executor import ExecutorBusy, OnTest
 from .run import run_job
@@ -63,6 +63,7 @@ class PriorityThreadPool:
                     future.set_result(work())
                 except BaseException as exc:  # noqa: BLE001 (handed to the caller)
                     future.set_exception(exc)
+                tidy_kept_boxes()  # the last run's clean-up, now that its caller has the result
 
     def shutdown(self) -> None:
         """Cancel what has not started, let running work finish, stop the threads."""

@@ -1,8 +1,10 @@
 """Kept boxes: a long-lived thread keeps its box (slot, tmpfs) between runs, and the started box
 (a ReadyServer: bwrap and `codearena-init --serve`) that serves its runs.
 
-The box is wiped when the engine hands it back, its started box is reset after every run (by
-the runner) and ended when anything about it is unexpected; the next run then starts another.
+After a run its processes are killed at once; the rest of the clean-up (the started box's
+reset, the run's cgroup removed, the box's files wiped) waits until the box is needed again or
+its thread is idle (tidy_kept_boxes), so that a run's result reaches its caller before it. A
+started box is ended when anything about it is unexpected; the next run then starts another.
 See docs/architecture.md, "A run in a kept box".
 """
 
@@ -58,10 +60,23 @@ def keep_boxes() -> Iterator[None]:
         _keeping.holders = []
 
 
+def tidy_kept_boxes() -> None:
+    """This thread is idle: finish the clean-up its kept boxes' last runs left for later (a
+    worker slot between jobs, direct mode's pool between runs). Never raises."""
+    for holder in list(_keeping.holders):
+        try:
+            holder.tidy()
+        except Exception:  # noqa: BLE001 - the box is dropped; the next run builds another
+            log.exception("[SANDBOX] a kept box could not be tidied: dropped")
+            holder.drop()
+
+
 class _ThreadBox(threading.local):
     box: Box | None = None
     server: ReadyServer | None = None
     in_use = False
+    dirty = False  # holds the files of its last use: wiped before the next one
+    finished: Cgroup | None = None  # the last run's cgroup (its processes killed): reset and removed next
 
 
 # (box, binds, the server's own cgroup) -> a started box; raises ReadyBoxFailed or OSError
@@ -90,6 +105,7 @@ class KeptBoxes:
     def box(self, disk_bytes: int) -> Iterator[Box]:
         """This thread's kept box, sized for the run, wiped when handed back."""
         mine = self._mine
+        self.tidy()
         if mine.box is not None:
             try:
                 mine.box.resize(disk_bytes)
@@ -110,16 +126,50 @@ class KeptBoxes:
         try:
             yield mine.box
         finally:
-            mine.in_use = False
+            mine.in_use, mine.dirty = False, True
+
+    def tidy(self) -> None:
+        """The clean-up left for later: the last run's reset and cgroup, the box's files."""
+        self.settle()
+        mine = self._mine
+        if mine.dirty and mine.box is not None and not mine.in_use:
+            mine.dirty = False
             try:
                 mine.box.wipe()
             except (OSError, RuntimeError) as exc:
                 log.warning("[SANDBOX] kept box of slot %d could not be wiped (%s): destroyed", mine.box.slot.number, exc)
                 self.drop()
 
+    def finished(self, cgroup: Cgroup) -> None:
+        """A run in the started box ended and its processes were killed: its reset and its
+        cgroup's removal wait for settle()."""
+        self.settle()
+        self._mine.finished = cgroup
+
+    def settle(self) -> None:
+        """Before anything else runs in the box: the last run's reset, its cgroup removed."""
+        mine = self._mine
+        if mine.finished is None:
+            return
+        cgroup, mine.finished = mine.finished, None
+        self.reset()
+        try:
+            cgroup.remove()
+        except OSError as exc:
+            log.error("[SANDBOX] the cgroup of a run in slot %d could not be removed (%s): box destroyed",
+                      mine.box.slot.number if mine.box else -1, exc)
+            self.drop()
+
     def drop(self) -> None:
         """End this thread's kept box: its started box, its tmpfs, its slot."""
         mine = self._mine
+        mine.dirty = False
+        if mine.finished is not None:
+            cgroup, mine.finished = mine.finished, None
+            try:
+                cgroup.remove()
+            except OSError as exc:  # left to the next start's sweep
+                log.error("[SANDBOX] the cgroup of a run could not be removed: %s", exc)
         self.end_server()
         if mine.box is not None:
             box, mine.box = mine.box, None

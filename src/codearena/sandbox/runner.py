@@ -283,6 +283,8 @@ class Sandbox:
         address_space_fallback: where no memory cgroup exists, limit RLIMIT_AS instead
         (runtimes that reserve huge address space, the JVM and V8, set this to False).
         """
+        if self.ready_supported and self.kept.holds(box):
+            self.kept.settle()  # the box's last run: reset, its cgroup removed (the name is reused)
         cgroup = self.cgroups.create(cgroup_name(box.slot.uid)) if self.cgroups and not self.unsafe else None
         try:
             server = self._server_for(box, binds or []) if cgroup else None
@@ -300,8 +302,9 @@ class Sandbox:
             if cgroup:
                 cgroup.kill_all()
                 if server:
-                    self.kept.reset()
-                cgroup.remove()
+                    self.kept.finished(cgroup)  # reset and removed once the result is handed back
+                else:
+                    cgroup.remove()
         return result
 
     # -- ready boxes ------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, stop_w
 
 from ..execution.run import run_job
 from ..logs import shorten
-from ..sandbox import Sandbox, get_sandbox, keep_boxes
+from ..sandbox import Sandbox, get_sandbox, keep_boxes, tidy_kept_boxes
 from .metrics import WorkerMetrics
 from .settings import QueueSettings
 from .store import Delivery, Started, WorkerStore, ensure_groups, redis_options
@@ -170,6 +170,7 @@ class Worker:
                 finally:
                     with self._lock:
                         self._held.discard(delivery.entry_id)
+                tidy_kept_boxes()  # the job's result is stored: its box's clean-up now
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("[WORKER] Redis unreachable (%s); retrying", exc)
                 self.stopping.wait(1.0)
