@@ -24,6 +24,18 @@ redis.call('EXPIRE', KEYS[3], ARGV[3])
 return {1, backlog + 1}
 """
 
+# KEYS: the streams, in the order they are served.  ARGV: group, consumer.
+# -> the first stream's next new entry for this consumer, as XREADGROUP answers (false: none):
+# interactive before bulk, one round trip, and never an entry of the second stream when the
+# first has one (a worker holds only what it runs next).
+NEXT = """
+for _, stream in ipairs(KEYS) do
+  local got = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', stream, '>')
+  if got then return got end
+end
+return false
+"""
+
 # KEYS: job hash, running index.  ARGV: worker name, now, reclaim margin, job id.
 # -> {outcome, job json, attempts, created_at, stop_requested}: outcome 'run' (go ahead), or the state that
 # forbids running it.

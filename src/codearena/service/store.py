@@ -288,16 +288,17 @@ class WorkerStore:
         self.client = client
         self.settings = settings
         self.keys = Keys(settings.queue_prefix)
+        self._next = client.register_script(scripts.NEXT)
         self._start = client.register_script(scripts.START)
         self._complete = client.register_script(scripts.COMPLETE)
         self._overdue = client.register_script(scripts.OVERDUE)
 
     def read(self, consumer: str, block_ms: int) -> list[Delivery]:
         """New entries, interactive before bulk; blocks up to block_ms when there are none."""
-        for stream in self.keys.streams:
-            got = self.client.xreadgroup(GROUP, consumer, {stream: ">"}, count=1)
-            if got:
-                return self._deliveries(got)
+        got = self._next(keys=self.keys.streams, args=[GROUP, consumer])
+        if got:  # as a script answers: each entry's fields a flat list
+            return self._deliveries((stream, [(entry_id, dict(zip(fields[::2], fields[1::2])) if fields else None)
+                                              for entry_id, fields in entries]) for stream, entries in got)
         got = self.client.xreadgroup(GROUP, consumer, {s: ">" for s in self.keys.streams}, count=1, block=block_ms)
         return sorted(self._deliveries(got or []), key=lambda d: self.keys.streams.index(d.stream))
 
