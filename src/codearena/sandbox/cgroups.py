@@ -128,6 +128,11 @@ class Cgroup:
     """One run's cgroup (a directory per controller on v1, one directory on v2)."""
 
     version: int
+    # Controllers whose directory may serve the next run of the same kept box: their state is
+    # put back by recycle() (a CPU counter), or there is none (a pid limit, a freezer's thawed
+    # state). Memory never is: a cgroup keeps the charges of the page cache its runs touched,
+    # and its peak cannot be reset, so each run gets a new one.
+    REUSABLE: frozenset[str] = frozenset()
 
     def __init__(self, dirs: dict[str, Path]):
         self.dirs = dirs
@@ -175,8 +180,29 @@ class Cgroup:
     def remove(self) -> None:
         """Kill whatever is left, then delete the cgroup directories."""
         self.kill_all()
+        self._remove_dirs(dict.fromkeys(self.dirs.values()))
+
+    def recycle(self) -> list[Path] | None:
+        """After a run in a kept box (its processes killed): keep what may serve its next run,
+        counters reset, and remove the rest. Returns the directories removed (CgroupHost.renew
+        makes them again), or None when nothing was kept (the cgroup is gone)."""
+        shared = [d for d in dict.fromkeys(self.dirs.values())
+                  if all(controller in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
+        if not shared:
+            self.remove()
+            return None
+        self.kill_all()
+        removed = [d for d in dict.fromkeys(self.dirs.values()) if d not in shared]
+        self._remove_dirs(removed)
+        self._reset_counters()
+        return removed
+
+    def _reset_counters(self) -> None:
+        pass
+
+    def _remove_dirs(self, directories) -> None:
         deadline = time.monotonic() + _REMOVE_TIMEOUT
-        for directory in dict.fromkeys(self.dirs.values()):
+        for directory in directories:
             while True:
                 try:
                     os.rmdir(directory)
@@ -208,6 +234,10 @@ def _swap_accounting(memory_base: str) -> bool:
 
 class CgroupV1(Cgroup):
     version = 1
+    REUSABLE = frozenset({"pids", "cpuacct", "freezer"})
+
+    def _reset_counters(self) -> None:
+        _write(self.file("cpuacct", "cpuacct.usage"), "0")
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         _write(self.file("memory", "memory.limit_in_bytes"), str(memory_bytes))
@@ -328,6 +358,12 @@ class CgroupHost:
     @staticmethod
     def _make(cgroup: Cgroup) -> None:
         for directory in dict.fromkeys(cgroup.dirs.values()):
+            os.mkdir(directory)
+
+    @staticmethod
+    def renew(removed: list[Path]) -> None:
+        """Make again the directories a recycled cgroup removed (Cgroup.recycle)."""
+        for directory in removed:
             os.mkdir(directory)
 
     def remove_stale(self, name: str) -> bool:

@@ -76,7 +76,8 @@ class _ThreadBox(threading.local):
     server: ReadyServer | None = None
     in_use = False
     dirty = False  # holds the files of its last use: wiped before the next one
-    finished: Cgroup | None = None  # the last run's cgroup (its processes killed): reset and removed next
+    finished: Cgroup | None = None  # the last run's cgroup (its processes killed): reset and recycled next
+    spare: tuple[Cgroup, list[Path]] | None = None  # that cgroup recycled, and what renew makes again
 
 
 # (box, binds, the server's own cgroup) -> a started box; raises ReadyBoxFailed or OSError
@@ -147,25 +148,44 @@ class KeptBoxes:
         self._mine.finished = cgroup
 
     def settle(self) -> None:
-        """Before anything else runs in the box: the last run's reset, its cgroup removed."""
+        """Before anything else runs in the box: the last run's reset, its cgroup recycled for
+        the next run (what cannot be reset removed, counters reset)."""
         mine = self._mine
         if mine.finished is None:
             return
         cgroup, mine.finished = mine.finished, None
         self.reset()
         try:
-            cgroup.remove()
+            removed = cgroup.recycle()
         except OSError as exc:
-            log.error("[SANDBOX] the cgroup of a run in slot %d could not be removed (%s): box destroyed",
+            log.error("[SANDBOX] the cgroup of a run in slot %d could not be recycled (%s): box destroyed",
                       mine.box.slot.number if mine.box else -1, exc)
             self.drop()
+            return
+        if removed is not None:
+            mine.spare = (cgroup, removed)
+
+    def run_cgroup(self, name: str) -> Cgroup:
+        """The cgroup for the next run in this thread's kept box: its last one's, recycled and
+        made whole again, or a new one."""
+        mine = self._mine
+        if mine.spare is not None:
+            (cgroup, removed), mine.spare = mine.spare, None
+            try:
+                self._cgroups.renew(removed)
+                return cgroup
+            except OSError as exc:
+                log.warning("[SANDBOX] a recycled cgroup could not be renewed (%s): made afresh", exc)
+                cgroup.remove()
+        return self._cgroups.create(name)
 
     def drop(self) -> None:
         """End this thread's kept box: its started box, its tmpfs, its slot."""
         mine = self._mine
         mine.dirty = False
-        if mine.finished is not None:
-            cgroup, mine.finished = mine.finished, None
+        left = [cgroup for cgroup in (mine.finished, mine.spare and mine.spare[0]) if cgroup is not None]
+        mine.finished = mine.spare = None
+        for cgroup in left:
             try:
                 cgroup.remove()
             except OSError as exc:  # left to the next start's sweep

@@ -284,8 +284,10 @@ class Sandbox:
         (runtimes that reserve huge address space, the JVM and V8, set this to False).
         """
         if self.ready_supported and self.kept.holds(box):
-            self.kept.settle()  # the box's last run: reset, its cgroup removed (the name is reused)
-        cgroup = self.cgroups.create(cgroup_name(box.slot.uid)) if self.cgroups and not self.unsafe else None
+            self.kept.settle()  # the box's last run: reset, its cgroup recycled
+            cgroup = self.kept.run_cgroup(cgroup_name(box.slot.uid))
+        else:
+            cgroup = self.cgroups.create(cgroup_name(box.slot.uid)) if self.cgroups and not self.unsafe else None
         try:
             server = self._server_for(box, binds or []) if cgroup else None
             payload = self._ready_request(argv, env or {}, limits) if server else None
