@@ -154,7 +154,8 @@ def test_nothing_of_a_run_reaches_the_next_in_the_same_box(sandbox, kept):
 
 def test_a_runs_clean_up_waits_for_idle_and_its_processes_do_not(sandbox, kept):
     """After a run its processes are dead at once; its box's reset, its cgroup and its files
-    are cleared when the thread is idle (tidy_kept_boxes), before any other run."""
+    are cleared when the thread is idle (tidy_kept_boxes), before any other run, and the next
+    run is armed."""
     probe(sandbox)
     left = execute(LEAVE, "c", "", Limits(memory_mb=256, cpu_time=5), sandbox=sandbox)
     assert left.verdict == Verdict.AC, left
@@ -163,10 +164,11 @@ def test_a_runs_clean_up_waits_for_idle_and_its_processes_do_not(sandbox, kept):
     assert any(d.exists() for d in cgroup.dirs.values())  # left for later ...
     assert cgroup.pids() == []  # ... but the daemon it started died with the run
     assert (box.work / "left").exists()
-    tidy_kept_boxes()  # ... and cleared when idle: a new memory cgroup for the next run, the
-    # others kept with their counters reset
-    assert {c for c, d in cgroup.dirs.items() if d.exists()} == set(cgroup.REUSABLE) & set(cgroup.dirs)
-    assert cgroup.pids() == [] and (cgroup.version == 2 or cgroup.cpu_seconds() == 0)
+    tidy_kept_boxes()  # ... and cleared when idle, with the next run armed: its child alone in
+    # the run's cgroup (recycled: counters reset, a new memory cgroup), waiting
+    armed = sandbox.kept._mine.armed
+    assert armed is not None and armed.cgroup.dirs == cgroup.dirs
+    assert len(cgroup.pids()) == 1 and cgroup.cpu_seconds() < 0.01 and cgroup.memory_peak_bytes() < 8 << 20
     assert not (box.work / "left").exists()
     report, _ = probe(sandbox)
     assert_clean(report)

@@ -248,12 +248,16 @@ usage:
  * pid 1 of a box that outlives its runs. It says "ready" on CONTROL_FD (a SOCK_SEQPACKET
  * socket to the service), then serves two requests, one at a time:
  *
- *   "run" CWD NRLIMITS (RESOURCE SOFT HARD)... ARGC ARGV... ENVC ENV...   (NUL-separated)
- *       with five descriptors: stdin, stdout, stderr, STATUS, LAUNCH. A child is forked; it
- *       sends its credentials on LAUNCH (the kernel gives the service its pid as the host sees
- *       it), waits for one byte back (the service has moved it into the run's cgroup by then),
- *       then takes the rlimits, the descriptors, a new session, the environment and the seccomp
- *       filter, and execs ARGV. When it ends, one line goes to STATUS, as in the one-shot mode.
+ *   "arm"
+ *       with two descriptors: STATUS, LAUNCH. A child is forked (before its run is known, so
+ *       that the service can put it in the run's cgroup ahead of time); it sends its
+ *       credentials on LAUNCH (the kernel gives the service its pid as the host sees it) and
+ *       waits there for its run, one message:
+ *         "run" CWD NRLIMITS (RESOURCE SOFT HARD)... ARGC ARGV... ENVC ENV...   (NUL-separated)
+ *       with three descriptors: stdin, stdout, stderr. It takes the rlimits, the descriptors, a
+ *       new session, the environment and the seccomp filter, and execs ARGV. LAUNCH closed
+ *       instead: it exits 125 (disarmed). When it ends, one line goes to STATUS, as in the
+ *       one-shot mode; init serves nothing else until then.
  *   "reset"
  *       kills every other process of the box, reaps them, removes every System V IPC object,
  *       and answers "clean", or "dirty REASON" when anything survived (the service then
@@ -264,7 +268,8 @@ usage:
  * or open its /proc files, and as a namespace's init it ignores every signal they send it.
  */
 #define REQUEST_MAX (1 << 20)
-#define RUN_FDS 5
+#define ARM_FDS 2  /* STATUS, LAUNCH */
+#define RUN_FDS 3  /* stdin, stdout, stderr */
 
 static void answer(int control, const char *text) {
     (void)!send(control, text, strlen(text), MSG_NOSIGNAL);
@@ -323,11 +328,33 @@ static int parse_run(char *cursor, char *end, struct run_request *run) {
     return cursor == end ? 0 : -1;
 }
 
-/* In the child, between fork and exec: everything the program must start with. */
-static void become_program(struct run_request *run, int fds[RUN_FDS], int exec_error, int control,
-                           void *filter) {
-    close(control);
-    int launch = fds[4];
+/* One request with up to `max_fds` descriptors (into fds, the rest -1, any more closed): its
+ * size; 0 when the other end closed, -1 when the socket failed, -2 when it did not fit. */
+static ssize_t receive(int socket_fd, char *request, int *fds, int max_fds, int *nfds) {
+    char buffer[CMSG_SPACE(sizeof(int) * 8)];
+    struct iovec iov = {request, REQUEST_MAX};
+    struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buffer,
+                             .msg_controllen = sizeof buffer};
+    for (int i = 0; i < max_fds; i++) fds[i] = -1;
+    *nfds = 0;
+    ssize_t size;
+    do size = recvmsg(socket_fd, &message, MSG_CMSG_CLOEXEC); while (size < 0 && errno == EINTR);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            int *passed = (int *)CMSG_DATA(c);
+            for (int i = 0; i < count; i++) {
+                if (*nfds < max_fds) fds[*nfds] = passed[i];
+                else close(passed[i]);
+                (*nfds)++;
+            }
+        }
+    if (size > 0 && (message.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) return -2;
+    return size < 0 ? -1 : size;
+}
+
+/* In the armed child: tell the service who it is, wait for its run, become the program. */
+static void become_program(int launch, int exec_error, void *filter, char *request) {
     struct ucred self = {getpid(), getuid(), getgid()};
     char byte = 'r', buffer[CMSG_SPACE(sizeof self)];
     struct iovec iov = {&byte, 1};
@@ -339,8 +366,16 @@ static void become_program(struct run_request *run, int fds[RUN_FDS], int exec_e
     cmsg->cmsg_len = CMSG_LEN(sizeof self);
     memcpy(CMSG_DATA(cmsg), &self, sizeof self);
     if (sendmsg(launch, &message, MSG_NOSIGNAL) != 1) _exit(125);
-    /* Nothing of the program runs before the service has put this process in the run's cgroup. */
-    if (recv(launch, &byte, 1, 0) != 1 || byte != 'g') _exit(125);
+    /* Nothing of the program runs before its run arrives, by then in the run's cgroup. */
+    int fds[RUN_FDS], nfds;
+    ssize_t size = receive(launch, request, fds, RUN_FDS, &nfds);
+    if (size <= 0 || nfds != RUN_FDS) _exit(125);
+    struct run_request parsed, *run = &parsed;
+    char *cursor = request, *end = request + size, *kind = field(&cursor, end);
+    if (!kind || strcmp(kind, "run") != 0 || parse_run(cursor, end, run) != 0) {
+        fprintf(stderr, "codearena-init: malformed run request\n");
+        _exit(125);
+    }
     for (unsigned long long r = 0; r < run->nrlimits; r++)
         if (setrlimit(run->resources[r], &run->limits[r]) != 0) {
             fprintf(stderr, "codearena-init: setrlimit %d: %s\n", run->resources[r], strerror(errno));
@@ -371,14 +406,9 @@ static void become_program(struct run_request *run, int fds[RUN_FDS], int exec_e
     exec_program(run->argv, 3);
 }
 
-static void serve_run(int control, char *cursor, char *end, int fds[RUN_FDS], void *filter) {
-    struct run_request run;
-    int status_fd = fds[3];
+static void serve_arm(int control, int fds[ARM_FDS], void *filter, char *request) {
+    int status_fd = fds[0], launch = fds[1];
     int exec_pipe[2] = {-1, -1};
-    if (parse_run(cursor, end, &run) != 0) {
-        report(status_fd, "error", EINVAL);
-        goto done;
-    }
     if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
         report(status_fd, "error", errno);
         goto done;
@@ -389,20 +419,19 @@ static void serve_run(int control, char *cursor, char *end, int fds[RUN_FDS], vo
         goto done;
     }
     if (child == 0) {
+        close(control);
         close(exec_pipe[0]);
         close(status_fd);
-        become_program(&run, fds, exec_pipe[1], control, filter);
+        become_program(launch, exec_pipe[1], filter, request);
     }
-    for (int i = 0; i < RUN_FDS; i++)
-        if (i != 3) { close(fds[i]); fds[i] = -1; }
+    close(launch);
+    launch = -1;
     close(exec_pipe[1]);
     wait_and_report(child, exec_pipe[0], status_fd);
 done:
-    free(run.argv);
-    free(run.envp);
     if (exec_pipe[0] >= 0) close(exec_pipe[0]);
-    for (int i = 0; i < RUN_FDS; i++)
-        if (fds[i] >= 0) close(fds[i]);
+    if (launch >= 0) close(launch);
+    close(status_fd);
 }
 
 /* Remove every System V IPC object of this namespace; -1 when one is still there. */
@@ -533,28 +562,17 @@ static int serve(int argc, char **argv) {
     network_before_size = network_state(network_before);
     answer(control, "ready");
     for (;;) {
-        int fds[RUN_FDS] = {-1, -1, -1, -1, -1};
-        char buffer[CMSG_SPACE(sizeof fds)];
-        struct iovec iov = {request, REQUEST_MAX};
-        struct msghdr message = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buffer,
-                                 .msg_controllen = sizeof buffer};
-        ssize_t size = recvmsg(control, &message, MSG_CMSG_CLOEXEC);
-        if (size < 0 && errno == EINTR) continue;
-        if (size <= 0) return 0;  /* the service closed its end: the box ends */
-        int nfds = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c))
-            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-                memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)(nfds < RUN_FDS ? nfds : RUN_FDS));
-            }
-        char *cursor = request, *end = request + size;
-        char *kind = (message.msg_flags & MSG_TRUNC) ? NULL : field(&cursor, end);
-        if (kind && strcmp(kind, "run") == 0 && nfds == RUN_FDS) {
-            serve_run(control, cursor, end, fds, filter);
-        } else if (kind && strcmp(kind, "reset") == 0 && nfds == 0) {
+        int fds[ARM_FDS], nfds;
+        ssize_t size = receive(control, request, fds, ARM_FDS, &nfds);
+        if (size == 0 || size == -1) return 0;  /* the service closed its end: the box ends */
+        char *cursor = request, *end = request + (size > 0 ? size : 0);
+        char *kind = size > 0 ? field(&cursor, end) : NULL;
+        if (kind && strcmp(kind, "arm") == 0 && nfds == ARM_FDS && cursor == end) {
+            serve_arm(control, fds, filter, request);
+        } else if (kind && strcmp(kind, "reset") == 0 && nfds == 0 && cursor == end) {
             serve_reset(control);
         } else {
-            for (int i = 0; i < RUN_FDS && i < nfds; i++) close(fds[i]);
+            for (int i = 0; i < ARM_FDS; i++) if (fds[i] >= 0) close(fds[i]);
             answer(control, "dirty malformed request");
         }
     }

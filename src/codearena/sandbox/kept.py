@@ -2,17 +2,21 @@
 (a ReadyServer: bwrap and `codearena-init --serve`) that serves its runs.
 
 After a run its processes are killed at once; the rest of the clean-up (the started box's
-reset, the run's cgroup removed, the box's files wiped) waits until the box is needed again or
-its thread is idle (tidy_kept_boxes), so that a run's result reaches its caller before it. A
-started box is ended when anything about it is unexpected; the next run then starts another.
+reset, the run's cgroup recycled, the box's files wiped) and the arming of the next run (its
+child forked by init and moved into its cgroup, waiting) wait until its thread is idle
+(tidy_kept_boxes) or the box is needed again: neither is on the way of a result to its caller.
+A started box is ended when anything about it is unexpected; the next run then starts another.
 See docs/architecture.md, "A run in a kept box".
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -25,6 +29,13 @@ log = logging.getLogger("codearena.sandbox")
 
 _SERVER_MEMORY = 64 * 1024 * 1024  # bwrap and init, before a run's child moves to the run's cgroup
 _SERVER_PIDS = 8
+
+
+def cgroup_name(uid: int) -> str:
+    """A box's cgroup is named by its uid, which no other box on the machine has at the same time:
+    two sandboxes with their own state directories and uid ranges (a test run beside a
+    developer's server) never share a cgroup."""
+    return f"box-{uid}"
 
 
 def ready_cgroup_name(uid: int) -> str:
@@ -71,6 +82,21 @@ def tidy_kept_boxes() -> None:
             holder.drop()
 
 
+@dataclass
+class Armed:
+    """A run's child forked ahead of its run, in the run's cgroup, waiting on `launch` for it;
+    `status_r` tells how it ended."""
+
+    cgroup: Cgroup
+    launch: socket.socket
+    status_r: int
+
+    def close(self) -> None:
+        """Disarm: the child exits without running anything (its cgroup is the caller's)."""
+        self.launch.close()
+        os.close(self.status_r)
+
+
 class _ThreadBox(threading.local):
     box: Box | None = None
     server: ReadyServer | None = None
@@ -78,6 +104,7 @@ class _ThreadBox(threading.local):
     dirty = False  # holds the files of its last use: wiped before the next one
     finished: Cgroup | None = None  # the last run's cgroup (its processes killed): reset and recycled next
     spare: tuple[Cgroup, list[Path]] | None = None  # that cgroup recycled, and what renew makes again
+    armed: Armed | None = None  # the next run's child, waiting in the started box
 
 
 # (box, binds, the server's own cgroup) -> a started box; raises ReadyBoxFailed or OSError
@@ -130,7 +157,8 @@ class KeptBoxes:
             mine.in_use, mine.dirty = False, True
 
     def tidy(self) -> None:
-        """The clean-up left for later: the last run's reset and cgroup, the box's files."""
+        """The clean-up left for later (the last run's reset and cgroup, the box's files), and
+        the next run armed."""
         self.settle()
         mine = self._mine
         if mine.dirty and mine.box is not None and not mine.in_use:
@@ -140,6 +168,8 @@ class KeptBoxes:
             except (OSError, RuntimeError) as exc:
                 log.warning("[SANDBOX] kept box of slot %d could not be wiped (%s): destroyed", mine.box.slot.number, exc)
                 self.drop()
+        if not mine.in_use:
+            self._arm()
 
     def finished(self, cgroup: Cgroup) -> None:
         """A run in the started box ended and its processes were killed: its reset and its
@@ -164,6 +194,50 @@ class KeptBoxes:
             return
         if removed is not None:
             mine.spare = (cgroup, removed)
+
+    # -- the next run's child ---------------------------------------------------------------
+    def take_armed(self, box: Box, binds: list[Bind]) -> Armed | None:
+        """The child for a run in `box` with this bind set: armed ahead, or now. None when the
+        box could not be started or armed (the run is one-shot then)."""
+        if self.server_for(box, binds) is None:
+            return None
+        self._arm()
+        armed, self._mine.armed = self._mine.armed, None
+        return armed
+
+    def disarm(self) -> None:
+        """The armed child, unused, ends (a run is one-shot after all): its cgroup waits for settle."""
+        armed, self._mine.armed = self._mine.armed, None
+        if armed is not None:
+            armed.close()
+            self.finished(armed.cgroup)
+            self.settle()  # its cgroup's name is the one-shot run's
+
+    def _arm(self) -> None:
+        mine = self._mine
+        server = mine.server
+        if mine.armed is not None or server is None or mine.box is None or not server.alive():
+            return
+        cgroup = self.run_cgroup(cgroup_name(mine.box.slot.uid))
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        try:
+            pid, launch = server.arm(status_w)
+        except (ReadyBoxFailed, OSError) as exc:
+            os.close(status_r)
+            cgroup.remove()
+            self.end_server(f"a run could not be armed: {exc}")
+            return
+        finally:
+            os.close(status_w)
+        armed = Armed(cgroup, launch, status_r)
+        try:
+            cgroup.attach(pid)
+        except OSError as exc:
+            armed.close()
+            cgroup.remove()
+            self.end_server(f"an armed run could not be moved into its cgroup: {exc}")
+            return
+        mine.armed = armed
 
     def run_cgroup(self, name: str) -> Cgroup:
         """The cgroup for the next run in this thread's kept box: its last one's, recycled and
@@ -232,9 +306,17 @@ class KeptBoxes:
 
     def end_server(self, reason: str = "") -> None:
         mine = self._mine
+        armed, mine.armed = mine.armed, None
+        if armed is not None:
+            armed.close()
         if mine.server is not None:
             server, mine.server = mine.server, None
             detail = server.close()
             if reason:
                 log.warning("[SANDBOX] ready box of slot %d ended after %d runs: %s%s", mine.box.slot.number,
                             server.runs, reason, f" ({detail})" if detail else "")
+        if armed is not None:
+            try:
+                armed.cgroup.remove()
+            except OSError as exc:  # left to the next start's sweep
+                log.error("[SANDBOX] the cgroup of an armed run could not be removed: %s", exc)

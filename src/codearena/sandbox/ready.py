@@ -3,12 +3,13 @@
 A box is started once (bwrap, then `codearena-init --serve` as its pid 1) and then takes runs
 as requests over a SOCK_SEQPACKET socket, one at a time. For each run:
 
-  1. the service sends the argv, environment, rlimits and five descriptors (stdin, stdout,
-     stderr, the status pipe and a fresh launch socket);
-  2. init forks a child, which sends its credentials on the launch socket: the kernel tells
-     the service the child's pid as the host sees it (SCM_CREDENTIALS), and no one can forge it;
-  3. the service moves that pid into the run's own cgroup, then sends one byte: only then does
-     the child take its limits and exec the program;
+  1. ahead of the run (when the box's thread is idle), the service arms the box: it sends two
+     descriptors (the status pipe and a fresh launch socket); init forks a child, which sends
+     its credentials on the launch socket: the kernel tells the service the child's pid as the
+     host sees it (SCM_CREDENTIALS), and no one can forge it;
+  2. the service moves that pid into the run's own cgroup; the child waits;
+  3. the run: the service sends the argv, environment and rlimits, with stdin, stdout and
+     stderr, on the launch socket; only then does the child take its limits and exec the program;
   4. after the run, the service kills the run's cgroup and asks for a reset: init kills and
      reaps anything left, removes every System V IPC object and checks that nothing survived.
      A reset that fails (or any protocol error) ends the box: a new one is started next time.
@@ -108,20 +109,20 @@ class ReadyServer:
             raise ReadyBoxFailed(f"the box did not start: {exc}: {detail}") from None
         return server
 
-    def launch(self, payload: bytes, fds: list[int]) -> tuple[int, socket.socket]:
-        """Send a run request; returns (the child's host pid, the launch socket to release it
-        with). The child waits, before anything of the program runs, until `release`."""
+    def arm(self, status_fd: int) -> tuple[int, socket.socket]:
+        """Fork the next run's child ahead of its run; returns (its host pid, the launch socket
+        its run goes to). Until `run`, it only waits: nothing of a program runs. The box serves
+        nothing else until that child ended (run, or disarmed by closing the launch socket)."""
         host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-            self.control.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                              array.array("i", [*fds, box_end.fileno()]))])
+            self.control.sendmsg([b"arm\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                               array.array("i", [status_fd, box_end.fileno()]))])
             box_end.close()
             _, ancdata = _receive(host_end, 1, socket.CMSG_SPACE(_UCRED.size), _REPLY_TIMEOUT)
             for level, kind, data in ancdata:
                 if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= _UCRED.size:
                     pid, _uid, _gid = _UCRED.unpack(data[:_UCRED.size])
-                    self.runs += 1
                     return pid, host_end
             raise ReadyBoxFailed("the run's child sent no credentials")
         except BaseException:
@@ -129,11 +130,12 @@ class ReadyServer:
             host_end.close()
             raise
 
-    @staticmethod
-    def release(launch: socket.socket) -> None:
-        """Let the child exec the program (it is in the run's cgroup now)."""
+    def run(self, launch: socket.socket, payload: bytes, fds: list[int]) -> None:
+        """Hand the armed child its run (encode_run's payload; stdin, stdout, stderr): it execs
+        the program (it is in the run's cgroup by now)."""
         try:
-            launch.send(b"g")
+            launch.sendmsg([payload], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+            self.runs += 1
         finally:
             launch.close()
 

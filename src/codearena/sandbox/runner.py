@@ -22,7 +22,6 @@ import resource
 import selectors
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -37,7 +36,7 @@ from .cgroups import Cgroup, CgroupHost, detect
 from .errors import SandboxUnavailable
 from .helper import InitHelper, build_init_helper, publish_on_tmpfs
 from .limits import MIB, LimitHit, Limits, RunResult
-from .kept import KeptBoxes, ready_cgroup_name
+from .kept import Armed, KeptBoxes, cgroup_name, ready_cgroup_name
 from .ready import REQUEST_LIMIT, ReadyBoxFailed, ReadyServer, encode_run, wait_readable
 from .statedir import state_dir_problem
 
@@ -132,13 +131,6 @@ class _Capture:
         if len(self.data) > self.cap:
             del self.data[self.cap :]
             self.overflow = True
-
-
-def cgroup_name(uid: int) -> str:
-    """A box's cgroup is named by its uid, which no other box on the machine has at the same time:
-    two sandboxes with their own state directories and uid ranges (a test run beside a
-    developer's server) never share a cgroup."""
-    return f"box-{uid}"
 
 
 class Sandbox:
@@ -283,40 +275,38 @@ class Sandbox:
         address_space_fallback: where no memory cgroup exists, limit RLIMIT_AS instead
         (runtimes that reserve huge address space, the JVM and V8, set this to False).
         """
-        if self.ready_supported and self.kept.holds(box):
+        kept = self.ready_supported and self.kept.holds(box)
+        armed = None
+        if kept:
             self.kept.settle()  # the box's last run: reset, its cgroup recycled
-            cgroup = self.kept.run_cgroup(cgroup_name(box.slot.uid))
+            payload = self._ready_request(argv, env or {}, limits)
+            armed = self.kept.take_armed(box, binds or []) if payload else None
+            if armed is None:
+                self.kept.disarm()
+            cgroup = armed.cgroup if armed else self.kept.run_cgroup(cgroup_name(box.slot.uid))
         else:
             cgroup = self.cgroups.create(cgroup_name(box.slot.uid)) if self.cgroups and not self.unsafe else None
         try:
-            server = self._server_for(box, binds or []) if cgroup else None
-            payload = self._ready_request(argv, env or {}, limits) if server else None
             result = None
-            if payload:  # the run's cgroup holds the program alone: bwrap and init are the box's
+            if armed:  # the run's cgroup holds the program alone: bwrap and init are the box's
                 cgroup.set_limits(limits.memory_mb * MIB, limits.processes)
-                result = self._serve_and_watch(server, payload, limits, stdin, cgroup, cancel)
+                result = self._serve_and_watch(armed, payload, limits, stdin, cgroup, cancel)
             if result is None:
                 if cgroup:
+                    cgroup.kill_all()  # an armed child whose box failed
                     cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)
                 result = self._spawn_and_watch(box, argv, limits, stdin, env or {}, binds or [], cgroup,
                                                address_space_fallback and cgroup is None, cancel)
         finally:
             if cgroup:
                 cgroup.kill_all()
-                if server:
-                    self.kept.finished(cgroup)  # reset and removed once the result is handed back
+                if kept:
+                    self.kept.finished(cgroup)  # reset and recycled once the result is handed back
                 else:
                     cgroup.remove()
         return result
 
     # -- ready boxes ------------------------------------------------------------------------
-    def _server_for(self, box: Box, binds: list[bwrap_argv.Bind]) -> ReadyServer | None:
-        """The started box for this thread's kept box, or None: not a kept box, or it could not
-        start (the run is one-shot then)."""
-        if not self.ready_supported or not self.kept.holds(box):
-            return None
-        return self.kept.server_for(box, binds)
-
     def _start_server(self, box: Box, binds: list[bwrap_argv.Bind], holder: Cgroup) -> ReadyServer:
         prefix = _launch_prefix(str(self.helper.path), box.slot.uid, holder, _READY_BOX_RLIMITS)
         return ReadyServer.start(bwrap=self.bwrap, helper=str(self.helper.path), launch_prefix=prefix, box=box,
@@ -328,26 +318,23 @@ class Sandbox:
                              bwrap_argv.program_env(env))
         return payload if len(payload) <= REQUEST_LIMIT else None
 
-    def _serve_and_watch(self, server: ReadyServer, payload: bytes, limits: Limits, stdin: bytes | Path,
+    def _serve_and_watch(self, armed: Armed, payload: bytes, limits: Limits, stdin: bytes | Path,
                          cgroup: Cgroup, cancel: threading.Event | None) -> RunResult | None:
-        """The run through the ready box; None when the box failed before the program started
-        (the box is ended, and the caller runs it one-shot instead)."""
-        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        """The run through the ready box's armed child; None when the box failed before the
+        program started (the box is ended, and the caller runs it one-shot instead)."""
+        status_r = armed.status_r
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
-        launch: socket.socket | None = None
         try:
             stdin_fd = _stdin_fd(stdin)
             try:
-                pid, launch = server.launch(payload, [stdin_fd, out_w, err_w, status_w])
-                cgroup.attach(pid)
                 started = time.monotonic()
-                server.release(launch)
+                self.kept.server.run(armed.launch, payload, [stdin_fd, out_w, err_w])
             except (ReadyBoxFailed, OSError) as exc:
                 self.kept.end_server(f"a run could not start: {exc}")
                 return None
             finally:
-                for fd in (stdin_fd, out_w, err_w, status_w):
+                for fd in (stdin_fd, out_w, err_w):
                     os.close(fd)
             stdout, stderr = _Capture(out_r, limits.stdout_bytes), _Capture(err_r, limits.stderr_bytes)
             exited, limit_hit = self._watch_until(status_r, stdout, stderr, limits, cgroup, started, cancel)
@@ -364,8 +351,7 @@ class Sandbox:
                 self.kept.end_server("its init did not report the run")
             return result
         finally:
-            if launch is not None:
-                launch.close()
+            armed.launch.close()  # sent and closed, unless the box failed first
             for fd in (status_r, out_r, err_r):
                 os.close(fd)
 
