@@ -104,7 +104,8 @@ class _ThreadBox(threading.local):
     dirty = False  # holds the files of its last use: wiped before the next one
     finished: Cgroup | None = None  # the last run's cgroup (its processes killed): reset and recycled next
     spare: tuple[Cgroup, list[Path]] | None = None  # that cgroup recycled, and what renew makes again
-    armed: Armed | None = None  # the next run's child, waiting in the started box
+    arming: tuple[socket.socket, int] | None = None  # asked for (launch socket, status pipe): not read yet
+    armed: Armed | None = None  # the next run's child, waiting in the started box, in its cgroup
 
 
 # (box, binds, the server's own cgroup) -> a started box; raises ReadyBoxFailed or OSError
@@ -172,10 +173,19 @@ class KeptBoxes:
             self._arm()
 
     def finished(self, cgroup: Cgroup) -> None:
-        """A run in the started box ended and its processes were killed: its reset and its
-        cgroup's removal wait for settle()."""
+        """A run in the box ended and its processes were killed: its reset and its cgroup's
+        recycling wait for settle(). init is asked for the reset and the next run's child at
+        once, without waiting: it does both while the result goes back to its caller."""
         self.settle()
-        self._mine.finished = cgroup
+        mine = self._mine
+        mine.finished = cgroup
+        server = mine.server
+        if server is not None and server.alive():
+            try:
+                server.ask_reset()
+                self._ask_arm(server)
+            except OSError as exc:
+                self.end_server(f"its reset could not be asked for: {exc}")
 
     def settle(self) -> None:
         """Before anything else runs in the box: the last run's reset, its cgroup recycled for
@@ -206,29 +216,51 @@ class KeptBoxes:
         return armed
 
     def disarm(self) -> None:
-        """The armed child, unused, ends (a run is one-shot after all): its cgroup waits for settle."""
-        armed, self._mine.armed = self._mine.armed, None
+        """The armed child, unused, ends (a run is one-shot after all): its cgroup is recycled."""
+        mine = self._mine
+        armed, arming, mine.armed, mine.arming = mine.armed, mine.arming, None, None
+        if arming is not None:
+            arming[0].close()
+            os.close(arming[1])
         if armed is not None:
             armed.close()
-            self.finished(armed.cgroup)
+            mine.finished = armed.cgroup
             self.settle()  # its cgroup's name is the one-shot run's
 
+    def _ask_arm(self, server: ReadyServer) -> None:
+        mine = self._mine
+        if mine.arming is not None or mine.armed is not None:
+            return
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        try:
+            mine.arming = (server.arm(status_w), status_r)
+        except BaseException:
+            os.close(status_r)
+            raise
+        finally:
+            os.close(status_w)
+
     def _arm(self) -> None:
+        """The next run's child in its cgroup, waiting: asked for now unless it was already."""
+        self.settle()
         mine = self._mine
         server = mine.server
         if mine.armed is not None or server is None or mine.box is None or not server.alive():
             return
-        cgroup = self.run_cgroup(cgroup_name(mine.box.slot.uid))
-        status_r, status_w = os.pipe2(os.O_CLOEXEC)
         try:
-            pid, launch = server.arm(status_w)
+            self._ask_arm(server)
+            (launch, status_r), mine.arming = mine.arming, None
         except (ReadyBoxFailed, OSError) as exc:
-            os.close(status_r)
-            cgroup.remove()
             self.end_server(f"a run could not be armed: {exc}")
             return
-        finally:
-            os.close(status_w)
+        try:
+            pid = server.armed_pid(launch)
+        except (ReadyBoxFailed, OSError) as exc:
+            launch.close()
+            os.close(status_r)
+            self.end_server(f"a run could not be armed: {exc}")
+            return
+        cgroup = self.run_cgroup(cgroup_name(mine.box.slot.uid))
         armed = Armed(cgroup, launch, status_r)
         try:
             cgroup.attach(pid)
@@ -306,7 +338,10 @@ class KeptBoxes:
 
     def end_server(self, reason: str = "") -> None:
         mine = self._mine
-        armed, mine.armed = mine.armed, None
+        armed, arming, mine.armed, mine.arming = mine.armed, mine.arming, None, None
+        if arming is not None:
+            arming[0].close()
+            os.close(arming[1])
         if armed is not None:
             armed.close()
         if mine.server is not None:

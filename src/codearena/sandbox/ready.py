@@ -81,6 +81,7 @@ class ReadyServer:
         self.holder = holder
         self._errors = errors  # bwrap's and init's own messages (a file: nothing has to drain it)
         self.runs = 0
+        self._reset_asked = False
 
     @classmethod
     def start(cls, *, bwrap: str, helper: str, launch_prefix: list[str], box: Box, seccomp: bool,
@@ -109,26 +110,32 @@ class ReadyServer:
             raise ReadyBoxFailed(f"the box did not start: {exc}: {detail}") from None
         return server
 
-    def arm(self, status_fd: int) -> tuple[int, socket.socket]:
-        """Fork the next run's child ahead of its run; returns (its host pid, the launch socket
-        its run goes to). Until `run`, it only waits: nothing of a program runs. The box serves
-        nothing else until that child ended (run, or disarmed by closing the launch socket)."""
+    def arm(self, status_fd: int) -> socket.socket:
+        """Ask for the next run's child, forked ahead of its run; returns the launch socket its
+        credentials (armed_pid) and then its run go to. Until `run`, it only waits: nothing of a
+        program runs. The box serves nothing else until that child ended (run, or disarmed by
+        closing the launch socket). Does not wait: init forks while the caller goes on."""
         host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
             self.control.sendmsg([b"arm\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                                array.array("i", [status_fd, box_end.fileno()]))])
-            box_end.close()
-            _, ancdata = _receive(host_end, 1, socket.CMSG_SPACE(_UCRED.size), _REPLY_TIMEOUT)
-            for level, kind, data in ancdata:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= _UCRED.size:
-                    pid, _uid, _gid = _UCRED.unpack(data[:_UCRED.size])
-                    return pid, host_end
-            raise ReadyBoxFailed("the run's child sent no credentials")
+            return host_end
         except BaseException:
-            box_end.close()
             host_end.close()
             raise
+        finally:
+            box_end.close()
+
+    @staticmethod
+    def armed_pid(launch: socket.socket) -> int:
+        """The armed child's pid as the host sees it (its credentials, which the kernel vouches for)."""
+        _, ancdata = _receive(launch, 1, socket.CMSG_SPACE(_UCRED.size), _REPLY_TIMEOUT)
+        for level, kind, data in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS and len(data) >= _UCRED.size:
+                pid, _uid, _gid = _UCRED.unpack(data[:_UCRED.size])
+                return pid
+        raise ReadyBoxFailed("the run's child sent no credentials")
 
     def run(self, launch: socket.socket, payload: bytes, fds: list[int]) -> None:
         """Hand the armed child its run (encode_run's payload; stdin, stdout, stderr): it execs
@@ -139,9 +146,17 @@ class ReadyServer:
         finally:
             launch.close()
 
+    def ask_reset(self) -> None:
+        """Ask for the reset now, without waiting: init does it while the caller goes on, and
+        `reset` reads its answer."""
+        if not self._reset_asked:
+            self.control.sendmsg([b"reset\0"])
+            self._reset_asked = True
+
     def reset(self) -> None:
         """Kill and reap what is left, remove IPC objects, check: ReadyBoxFailed if not clean."""
-        self.control.sendmsg([b"reset\0"])
+        self.ask_reset()
+        self._reset_asked = False
         data, _ = _receive(self.control, 256, 0, _REPLY_TIMEOUT)
         if data != b"clean":
             raise ReadyBoxFailed(data.decode(errors="replace"))
