@@ -159,9 +159,16 @@ class KeptBoxes:
 
     def tidy(self) -> None:
         """The clean-up left for later (the last run's reset and cgroup, the box's files), and
-        the next run armed."""
-        self.settle()
+        the next run armed. init is asked for the reset and the next run's child first, without
+        waiting: it does both while this thread wipes the box."""
         mine = self._mine
+        server = mine.server
+        if mine.finished is not None and server is not None and server.alive() and not mine.in_use:
+            try:
+                server.ask_reset()
+                self._ask_arm(server)
+            except OSError as exc:
+                self.end_server(f"its reset could not be asked for: {exc}")
         if mine.dirty and mine.box is not None and not mine.in_use:
             mine.dirty = False
             try:
@@ -169,23 +176,15 @@ class KeptBoxes:
             except (OSError, RuntimeError) as exc:
                 log.warning("[SANDBOX] kept box of slot %d could not be wiped (%s): destroyed", mine.box.slot.number, exc)
                 self.drop()
+        self.settle()
         if not mine.in_use:
             self._arm()
 
     def finished(self, cgroup: Cgroup) -> None:
         """A run in the box ended and its processes were killed: its reset and its cgroup's
-        recycling wait for settle(). init is asked for the reset and the next run's child at
-        once, without waiting: it does both while the result goes back to its caller."""
+        recycling wait for settle()."""
         self.settle()
-        mine = self._mine
-        mine.finished = cgroup
-        server = mine.server
-        if server is not None and server.alive():
-            try:
-                server.ask_reset()
-                self._ask_arm(server)
-            except OSError as exc:
-                self.end_server(f"its reset could not be asked for: {exc}")
+        self._mine.finished = cgroup
 
     def settle(self) -> None:
         """Before anything else runs in the box: the last run's reset, its cgroup recycled for
