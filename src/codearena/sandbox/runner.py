@@ -289,7 +289,6 @@ class Sandbox:
         try:
             result = None
             if armed:  # the run's cgroup holds the program alone: bwrap and init are the box's
-                cgroup.set_limits(limits.memory_mb * MIB, limits.processes)
                 result = self._serve_and_watch(armed, payload, limits, stdin, cgroup, cancel)
             if result is None:
                 if cgroup:
@@ -323,9 +322,13 @@ class Sandbox:
         """The run through the ready box's armed child; None when the box failed before the
         program started (the box is ended, and the caller runs it one-shot instead)."""
         status_r = armed.status_r
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        pipes: list[int] = []  # ours to close
         try:
+            cgroup.set_limits(limits.memory_mb * MIB, limits.processes)
+            out_r, out_w = os.pipe2(os.O_CLOEXEC)
+            pipes += (out_r, out_w)
+            err_r, err_w = os.pipe2(os.O_CLOEXEC)
+            pipes += (err_r, err_w)
             stdin_fd = _stdin_fd(stdin)
             try:
                 started = time.monotonic()
@@ -334,8 +337,10 @@ class Sandbox:
                 self.kept.end_server(f"a run could not start: {exc}")
                 return None
             finally:
-                for fd in (stdin_fd, out_w, err_w):
+                os.close(stdin_fd)
+                for fd in (out_w, err_w):  # the child has them: the pipes end with it
                     os.close(fd)
+                    pipes.remove(fd)
             stdout, stderr = _Capture(out_r, limits.stdout_bytes), _Capture(err_r, limits.stderr_bytes)
             exited, limit_hit = self._watch_until(status_r, stdout, stderr, limits, cgroup, started, cancel)
             if not exited:
@@ -351,8 +356,8 @@ class Sandbox:
                 self.kept.end_server("its init did not report the run")
             return result
         finally:
-            armed.launch.close()  # sent and closed, unless the box failed first
-            for fd in (status_r, out_r, err_r):
+            armed.close()  # its launch socket (closed already once the run was sent) and status pipe
+            for fd in pipes:
                 os.close(fd)
 
     def _command(self, box: Box, argv, env, binds, status_fd: int) -> tuple[list[str], str | None]:
