@@ -174,6 +174,23 @@ def test_a_runs_clean_up_waits_for_idle_and_its_processes_do_not(sandbox, kept):
     assert_clean(report)
 
 
+def test_a_run_too_big_for_one_request_is_one_shot_and_the_box_serves_the_next(sandbox, kept):
+    """Past REQUEST_LIMIT the armed child is disarmed and the run gets a bwrap of its own, in the
+    same box directory; the started box is still there for the next run."""
+    probe(sandbox)
+    tidy_kept_boxes()
+    assert sandbox.kept._mine.armed is not None  # the next run's child waits: it will be disarmed
+    box_before, runs_before = kept()
+    words = ["x" * 50_000] * 4  # 200 kB of argv: more than one request holds
+    with sandbox.box() as box:
+        result = sandbox.run(box, ["/bin/sh", "-c", 'echo "$#"', "sh", *words], limits=Limits())
+    assert result.ok and result.stdout == b"4\n", result
+    assert kept() == (box_before, runs_before)  # not a request to the started box
+    report, _ = probe(sandbox)
+    assert_clean(report)
+    assert kept()[0] == box_before and kept()[1] > runs_before  # which served the next run
+
+
 # The BEAM uses its network namespace as it starts (every program, not only these): after each
 # run their box is replaced, not reset (see test_a_run_that_used_the_network_gets_the_box_replaced).
 TOUCHES_THE_NETWORK = {"erlang", "elixir"}
