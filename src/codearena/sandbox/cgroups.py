@@ -186,13 +186,13 @@ class Cgroup:
         """After a run in a kept box (its processes killed): keep what may serve its next run,
         counters reset, and remove the rest. Returns the directories removed (CgroupHost.renew
         makes them again), or None when nothing was kept (the cgroup is gone)."""
-        shared = [d for d in dict.fromkeys(self.dirs.values())
-                  if all(controller in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
-        if not shared:
+        directories = dict.fromkeys(self.dirs.values())
+        removed = [d for d in directories  # a directory shared with a controller that is not reusable goes
+                   if any(controller not in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
+        if len(removed) == len(directories):
             self.remove()
             return None
         self.kill_all()
-        removed = [d for d in dict.fromkeys(self.dirs.values()) if d not in shared]
         self._remove_dirs(removed)
         self._reset_counters()
         return removed

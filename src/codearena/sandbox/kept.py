@@ -93,8 +93,13 @@ class Armed:
 
     def close(self) -> None:
         """Disarm: the child exits without running anything (its cgroup is the caller's)."""
-        self.launch.close()
-        os.close(self.status_r)
+        _disarm(self.launch, self.status_r)
+
+
+def _disarm(launch: socket.socket, status_r: int) -> None:
+    """A child asked for or armed, closed on our side: it exits without running anything."""
+    launch.close()
+    os.close(status_r)
 
 
 class _ThreadBox(threading.local):
@@ -216,15 +221,21 @@ class KeptBoxes:
 
     def disarm(self) -> None:
         """The armed child, unused, ends (a run is one-shot after all): its cgroup is recycled."""
+        armed = self._drop_children()
+        if armed is not None:
+            self._mine.finished = armed.cgroup
+            self.settle()  # its cgroup's name is the one-shot run's
+
+    def _drop_children(self) -> Armed | None:
+        """Disarm the child asked for and the one armed; returns the armed one (its cgroup, with
+        the child exiting in it, is the caller's)."""
         mine = self._mine
         armed, arming, mine.armed, mine.arming = mine.armed, mine.arming, None, None
         if arming is not None:
-            arming[0].close()
-            os.close(arming[1])
+            _disarm(*arming)
         if armed is not None:
             armed.close()
-            mine.finished = armed.cgroup
-            self.settle()  # its cgroup's name is the one-shot run's
+        return armed
 
     def _ask_arm(self, server: ReadyServer) -> None:
         mine = self._mine
@@ -255,8 +266,7 @@ class KeptBoxes:
         try:
             pid = server.armed_pid(launch)
         except (ReadyBoxFailed, OSError) as exc:
-            launch.close()
-            os.close(status_r)
+            _disarm(launch, status_r)
             self.end_server(f"a run could not be armed: {exc}")
             return
         cgroup = self.run_cgroup(cgroup_name(mine.box.slot.uid))
@@ -337,12 +347,7 @@ class KeptBoxes:
 
     def end_server(self, reason: str = "") -> None:
         mine = self._mine
-        armed, arming, mine.armed, mine.arming = mine.armed, mine.arming, None, None
-        if arming is not None:
-            arming[0].close()
-            os.close(arming[1])
-        if armed is not None:
-            armed.close()
+        armed = self._drop_children()
         if mine.server is not None:
             server, mine.server = mine.server, None
             detail = server.close()

@@ -291,8 +291,9 @@ class Sandbox:
             if armed:  # the run's cgroup holds the program alone: bwrap and init are the box's
                 result = self._serve_and_watch(armed, payload, limits, stdin, cgroup, cancel)
             if result is None:
+                if armed:
+                    cgroup.kill_all()  # the armed child, whose box failed before its run
                 if cgroup:
-                    cgroup.kill_all()  # an armed child whose box failed
                     cgroup.set_limits(limits.memory_mb * MIB, limits.processes + _PROCESS_OVERHEAD)
                 result = self._spawn_and_watch(box, argv, limits, stdin, env or {}, binds or [], cgroup,
                                                address_space_fallback and cgroup is None, cancel)
