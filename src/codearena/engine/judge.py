@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from ..languages import Language, get_language
@@ -58,7 +58,7 @@ class TestResult:
     points: float | None = None  # awarded, when the test has points
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "verdict": self.verdict.value}
+        return {**vars(self), "verdict": self.verdict.value}  # every field a scalar: no deep copy (asdict)
 
     @classmethod
     def from_dict(cls, data: dict) -> "TestResult":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from ..languages import Language
 from ..sandbox import RunResult
@@ -42,7 +42,7 @@ class ExecutionResult:
     raw_stderr: str | None = None
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        data = dict(vars(self))  # every field is a scalar: asdict's deep copy would cost more than the rest
         data["verdict"] = self.verdict.value
         for name in ("raw_stdout", "raw_stderr"):
             if data[name] is None:

@@ -142,6 +142,8 @@ class Box:
         self.use_tmpfs = use_tmpfs
         self.disk_bytes = disk_bytes
         self.inodes = inodes
+        # Its directories as strings made once: they are opened several times a run.
+        self._subdirs = {name: f"{root}/{name}" for name in BOX_SUBDIRS}
         self._clear_stale()
         root.mkdir(mode=0o700)
         if use_tmpfs:
@@ -158,7 +160,7 @@ class Box:
 
     @property
     def work(self) -> Path:
-        return self.root / "work"
+        return Path(self._subdirs["work"])
 
     def write_file(self, name: str, data: bytes, mode: int = 0o644) -> Path:
         """Write a file before anything untrusted ran in the box (so no link can be planted yet)."""
@@ -190,9 +192,9 @@ class Box:
         before anything untrusted ran in the box: nothing in it can be a planted link yet, and
         O_NOFOLLOW and O_EXCL refuse one anyway."""
         parts = relative_path_parts(name)
-        directory = self.work
+        directory = self._subdirs["work"]
         for part in parts[:-1]:
-            directory = directory / part
+            directory = f"{directory}/{part}"
             try:
                 os.mkdir(directory, 0o755)
                 if os.geteuid() == 0:
@@ -200,7 +202,7 @@ class Box:
             except FileExistsError:
                 if not stat.S_ISDIR(os.lstat(directory).st_mode):
                     raise ValueError(f"{name!r}: {part!r} is already a file, not a directory") from None
-        fd = os.open(directory / parts[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        fd = os.open(f"{directory}/{parts[-1]}", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
         if os.geteuid() == 0:
             os.fchown(fd, self.slot.uid, self.slot.gid)
         return fd
@@ -246,7 +248,7 @@ class Box:
                 total += len(data)
                 found.append((path, data, stat.S_IMODE(st.st_mode)))
 
-        top = os.open(self.work, flags | os.O_DIRECTORY)
+        top = os.open(self._subdirs["work"], flags | os.O_DIRECTORY)
         try:
             walk(top, "", 0)
         finally:
@@ -266,7 +268,7 @@ class Box:
         nothing one run left reaches the next. RuntimeError if anything is left."""
         flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         for name in BOX_SUBDIRS:
-            fd = os.open(self.root / name, flags)
+            fd = os.open(self._subdirs[name], flags)
             try:
                 with os.scandir(fd) as entries:
                     found = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]

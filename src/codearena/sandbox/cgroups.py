@@ -155,7 +155,7 @@ class Cgroup:
     def attach(self, pid: int) -> None:
         """Move process `pid` (a ready box's child, before its program starts) into this cgroup."""
         for path in self.attach_paths:
-            _write(Path(path), str(pid))
+            _write(path, str(pid))
 
     # -- measurements ----------------------------------------------------------------------
     def cpu_seconds(self) -> float:
@@ -186,16 +186,20 @@ class Cgroup:
         """After a run in a kept box (its processes killed): keep what may serve its next run,
         counters reset, and remove the rest. Returns the directories removed (CgroupHost.renew
         makes them again), or None when nothing was kept (the cgroup is gone)."""
-        directories = dict.fromkeys(self.dirs.values())
-        removed = [d for d in directories  # a directory shared with a controller that is not reusable goes
-                   if any(controller not in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
-        if len(removed) == len(directories):
+        removed = self._not_reusable
+        if len(removed) == len(set(self.dirs.values())):
             self.remove()
             return None
         self.kill_all()
         self._remove_dirs(removed)
         self._reset_counters()
         return removed
+
+    @functools.cached_property
+    def _not_reusable(self) -> list[Path]:
+        # A directory shared with a controller that is not reusable goes.
+        return [d for d in dict.fromkeys(self.dirs.values())
+                if any(controller not in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
 
     def _reset_counters(self) -> None:
         pass
@@ -241,10 +245,11 @@ class CgroupV1(Cgroup):
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         _write(self.file("memory", "memory.limit_in_bytes"), str(memory_bytes))
-        if self._swap_accounted():  # include swap in the same limit
+        if self._swap_accounted:  # include swap in the same limit
             _write(self.file("memory", "memory.memsw.limit_in_bytes"), str(memory_bytes))
         _write(self.file("pids", "pids.max"), str(pids))
 
+    @functools.cached_property
     def _swap_accounted(self) -> bool:
         return _swap_accounting(str(self.dirs["memory"].parent))
 
@@ -252,7 +257,7 @@ class CgroupV1(Cgroup):
         return _int_or_zero(self.file("cpuacct", "cpuacct.usage")) / 1e9
 
     def memory_peak_bytes(self) -> int:
-        name = "memory.memsw.max_usage_in_bytes" if self._swap_accounted() else "memory.max_usage_in_bytes"
+        name = "memory.memsw.max_usage_in_bytes" if self._swap_accounted else "memory.max_usage_in_bytes"
         return _int_or_zero(self.file("memory", name))
 
     def oom_killed(self) -> bool:
@@ -260,7 +265,7 @@ class CgroupV1(Cgroup):
 
     def memory_limit_reached(self) -> bool:
         return (_int_or_zero(self.file("memory", "memory.failcnt")) > 0
-                or (self._swap_accounted() and _int_or_zero(self.file("memory", "memory.memsw.failcnt")) > 0))
+                or (self._swap_accounted and _int_or_zero(self.file("memory", "memory.memsw.failcnt")) > 0))
 
     def pids(self) -> list[int]:
         try:

@@ -195,6 +195,10 @@ class Worker:
         """Store a finished job's result, retrying while Redis is unreachable (bounded by the
         result's TTL): a result computed is never dropped for an outage. If Redis stays away
         that long, the entry stays pending and is reclaimed."""
+        try:  # tried once before the retry machinery, which costs more than the store itself
+            return self.store.complete(delivery, data, outcome)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("[WORKER] job %s: cannot store its result yet (%s); retrying", delivery.job_id, exc)
         retrying = Retrying(retry=retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
                             wait=wait_fixed(1.0), stop=stop_after_delay(self.settings.queue_result_ttl), reraise=True,
                             before_sleep=lambda state: log.warning(
