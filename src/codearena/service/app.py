@@ -126,9 +126,9 @@ def create_service_app(queue: QueueSettings, service: ServiceSettings | None = N
                   description="Jobs for the workers. Every request needs the service token.")
     app.add_middleware(BodySizeLimit, max_bytes=service.max_body_bytes)  # inside the gate: read after auth
     app.add_middleware(ServiceTokenGate, token=token, own_auth_prefixes=[e.prefix for e in extensions])
+    app.include_router(router)  # first: routes are matched in order, and the job API is the busiest
     for extension in extensions:
         extension.install(app)
-    app.include_router(router)
 
     @app.exception_handler(redis.RedisError)
     async def _redis_down(_request: Request, exc: redis.RedisError):
