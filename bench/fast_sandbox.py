@@ -16,6 +16,8 @@ cost of a run, which a different program per student pays just the same after it
 
 from __future__ import annotations
 
+import http.client
+import json
 import queue
 import subprocess
 import tempfile
@@ -81,6 +83,22 @@ def _job(client: httpx.Client) -> None:
     assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
 
 
+class LeanClient:
+    """POST /jobs?wait over one kept-alive http.client connection: the same request as _job,
+    with less of the client's own CPU beside the service's on this 2-core host (diagnostic: what
+    the client library costs; the floor is judged on httpx, as a platform sends it)."""
+
+    def __init__(self, port: int, headers: dict):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {**headers, "Content-Type": "application/json"}
+        self.body = json.dumps({"language": "c", "source": HELLO_C})
+
+    def job(self) -> None:
+        self.connection.request("POST", "/jobs?wait=60", self.body, self.headers)
+        record = json.loads(self.connection.getresponse().read())
+        assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+
+
 def _burst(url: str, headers: dict, jobs: int, parallel: int = 8) -> float:
     with httpx.Client(base_url=url, headers=headers, timeout=120,
                       limits=httpx.Limits(max_connections=parallel)) as client, ThreadPoolExecutor(parallel) as pool:
@@ -124,12 +142,14 @@ def run(quick: bool = False) -> dict:
         assert execute(HELLO_C, "c", sandbox=sandbox).verdict == Verdict.AC  # compiled once, cached
         stack.set_workers(1)
         worker = stack.workers[0]
+        lean = LeanClient(stack.port, stack.headers)
         with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as client:
             timings = interleaved(samples, {
                 "c hello: bare binary": lambda: _bare(binary),
                 "c hello: one-shot box (Sandbox.run)": lambda: in_box(binary),
                 "c hello: kept box (Sandbox.run)": lambda: kept.call(lambda: in_box(binary)),
                 "c hello: POST /jobs?wait, 1 worker": lambda: _job(client),
+                "c hello: POST /jobs?wait, 1 worker (http.client)": lean.job,
                 f"c a+b: judged on {TESTS} tests (kept box)": lambda: kept.call(judged),
                 f"c a+b: bare binary on {TESTS} inputs": bare_tests,
                 f"c a+b: judged on {TESTS} tests (one-shot boxes)": judged,
@@ -153,6 +173,7 @@ def run(quick: bool = False) -> dict:
     bare = median("c hello: bare binary")
     measured = {
         "queue_added_over_bare_ms": median("c hello: POST /jobs?wait, 1 worker") - bare,
+        "queue_added_over_bare_ms_lean_client": median("c hello: POST /jobs?wait, 1 worker (http.client)") - bare,
         "worker_cpu_ms_per_job": worker_cpu_ms,
         "judging_added_ms_per_test": (median(f"c a+b: judged on {TESTS} tests (kept box)")
                                       - median(f"c a+b: bare binary on {TESTS} inputs")) / TESTS,

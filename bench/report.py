@@ -141,6 +141,10 @@ def _rows(results: dict) -> list[str]:
                     f"process tree) | {_median(r, 'c hello: POST /jobs?wait, 1 worker')}; {_ms(m['worker_cpu_ms_per_job'])} | "
                     f"<= 4 ms over bare: {_ms(m['queue_added_over_bare_ms'])} ({_met(met['queue_added_over_bare'])}); "
                     f"worker CPU <= 3 ms ({_met(met['worker_cpu'])}) |")
+        if "queue_added_over_bare_ms_lean_client" in m:
+            rows.append(f"| queue | the same through one http.client connection (less client CPU beside the service's "
+                        f"on 2 cores; diagnostic) | {_median(r, 'c hello: POST /jobs?wait, 1 worker (http.client)')} | "
+                        f"over bare: {_ms(m['queue_added_over_bare_ms_lean_client'])} |")
         rows.append(f"| judging | C a+b on 40 tests: kept box / one-shot boxes / the bare binary on the same inputs | "
                     f"{_median(r, 'c a+b: judged on 40 tests (kept box)')} / "
                     f"{_median(r, 'c a+b: judged on 40 tests (one-shot boxes)')} / "
