@@ -277,7 +277,7 @@ class Box:
                         shutil.rmtree(entry, dir_fd=fd)
                     else:
                         os.unlink(entry, dir_fd=fd)
-                if os.listdir(fd):
+                if found and os.listdir(fd):  # nothing runs in the box: an empty listing stays empty
                     raise RuntimeError(f"the box's {name} could not be emptied")
                 for attribute in os.listxattr(fd):
                     os.removexattr(fd, attribute)
