@@ -78,9 +78,12 @@ def _bare(binary: Path, stdin: bytes = b"") -> bytes:
     return subprocess.run([str(binary)], input=stdin, capture_output=True, check=True).stdout
 
 
-def _job(client: httpx.Client) -> None:
-    record = client.post("/jobs", params={"wait": 60}, json={"language": "c", "source": HELLO_C}).json()
+def _check_hello(record: dict) -> None:
     assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+
+
+def _job(client: httpx.Client) -> None:
+    _check_hello(client.post("/jobs", params={"wait": 60}, json={"language": "c", "source": HELLO_C}).json())
 
 
 class LeanClient:
@@ -95,8 +98,7 @@ class LeanClient:
 
     def job(self) -> None:
         self.connection.request("POST", "/jobs?wait=60", self.body, self.headers)
-        record = json.loads(self.connection.getresponse().read())
-        assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+        _check_hello(json.loads(self.connection.getresponse().read()))
 
 
 def _burst(url: str, headers: dict, jobs: int, parallel: int = 8) -> float:
