@@ -157,11 +157,16 @@ def _rows(results: dict) -> list[str]:
                     f"of bare: {m['two_workers_vs_bare_two'] * 100:.0f}% ({_met(met['two_workers'])}) |")
     if "warm_javac" in results:
         r = results["warm_javac"]
-        cold, warm = "javac, a JVM per compile (today)", "warm compiler, one JVM for every compile"
-        rows.append(f"| java | a new Java program compiled: javac per compile / a warm compiler (one JVM, javax.tools), "
-                    f"outside the sandbox | {_median(r, cold)} / {_median(r, warm)} | warm is "
-                    f"{r['warm_vs_cold']['wall']:.2f}x the wall, {r['warm_vs_cold']['cpu']:.2f}x the CPU; not adopted: it "
-                    f"needs a compile box that outlives a compile (issue 16's ready boxes) |")
+        box = r["archive_vs_none_in_box"]
+        rows.append(f"| java | a new Java program compiled in a kept box: javac with its class-data archive (now) / "
+                    f"without (before) | {_median(r, 'in a kept box: javac with the archive (now)')} / "
+                    f"{_median(r, 'in a kept box: javac without the archive (before)')} | with is {box['wall']:.2f}x "
+                    f"the wall, {box['cpu']:.2f}x the CPU |")
+        rows.append(f"| java | outside the sandbox: javac / with the archive / a warm compiler (one JVM, javax.tools) | "
+                    f"{_median(r, 'javac, a JVM per compile')} / {_median(r, 'javac with the class-data archive')} / "
+                    f"{_median(r, 'warm compiler, one JVM for every compile')} | warm is {r['warm_vs_cold']['wall']:.2f}x "
+                    f"the wall, {r['warm_vs_cold']['cpu']:.2f}x the CPU; not adopted: one JVM would serve every "
+                    f"user's compiles |")
     if "load_mixed" in results:
         r = results["load_mixed"]
         q, d = r["queue"], r["direct"]

@@ -1,8 +1,9 @@
-"""Java compiles: `javac` as a compile box runs it today (a JVM started per compile) against a
-warm compiler (one long-lived JVM compiling every source through javax.tools), on distinct
-programs, interleaved. Both run outside the sandbox, with the compile template's JVM flags: the
-figure is the compiler's own cost, which is what a warm compiler inside a ready box would save
-(issue 16; adopting one needs boxes that outlive a compile, which CodeArena does not have yet)."""
+"""Java compiles on distinct programs, interleaved: in a kept box as CodeArena compiles (javac with
+its class-data archive, languages/class_data.py) against the same box without the archive (a
+JVM loading all of javac's classes per compile), and outside the sandbox the same two beside a
+warm compiler (one long-lived JVM compiling every source through javax.tools; not adopted: one
+JVM would serve every user's compiles, while a new JVM per compile shares nothing but the
+read-only archive)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from codearena.engine.compile import COMPILE_DISK_MB, compile_limits
+from codearena.languages import class_data, get_language
 from codearena.languages.spec import resolve_executable
 from codearena.languages.vm import _JVM_FLAGS
+from codearena.sandbox import get_sandbox, keep_boxes
 
 from .common import interleaved, plot_distributions, summaries, write_json
 
@@ -32,13 +36,29 @@ public class WarmJavac {
   }
 }
 """
-COLD, WARM = "javac, a JVM per compile (today)", "warm compiler, one JVM for every compile"
+COLD, ARCHIVED, WARM = ("javac, a JVM per compile", "javac with the class-data archive",
+                        "warm compiler, one JVM for every compile")
+BOX_COLD, BOX_ARCHIVED = "in a kept box: javac without the archive (before)", "in a kept box: javac with the archive (now)"
+
+
+def _source(n: int) -> str:
+    """A program no compile has seen (every student sends their own)."""
+    return (f"import java.util.*;\npublic class Main {{\n  static final int N = {n};\n"
+            "  public static void main(String[] a) {\n    Scanner in = new Scanner(System.in);\n"
+            "    List<Integer> l = new ArrayList<>();\n    while (in.hasNextInt()) l.add(in.nextInt() + N);\n"
+            "    System.out.println(l);\n  }\n}\n")
 
 
 def run(quick: bool = False) -> dict:
     samples = 6 if quick else 20
     work = Path(tempfile.mkdtemp(prefix="codearena-bench-javac-"))
     javac, java = resolve_executable("javac"), resolve_executable("java")
+    language = get_language("java")
+    archive = class_data.archive_for(language)
+    if archive is None:
+        raise RuntimeError("javac's class-data archive could not be made (see the log)")
+    sandbox = get_sandbox()
+    host_flags = [*(f"-J{flag}" for flag in _JVM_FLAGS), "-J-Xmx512m", "-proc:none", "-encoding", "UTF-8"]
     try:
         (work / "WarmJavac.java").write_text(WARM_COMPILER)
         subprocess.run([javac, "-d", str(work), str(work / "WarmJavac.java")], check=True)
@@ -47,21 +67,16 @@ def run(quick: bool = False) -> dict:
         numbers = itertools.count()
 
         def program() -> tuple[Path, Path]:
-            """A program no compile has seen (every student sends their own)."""
             n = next(numbers)
             directory = work / f"p{n}"
             directory.mkdir()
             source = directory / "Main.java"
-            source.write_text(f"import java.util.*;\npublic class Main {{\n  static final int N = {n};\n"
-                              "  public static void main(String[] a) {\n    Scanner in = new Scanner(System.in);\n"
-                              "    List<Integer> l = new ArrayList<>();\n    while (in.hasNextInt()) l.add(in.nextInt() + N);\n"
-                              "    System.out.println(l);\n  }\n}\n")
+            source.write_text(_source(n))
             return source, directory
 
-        def cold() -> None:
+        def host(*extra: str) -> None:
             source, out = program()
-            subprocess.run([javac, *(f"-J{flag}" for flag in _JVM_FLAGS), "-J-Xmx512m", "-proc:none", "-encoding",
-                            "UTF-8", "-d", str(out), str(source)], check=True)
+            subprocess.run([javac, *extra, *host_flags, "-d", str(out), str(source)], check=True)
 
         def warm() -> None:
             source, out = program()
@@ -70,16 +85,36 @@ def run(quick: bool = False) -> dict:
             if server.stdout.readline().strip() != "0":
                 raise RuntimeError("the warm compiler failed to compile a valid program")
 
+        def in_box(with_archive: bool) -> None:
+            source = _source(next(numbers))
+            argv = language.compile_argv(source, language.compile_memory_mb)
+            if not with_archive:
+                argv = [part for part in argv if part not in class_data.compile_arguments(language)]
+            with sandbox.box(disk_mb=COMPILE_DISK_MB) as box:  # the same binds either way: one started box serves both
+                box.write_file("Main.java", source.encode())
+                compiled = sandbox.run(box, argv, limits=compile_limits(language), binds=language.binds(),
+                                       address_space_fallback=False)
+                if not compiled.ok or not (box.work / "Main.class").exists():
+                    raise RuntimeError(f"javac failed in the box: {compiled.stderr[-300:]!r}")
+
         try:
-            timings = interleaved(samples, {COLD: cold, WARM: warm}, warmup=3)
+            with keep_boxes():
+                timings = interleaved(samples, {
+                    BOX_COLD: lambda: in_box(False), BOX_ARCHIVED: lambda: in_box(True),
+                    COLD: host, ARCHIVED: lambda: host(class_data.archive_option(language, str(archive))),
+                    WARM: warm}, warmup=3)
         finally:
             server.stdin.close()
             server.wait(timeout=30)
         cases = summaries(timings)
+        ratio = lambda a, b: {"wall": cases[a]["median_ms"] / cases[b]["median_ms"],  # noqa: E731
+                              "cpu": cases[a]["cpu_ms"] / cases[b]["cpu_ms"]}
         result = {"cases": cases, "samples": samples,
-                  "warm_vs_cold": {"wall": cases[WARM]["median_ms"] / cases[COLD]["median_ms"],
-                                   "cpu": cases[WARM]["cpu_ms"] / cases[COLD]["cpu_ms"]},
-                  "plot": str(plot_distributions("warm_javac", "Java compile: cold javac vs a warm compiler", timings))}
+                  "archive_vs_none_in_box": ratio(BOX_ARCHIVED, BOX_COLD),
+                  "archive_vs_none": ratio(ARCHIVED, COLD),
+                  "warm_vs_cold": ratio(WARM, COLD),
+                  "plot": str(plot_distributions("warm_javac", "Java compile: javac per compile, with its class-data "
+                                                 "archive, and a warm compiler", timings))}
         write_json("warm_javac", result)
         return result
     finally:

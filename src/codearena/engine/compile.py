@@ -32,13 +32,18 @@ class CompileOutcome:
     failure: ExecutionResult | None = None  # set when not ok: CE, or IE when the sandbox failed
 
 
+def compile_limits(language: Language) -> Limits:
+    """COMPILE_LIMITS with room for the language's runtime (a JVM compiler's own heap and threads)."""
+    return COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb,
+                                       processes=COMPILE_LIMITS.processes + language.extra_processes,
+                                       open_files=max(COMPILE_LIMITS.open_files, language.min_open_files))
+
+
 def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str,
                    options: tuple[str, ...] = ()) -> CompileOutcome:
     """The language's compiler, or its syntax check (interpreted languages), on the source in the
     box; `options` are the job's compiler options (only for a language whose template takes them)."""
-    limits = COMPILE_LIMITS.with_changes(memory_mb=language.compile_memory_mb + language.memory_overhead_mb,
-                                         processes=COMPILE_LIMITS.processes + language.extra_processes,
-                                         open_files=max(COMPILE_LIMITS.open_files, language.min_open_files))
+    limits = compile_limits(language)
     if language.compiled:
         argv = language.compile_argv(source, language.compile_memory_mb, options)
     else:

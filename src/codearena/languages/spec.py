@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..sandbox import Bind
+from . import class_data
 
 TOOLCHAIN_PATH = "/usr/local/bin:/usr/bin:/bin"
 _VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
@@ -68,6 +69,11 @@ class Language:
     # A project (Judge0's "Multi-file program"): the program is the job's files, built by their
     # own `compile` script and started by their `run` script; a source, if any, is `run`.
     project: bool = False
+    # A JVM compiler that takes JVM options as arguments with this prefix ("-J" for javac): its own
+    # classes are shared between compiles by an archive made from `class_data_training` (or the
+    # self-test) on the host, once per JDK (class_data.py).
+    compiler_jvm_option_prefix: str = ""
+    class_data_training: str = ""
 
     @property
     def name(self) -> str:
@@ -90,14 +96,15 @@ class Language:
 
     def binds(self) -> list[Bind]:
         paths = [p for pattern in self.extra_binds for p in sorted(glob.glob(pattern))]
-        return [Bind(p, p, optional=True) for p in paths]
+        return [Bind(p, p, optional=True) for p in paths] + class_data.binds(self)
 
     @property
     def takes_compiler_options(self) -> bool:
         return OPTIONS_TOKEN in (self.compile or ())
 
-    def _argv(self, template: tuple[str, ...], source: str, memory_mb: int,
-              options: tuple[str, ...] = ()) -> list[str]:
+    def template_argv(self, template: tuple[str, ...], source: str, memory_mb: int,
+                      options: tuple[str, ...] = ()) -> list[str]:
+        """A template filled in for this source, its executable resolved on the host."""
         values = {"source": self.source_name(source), "main": self.entry(source), "memory_mb": memory_mb}
         argv: list[str] = []
         for part in template:
@@ -107,14 +114,15 @@ class Language:
 
     def compile_argv(self, source: str, memory_mb: int, options: tuple[str, ...] = ()) -> list[str]:
         assert self.compile is not None
-        return self._argv(self.compile, source, memory_mb, options)
+        argv = self.template_argv(self.compile, source, memory_mb, options)
+        return [argv[0], *class_data.compile_arguments(self), *argv[1:]]
 
     def check_argv(self, source: str, memory_mb: int) -> list[str]:
         assert self.check is not None
-        return self._argv(self.check, source, memory_mb)
+        return self.template_argv(self.check, source, memory_mb)
 
     def run_argv(self, source: str, memory_mb: int) -> list[str]:
-        return self._argv(self.run, source, memory_mb)
+        return self.template_argv(self.run, source, memory_mb)
 
     def environment(self, memory_mb: int) -> dict[str, str]:
         """The entry's environment variables, {memory_mb} filled in (Mono's heap size)."""

@@ -66,6 +66,64 @@ _JVM_RUNTIME = {
     "compile_memory_mb": 1024,
 }
 
+# What javac's class-data archive is made from (class_data.py): the constructs students' programs
+# use, so that the compiler classes they need are the ones shared; a raw type makes javac print a
+# note, which loads its diagnostics too.
+_JAVA_TRAINING = """import java.io.*;
+import java.util.*;
+import java.util.function.*;
+import java.util.stream.*;
+
+public class Main {
+  enum Colour { RED, GREEN }
+  record Point(int x, long y) implements Comparable<Point> {
+    public int compareTo(Point o) { return Long.compare(x + y, o.x + o.y); }
+  }
+  interface Shape { double area(); default String describe() { return "area " + area(); } }
+  static abstract class Base<T extends Comparable<T>> { abstract T pick(List<? extends T> items); }
+  static class Largest<T extends Comparable<T>> extends Base<T> {
+    T pick(List<? extends T> items) { return Collections.max(items); }
+  }
+  static int sum(int... values) { int total = 0; for (int v : values) total += v; return total; }
+  static <K, V extends Comparable<V>> Map<K, V> best(Map<K, V> map) { return new TreeMap<>(map); }
+
+  public static void main(String[] args) throws IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    StringBuilder out = new StringBuilder();
+    String line;
+    List<Point> points = new ArrayList<>();
+    while ((line = in.readLine()) != null && !line.isEmpty()) {
+      StringTokenizer st = new StringTokenizer(line);
+      points.add(new Point(Integer.parseInt(st.nextToken()), Long.parseLong(st.nextToken())));
+    }
+    Map<Integer, List<Point>> byX = points.stream().filter(p -> p.y() > 0)
+        .collect(Collectors.groupingBy(Point::x, TreeMap::new, Collectors.toList()));
+    Function<Integer, Integer> twice = v -> v * 2;
+    BiFunction<Integer, Integer, Integer> add = Integer::sum;
+    Supplier<Deque<Integer>> deques = ArrayDeque::new;
+    Deque<Integer> deque = deques.get();
+    PriorityQueue<int[]> heap = new PriorityQueue<>((a, b) -> a[0] != b[0] ? a[0] - b[0] : b[1] - a[1]);
+    int[][] grid = new int[3][4];
+    long[] prefix = new long[points.size() + 1];
+    for (int i = 0; i < points.size(); i++) prefix[i + 1] = prefix[i] + points.get(i).y();
+    Arrays.sort(grid, Comparator.comparingInt(row -> row[0]));
+    Shape circle = () -> Math.PI;
+    Shape square = new Shape() { public double area() { return 1.0; } };
+    Colour colour = points.isEmpty() ? Colour.RED : Colour.GREEN;
+    String name = switch (colour) { case RED -> "red"; case GREEN -> { yield "green"; } };
+    Object any = points.isEmpty() ? "none" : points.get(0);
+    if (any instanceof Point p && p.x() > 0) out.append(p).append('\\n');
+    List raw = new ArrayList(); raw.add(name);
+    try (StringWriter writer = new StringWriter()) { writer.write(circle.describe()); out.append(writer); }
+    catch (IOException | RuntimeException e) { throw new UncheckedIOException(new IOException(e)); }
+    deque.push(twice.apply(add.apply(sum(1, 2, 3), heap.size())));
+    out.append(String.format("%d %s %.2f %s%n", deque.peek(), byX, square.area(), best(Map.of("a", 1))));
+    out.append(new Largest<Integer>().pick(List.of(3, 1, 2))).append(raw).append(Arrays.toString(prefix));
+    System.out.print(out);
+  }
+}
+"""
+
 JAVA = Language(
     id="java",
     label="Java",
@@ -78,6 +136,8 @@ JAVA = Language(
     # -proc:none: no annotation processors (they are code that javac would run).
     compile=("javac", *(f"-J{f}" for f in _JVM_FLAGS), "-J-Xmx512m", "-proc:none", "-encoding", "UTF-8",
              "-d", ".", "{options}", "{source}"),
+    compiler_jvm_option_prefix="-J",
+    class_data_training=_JAVA_TRAINING,
     run=(*_JVM_RUN, "-cp", ".", "{main}"),
     version_command=("javac", "-version"),
     **_JVM_RUNTIME,
