@@ -140,6 +140,34 @@ def test_cancelling_a_running_job_stops_it_on_its_worker(queue, client):
     assert record["result"]["wall_time"] < 15
 
 
+def test_cancelling_a_job_started_along_with_the_last_ones_result_stops_it(queue, client):
+    """The second job is read and started in the same round trip that stores the first one's
+    result (no START of its own): a stop request for it still reaches its run."""
+    first = client.post("/jobs", json={"language": "python", "source": busy_program("first", 0.5),
+                                       "limits": {"cpu_time": 5}}).json()["id"]
+    second = client.post("/jobs", json={"language": "python", "source": "import time\ntime.sleep(1000)",
+                                        "limits": {"cpu_time": 10}}).json()["id"]
+    queue.start_worker()
+    wait_until(lambda: queue.job(second).get("state") == "running", what="the second job to start")
+    assert queue.job(first).get("state") == "done"
+    assert client.delete(f"/jobs/{second}").status_code == 202
+    record = client.get(f"/jobs/{second}", params={"wait": 15}).json()
+    assert record["state"] == "done" and record["result"]["verdict"] == "IE", record
+    assert "nobody waits" in record["result"]["message"] and record["result"]["wall_time"] < 15
+
+
+def test_a_stop_request_that_comes_before_its_jobs_slot_registered_it_is_kept_for_it():
+    from codearena.service.worker import Worker
+
+    from .conftest import queue_settings
+
+    worker = Worker(queue_settings("codearena-test-early-stop"), concurrency=1)
+    worker._stop_requested("early")  # the listener heard it first (the job was started inside a script)
+    assert worker._register_stop("early").is_set()
+    assert not worker._register_stop("other").is_set()
+    assert not worker._register_stop("early").is_set()  # kept for its one registration only
+
+
 def test_wait_returns_as_soon_as_the_result_exists(queue, client):
     """A waiter parked before any worker exists is answered when the result is stored, not when
     its wait runs out."""

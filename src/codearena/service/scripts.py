@@ -36,20 +36,61 @@ end
 return false
 """
 
-# KEYS: job hash, running index.  ARGV: worker name, now, reclaim margin, job id.
+# start_job(job hash, running index, job id, worker name, now, reclaim margin)
 # -> {outcome, job json, attempts, created_at, stop_requested}: outcome 'run' (go ahead), or the state that
 # forbids running it.
 # A running job is indexed by the moment it is overdue (now + its budget + the margin): see OVERDUE.
-START = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {'missing', false} end
-if state == 'cancelled' or state == 'done' then return {state, false} end
-redis.call('HSET', KEYS[1], 'state', 'running', 'worker', ARGV[1], 'started_at', ARGV[2])
-local budget = tonumber(redis.call('HGET', KEYS[1], 'budget') or '0')
-redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + budget + tonumber(ARGV[3]), ARGV[4])
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-return {'run', redis.call('HGET', KEYS[1], 'request'), attempts, redis.call('HGET', KEYS[1], 'created_at'),
-        redis.call('HGET', KEYS[1], 'stop_requested')}
+START_JOB = """
+local function start_job(key, running, id, worker, now, margin)
+  local state = redis.call('HGET', key, 'state')
+  if not state then return {'missing', false} end
+  if state == 'cancelled' or state == 'done' then return {state, false} end
+  redis.call('HSET', key, 'state', 'running', 'worker', worker, 'started_at', now)
+  local budget = tonumber(redis.call('HGET', key, 'budget') or '0')
+  redis.call('ZADD', running, tonumber(now) + budget + tonumber(margin), id)
+  local attempts = redis.call('HINCRBY', key, 'attempts', 1)
+  return {'run', redis.call('HGET', key, 'request'), attempts, redis.call('HGET', key, 'created_at'),
+          redis.call('HGET', key, 'stop_requested')}
+end
+"""
+
+# KEYS: job hash, running index.  ARGV: worker name, now, reclaim margin, job id.  -> start_job's answer.
+START = START_JOB + """
+return start_job(KEYS[1], KEYS[2], ARGV[4], ARGV[1], ARGV[2], ARGV[3])
+"""
+
+# take(streams, running index, group, consumer, now, reclaim margin, job hash prefix): the next new entry
+# (interactive before bulk, as NEXT) whose job may run, read and started in one step; entries of
+# jobs that must not run (cancelled, done, gone) are acked and deleted on the way.
+# -> {stream, entry, job id, job json, attempts, created_at, stop_requested}; false: none;
+# {'error', message}: the read failed (a stream or its group is missing).
+TAKE_JOB = START_JOB + """
+local function take(streams, running, group, consumer, now, margin, prefix)
+  for _, stream in ipairs(streams) do
+    while true do
+      local got = redis.pcall('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
+      if type(got) == 'table' and got.err then return {'error', got.err} end
+      if not got then break end
+      local entry_id, fields, id = got[1][2][1][1], got[1][2][1][2], nil
+      for i = 1, #fields, 2 do if fields[i] == 'job' then id = fields[i + 1] end end
+      if id then
+        local started = start_job(prefix .. id, running, id, consumer, now, margin)
+        if started[1] == 'run' then
+          return {stream, entry_id, id, started[2], started[3], started[4], started[5]}
+        end
+      end
+      redis.call('XACK', stream, group, entry_id)
+      redis.call('XDEL', stream, entry_id)
+    end
+  end
+  return false
+end
+"""
+
+# KEYS: running index, then the streams in the order they are served.
+# ARGV: group, consumer, now, reclaim margin, job hash prefix.  -> take's answer.
+TAKE = TAKE_JOB + """
+return take({unpack(KEYS, 2)}, KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 """
 
 # A finished job's record as JSON (protocol.JobRecord), built from its hash as ServiceStore.read
@@ -75,29 +116,42 @@ end
 # announced (`announce`) gets its id added to the announcements stream, which its submitter reads.
 # The done message carries the job's record (see RECORD) when its result is at most `inline
 # limit` bytes, so a waiter answers without reading it back; else the id alone.
-COMPLETE = RECORD + """
-local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])
-local stored = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ttl)
-redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
-redis.call('XDEL', KEYS[3], ARGV[3])
-if not stored then
-  redis.call('HINCRBY', KEYS[1], 'duplicate_results', 1)
-  return 0
+COMPLETE_JOB = RECORD + """
+local function complete()
+  local ttl = tonumber(redis.call('HGET', KEYS[1], 'retention') or ARGV[2])
+  local stored = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'EX', ttl)
+  redis.call('XACK', KEYS[3], ARGV[4], ARGV[3])
+  redis.call('XDEL', KEYS[3], ARGV[3])
+  if not stored then
+    redis.call('HINCRBY', KEYS[1], 'duplicate_results', 1)
+    return 0
+  end
+  redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[5], 'outcome', ARGV[6])
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('ZREM', KEYS[5], ARGV[8])
+  -- A finished job keeps its result, not its request (its source and tests), unless it asked to.
+  if redis.call('HEXISTS', KEYS[1], 'keep_request') == 0 then redis.call('HDEL', KEYS[1], 'request') end
+  if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
+    redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
+  end
+  if #ARGV[1] <= tonumber(ARGV[9]) then
+    redis.call('PUBLISH', ARGV[7], ARGV[8] .. ' ' .. record(KEYS[1], ARGV[8], ARGV[1]))
+  else
+    redis.call('PUBLISH', ARGV[7], ARGV[8])
+  end
+  return 1
 end
-redis.call('HSET', KEYS[1], 'state', 'done', 'finished_at', ARGV[5], 'outcome', ARGV[6])
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('ZREM', KEYS[5], ARGV[8])
--- A finished job keeps its result, not its request (its source and tests), unless it asked to.
-if redis.call('HEXISTS', KEYS[1], 'keep_request') == 0 then redis.call('HDEL', KEYS[1], 'request') end
-if redis.call('HEXISTS', KEYS[1], 'announce') == 1 then
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'job', ARGV[8])
-end
-if #ARGV[1] <= tonumber(ARGV[9]) then
-  redis.call('PUBLISH', ARGV[7], ARGV[8] .. ' ' .. record(KEYS[1], ARGV[8], ARGV[1]))
-else
-  redis.call('PUBLISH', ARGV[7], ARGV[8])
-end
-return 1
+"""
+COMPLETE = COMPLETE_JOB + """
+return complete()
+"""
+
+# COMPLETE, then TAKE for the same worker in the same round trip (a slot that goes on serving).
+# KEYS: COMPLETE's, then the streams in the order they are served.
+# ARGV: COMPLETE's, then consumer, reclaim margin, job hash prefix.  -> {COMPLETE's answer, take's}
+COMPLETE_THEN_TAKE = COMPLETE_JOB + TAKE_JOB + """
+local stored = complete()
+return {stored, take({unpack(KEYS, 6)}, KEYS[5], ARGV[4], ARGV[10], ARGV[5], ARGV[11], ARGV[12])}
 """
 
 # KEYS: job hash, tombstone.  ARGV: group, now, ttl, done channel, job id, stop channel, '1' to cancel

@@ -283,6 +283,14 @@ class Started:
     stop_requested: bool = False  # asked to stop before this start (a reclaimed job's earlier run was)
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A new entry read and its job started, in one step (WorkerStore.take)."""
+
+    delivery: Delivery
+    started: Started
+
+
 class WorkerStore:
     def __init__(self, client: redis.Redis, settings: QueueSettings):
         self.client = client
@@ -290,8 +298,38 @@ class WorkerStore:
         self.keys = Keys(settings.queue_prefix)
         self._next = client.register_script(scripts.NEXT)
         self._start = client.register_script(scripts.START)
+        self._take = client.register_script(scripts.TAKE)
         self._complete = client.register_script(scripts.COMPLETE)
+        self._complete_then_take = client.register_script(scripts.COMPLETE_THEN_TAKE)
         self._overdue = client.register_script(scripts.OVERDUE)
+
+    def take(self, consumer: str) -> Taken | None:
+        """The next new entry whose job may run, interactive before bulk, already started for
+        `consumer` (one round trip, where read() and start() take two); None when there is none.
+        The entries of jobs that must not run are acked and deleted on the way."""
+        now = time.time()
+        reply = self._take(keys=[self.keys.running, *self.keys.streams],
+                           args=[GROUP, consumer, f"{now:.6f}", self.settings.queue_reclaim_margin, self.keys.job("")])
+        return self._taken(reply, now, strict=True)
+
+    def wait_new(self, consumer: str, block_ms: int) -> list[Delivery]:
+        """Block up to block_ms for new entries (after take() found none): one per stream at most,
+        interactive first. Their jobs are not started: start() them."""
+        got = self.client.xreadgroup(GROUP, consumer, {s: ">" for s in self.keys.streams}, count=1, block=block_ms)
+        return sorted(self._deliveries(got or []), key=lambda d: self.keys.streams.index(d.stream))
+
+    @staticmethod
+    def _taken(reply, now: float, strict: bool) -> Taken | None:
+        if not reply:
+            return None
+        if reply[0] == "error":  # the read failed: a stream or its group is gone
+            if strict:
+                raise redis.ResponseError(reply[1])
+            return None  # (after a result was stored: the next read meets it and recovers)
+        stream, entry_id, job_id, request, attempts, created_at, stop_requested = reply
+        return Taken(Delivery(stream, entry_id, job_id),
+                     Started(Job.model_validate_json(request), int(attempts), float(created_at or now), now,
+                             stop_requested=bool(stop_requested)))
 
     def read(self, consumer: str, block_ms: int) -> list[Delivery]:
         """New entries, interactive before bulk; blocks up to block_ms when there are none."""
@@ -333,6 +371,19 @@ class WorkerStore:
                   outcome, self.keys.done_channel, delivery.job_id, INLINE_RESULT_BYTES],
         )
         return bool(stored)
+
+    def complete_then_take(self, delivery: Delivery, result: dict, outcome: str,
+                           consumer: str) -> tuple[bool, Taken | None]:
+        """complete(), and take() for `consumer`, in one round trip: (stored, the next job started)."""
+        now = time.time()
+        stored, reply = self._complete_then_take(
+            keys=[self.keys.job(delivery.job_id), self.keys.result(delivery.job_id), delivery.stream,
+                  self.keys.announcements, self.keys.running, *self.keys.streams],
+            args=[json.dumps(result), self.settings.queue_result_ttl, delivery.entry_id, GROUP, f"{now:.6f}",
+                  outcome, self.keys.done_channel, delivery.job_id, INLINE_RESULT_BYTES,
+                  consumer, self.settings.queue_reclaim_margin, self.keys.job("")],
+        )
+        return bool(stored), self._taken(reply, now, strict=False)
 
     def clear_progress(self, job_id: str) -> None:
         """A judging starts (again): the tests of an earlier attempt are not this one's."""

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from typing import Callable
 
 import redis
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, stop_when_event_set, wait_fixed
@@ -26,12 +27,22 @@ from ..logs import shorten
 from ..sandbox import Sandbox, get_sandbox, keep_boxes, tidy_kept_boxes
 from .metrics import WorkerMetrics
 from .settings import QueueSettings
-from .store import Delivery, Started, WorkerStore, ensure_groups, redis_options
+from .store import Delivery, Started, Taken, WorkerStore, ensure_groups, redis_options
 from ..execution.testdata import TestDataCache
 
 log = logging.getLogger("codearena.service.worker")
 READ_BLOCK_MS = 1000
 RECLAIM_INTERVAL = 1.0  # seconds between looks for lost jobs
+# A stop request that arrives before its job's slot registered it is kept this long (the slot
+# registers it within milliseconds), and at most this many (every worker hears every stop).
+EARLY_STOP_SECONDS = 60.0
+EARLY_STOPS_KEPT = 1000
+# A slot's next job: its delivery, the job if started already (else START comes first), and how
+# many times it was started before (a reclaimed one's).
+Work = tuple[Delivery, Started | None, int]
+# After a job: the next one if it was taken along with the result, and whether the queue was
+# looked at then (found empty when nothing was taken).
+Next = tuple[Taken | None, bool]
 
 
 class Worker:
@@ -52,6 +63,9 @@ class Worker:
         self._lock = threading.Lock()
         self.started_at = time.time()
         self._stops: dict[str, threading.Event] = {}  # job id -> set to stop its run (DELETE /jobs/ID)
+        # Stop requests for ids no slot had registered yet (a job started inside a script is
+        # registered just after): job id -> when it came; a registration looks here first.
+        self._early_stops: dict[str, float] = {}
         self._held: set[str] = set()  # entry ids this process's slots have read or claimed, until done
         self.metrics = WorkerMetrics()
 
@@ -140,12 +154,36 @@ class Worker:
                     subscription.subscribe(self.store.keys.stop_channel)
                     while not self.stopping.is_set():
                         message = subscription.get_message(timeout=1.0)
-                        if message and (stop := self._stops.get(message["data"])):
-                            log.info("[WORKER] stopping job %s: its client gave up on it", message["data"])
-                            stop.set()
+                        if message:
+                            self._stop_requested(message["data"])
             except redis.RedisError as exc:
                 log.warning("[WORKER] stop channel: %s; resubscribing", exc)
                 self.stopping.wait(1.0)
+
+    def _stop_requested(self, job_id: str) -> None:
+        """The stop channel named this job: its run's event is set, or, when no slot holds the id
+        (another worker's job, or one of ours not registered yet), the request is kept a while."""
+        with self._lock:
+            stop = self._stops.get(job_id)
+            if stop is None:
+                now = time.monotonic()
+                early = self._early_stops
+                early.pop(job_id, None)
+                early[job_id] = now  # last: the dict's order is the requests' order
+                while len(early) > EARLY_STOPS_KEPT or now - next(iter(early.values())) > EARLY_STOP_SECONDS:
+                    del early[next(iter(early))]  # the oldest
+                return
+        log.info("[WORKER] stopping job %s: its client gave up on it", job_id)
+        stop.set()
+
+    def _register_stop(self, job_id: str) -> threading.Event:
+        """The event that stops this job's run, set already if its stop request came first."""
+        stop = threading.Event()
+        with self._lock:
+            self._stops[job_id] = stop
+            if self._early_stops.pop(job_id, None) is not None:
+                stop.set()
+        return stop
 
     def _slot(self) -> None:
         """Never dies of an error: a slot thread that ended would leave the worker alive and idle
@@ -154,22 +192,30 @@ class Worker:
             self._serve_slot()
 
     def _serve_slot(self) -> None:
-        own: deque[Delivery] = deque()
-        while not self.stopping.is_set():
+        own: deque[Delivery] = deque()  # read by a blocking read, not started yet
+        work: Work | None = None
+        looked = False  # the queue was found empty along with the last result: block at once
+
+        def may_take() -> bool:
+            """The next job is started along with a result only when it is what runs next."""
+            return not self.stopping.is_set() and not own and self.reclaimed.empty()
+
+        while not self.stopping.is_set() or work is not None:  # a job started already runs even when stopping
             try:
+                work = work or self._next_work(own, looked)
+                looked = False
+                if work is None:
+                    continue
+                (delivery, started, attempts), work = work, None
                 try:
-                    delivery, attempts = self.reclaimed.get_nowait()
-                except queues.Empty:
-                    if not own:
-                        own.extend(self._hold(self.store.read(self.name, READ_BLOCK_MS)))
-                    if not own:
-                        continue
-                    delivery, attempts = own.popleft(), 0
-                try:
-                    self._process(delivery, attempts)
+                    if started is None:
+                        taken, looked = self._process(delivery, attempts, may_take)
+                    else:
+                        taken, looked = self._run(delivery, started, may_take)
                 finally:
                     with self._lock:
                         self._held.discard(delivery.entry_id)
+                work = (taken.delivery, taken.started, 0) if taken else None
                 tidy_kept_boxes()  # the job's result is stored: its box's clean-up now
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 log.warning("[WORKER] Redis unreachable (%s); retrying", exc)
@@ -190,13 +236,37 @@ class Worker:
                 log.exception("[WORKER] slot error; going on")
                 self.stopping.wait(1.0)
 
+    def _next_work(self, own: deque[Delivery], looked: bool) -> Work | None:
+        """What this slot runs next: a reclaimed entry, an entry read before, or a new one (read
+        and started in one step); waits up to READ_BLOCK_MS for one when there is none (at once
+        when the queue was `looked` at, and found empty, with the last result)."""
+        try:
+            delivery, attempts = self.reclaimed.get_nowait()
+            return delivery, None, attempts
+        except queues.Empty:
+            pass
+        if not own:
+            taken = None if looked else self.store.take(self.name)
+            if taken is not None:
+                self._hold([taken.delivery])
+                return taken.delivery, taken.started, 0
+            own.extend(self._hold(self.store.wait_new(self.name, READ_BLOCK_MS)))
+        return (own.popleft(), None, 0) if own else None
+
     # -- one job --------------------------------------------------------------------------
-    def _store_result(self, delivery: Delivery, data: dict, outcome: str) -> bool:
+    def _store_result(self, delivery: Delivery, data: dict, outcome: str,
+                      take_next: bool) -> tuple[bool, Taken | None]:
         """Store a finished job's result, retrying while Redis is unreachable (bounded by the
         result's TTL): a result computed is never dropped for an outage. If Redis stays away
-        that long, the entry stays pending and is reclaimed."""
+        that long, the entry stays pending and is reclaimed. `take_next`: the next job is read
+        and started in the same round trip as the first try (the retries only store)."""
         try:  # tried once before the retry machinery, which costs more than the store itself
-            return self.store.complete(delivery, data, outcome)
+            if take_next:
+                stored, taken = self.store.complete_then_take(delivery, data, outcome, self.name)
+                if taken is not None:
+                    self._hold([taken.delivery])
+                return stored, taken
+            return self.store.complete(delivery, data, outcome), None
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("[WORKER] job %s: cannot store its result yet (%s); retrying", delivery.job_id, exc)
         retrying = Retrying(retry=retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
@@ -204,9 +274,10 @@ class Worker:
                             before_sleep=lambda state: log.warning(
                                 "[WORKER] job %s: cannot store its result yet (%s); retrying", delivery.job_id,
                                 state.outcome.exception()))
-        return retrying(self.store.complete, delivery, data, outcome)
+        return retrying(self.store.complete, delivery, data, outcome), None
 
-    def _process(self, delivery: Delivery, attempts: int) -> None:
+    def _process(self, delivery: Delivery, attempts: int, may_take: Callable[[], bool]) -> Next:
+        """A delivery read but not started: start it, run it (see _run_started for the answer)."""
         if attempts >= self.settings.queue_max_attempts:
             reason = (f"internal error: the job was started {attempts} times and each time its worker was lost "
                       f"before it finished; giving up")
@@ -214,12 +285,18 @@ class Worker:
             self.store.fail(delivery, kind, reason)
             self.metrics.jobs.labels("IE").inc()
             log.warning("[WORKER] job %s failed after %d attempts", delivery.job_id, attempts)
-            return
-        stop = self._stops[delivery.job_id] = threading.Event()  # before START: no stop request is missed
+            return None, False
+        self._register_stop(delivery.job_id)  # before START: a stop asked after it is not missed
         try:
-            self._run_started(delivery, stop)
-        finally:
+            started = self.store.start(delivery, self.name)
+        except BaseException:
             self._stops.pop(delivery.job_id, None)
+            raise
+        if not isinstance(started, Started):
+            self._stops.pop(delivery.job_id, None)
+            log.info("[WORKER] job %s skipped: %s", delivery.job_id, started)
+            return None, False
+        return self._run(delivery, started, may_take)
 
     def _tell_progress(self, job_id: str, test: dict) -> None:
         """A test judged: its waiters may show it now. Redis failing here costs only the live
@@ -229,11 +306,19 @@ class Worker:
         except redis.RedisError as exc:
             log.warning("[WORKER] job %s: could not record a test's progress (%s)", job_id, exc)
 
-    def _run_started(self, delivery: Delivery, stop: threading.Event) -> None:
-        started = self.store.start(delivery, self.name)
-        if not isinstance(started, Started):
-            log.info("[WORKER] job %s skipped: %s", delivery.job_id, started)
-            return
+    def _run(self, delivery: Delivery, started: Started, may_take: Callable[[], bool]) -> Next:
+        """Run a started job and store its result (see _run_started for the answer)."""
+        stop = self._stops.get(delivery.job_id)  # registered before its START, or (taken) now
+        if stop is None:
+            stop = self._register_stop(delivery.job_id)
+        try:
+            return self._run_started(delivery, started, stop, may_take)
+        finally:
+            self._stops.pop(delivery.job_id, None)
+
+    def _run_started(self, delivery: Delivery, started: Started, stop: threading.Event,
+                     may_take: Callable[[], bool]) -> Next:
+        """-> (the next job, taken along with the result, whether the queue was looked at then)."""
         if started.stop_requested:
             stop.set()  # asked before this START (a stop asked since reaches `stop` through the listener)
         job = started.job
@@ -255,8 +340,10 @@ class Worker:
             with self._lock:
                 self.running -= 1
                 self.done += 1
-        stored = self._store_result(delivery, data, outcome)
+        take_next = may_take()
+        stored, taken = self._store_result(delivery, data, outcome, take_next)
         if stored:
             self.metrics.jobs.labels(outcome).inc()
             self.metrics.run_seconds.observe(time.time() - started.started_at)
         log.info("[WORKER] job %s %s: %s", delivery.job_id, "done" if stored else "duplicate, discarded", outcome)
+        return taken, take_next
