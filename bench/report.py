@@ -167,6 +167,14 @@ def _rows(results: dict) -> list[str]:
                     f"{_median(r, 'warm compiler, one JVM for every compile')} | warm is {r['warm_vs_cold']['wall']:.2f}x "
                     f"the wall, {r['warm_vs_cold']['cpu']:.2f}x the CPU; not adopted: one JVM would serve every "
                     f"user's compiles |")
+        if "other_compilers" in r:
+            o = r["other_compilers"]
+            pairs = " / ".join(f"{_median(o, f'{name} in a kept box: with its archive')} vs "
+                               f"{_median(o, f'{name} in a kept box: without its archive')}" for name in o["archive_vs_none_in_box"])
+            ratios = ", ".join(f"{name} {v['wall']:.2f}x the wall, {v['cpu']:.2f}x the CPU"
+                               for name, v in o["archive_vs_none_in_box"].items())
+            rows.append(f"| kotlin, scala | a new program compiled in a kept box, with its compiler's archive vs without: "
+                        f"{' / '.join(o['archive_vs_none_in_box'])} | {pairs} | {ratios} |")
     if "load_mixed" in results:
         r = results["load_mixed"]
         q, d = r["queue"], r["direct"]

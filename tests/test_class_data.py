@@ -1,12 +1,14 @@
-"""javac's class-data archive (languages/class_data.py): made once on the host, mapped read-only
-by every Java compile box, never changing what a compile answers, never writable by a box, and
-never used when its content is not what its name says."""
+"""The JVM compilers' class-data archives (languages/class_data.py): made once on the host,
+mapped read-only by every compile box of the language, never changing what a compile answers,
+never writable by a box, never used when its content is not what its name says, and never
+waited for by a compile."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,46 +19,61 @@ from codearena.sandbox import Limits
 
 from .support import missing
 
-@pytest.fixture(scope="module")
-def java():
-    language = get_language("java")
+# A class of each compiler's own, loaded by every compile.
+COMPILER_CLASS = {"java": "com.sun.tools.javac.main.Main", "kotlin": "org.jetbrains.kotlin.preloading.Preloader",
+                  "scala": "scala.tools.nsc.Main"}
+
+
+def _installed(language_id: str):
+    language = get_language(language_id)
     if not language.available():
-        missing("javac is not installed", "make setup")
+        missing(f"{language.name} is not installed", "make setup")
     return language
 
 
 @pytest.fixture(scope="module")
-def archive(java, sandbox) -> Path:
-    found = class_data.archive_for(java)
+def java(sandbox):
+    return _installed("java")
+
+
+@pytest.fixture(scope="module")
+def archive(java) -> Path:
+    found = class_data.archive_for(java, wait=True)
     assert found is not None, "the class-data archive could not be made (see the log)"
     return found
 
 
-def _compile(sandbox, java, source: str, argv: list[str]):
+def _compile(sandbox, language, source: str, with_archive: bool = True, jvm_options: tuple[str, ...] = ()):
+    """The language's compile command in a box, with or without its archive; -> (run, the box's files)."""
+    argv = language.template_argv(language.compile, source, language.compile_memory_mb)
+    options = (class_data.in_box_options(language) if with_archive else []) + list(jvm_options)
+    argv, env = class_data.with_jvm_options(language, argv, language.environment(language.compile_memory_mb), options)
     with sandbox.box(disk_mb=128) as box:
-        box.write_file(java.source_name(source), source.encode())
-        run = sandbox.run(box, argv, limits=compile_limits(java), binds=java.binds(), address_space_fallback=False)
-        loaded = (box.work / "loaded.txt").read_text() if (box.work / "loaded.txt").exists() else ""
-        files = sorted(path.name for path in box.work.iterdir())
-    return run, loaded, files
+        box.write_file(language.source_name(source), source.encode())
+        run = sandbox.run(box, argv, limits=compile_limits(language), env=env, binds=language.binds(),
+                          address_space_fallback=False)
+        files = {path.name: path.read_bytes() for path in box.work.iterdir() if path.is_file()}
+    return run, files
 
 
 def test_the_archive_lies_in_the_state_directory_named_by_its_digest_readable_not_writable(archive, sandbox):
     assert archive.parent == sandbox.settings.state_dir / "class-data"
-    assert archive.name == f"{archive.name.rsplit('-', 1)[0]}-{class_data._digest(archive)}.jsa"
-    mode = archive.stat().st_mode
-    assert stat.S_IMODE(mode) == 0o644 and archive.stat().st_uid == os.geteuid()
+    assert archive.name.endswith(f"-{class_data._digest(archive)}.jsa")
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o644 and archive.stat().st_uid == os.geteuid()
     assert not stat.S_IMODE(archive.parent.stat().st_mode) & 0o022  # nobody else adds or swaps files there
 
 
-def test_a_java_compile_in_a_box_maps_javacs_classes_from_the_archive(sandbox, java, archive):
-    source = "public class Main { public static void main(String[] a) { System.out.println(1); } }"
-    argv = java.compile_argv(source, java.compile_memory_mb)
-    assert class_data.compile_arguments(java)[0] in argv
-    run, loaded, files = _compile(sandbox, java, source, [argv[0], "-J-Xlog:class+load:file=/box/loaded.txt", *argv[1:]])
-    assert run.ok, run.stderr
-    assert "com.sun.tools.javac.main.Main source: shared objects file (top)" in loaded
-    assert "Main.class" in files
+@pytest.mark.parametrize("language_id", sorted(COMPILER_CLASS))
+def test_a_compile_in_a_box_maps_the_compilers_classes_from_the_archive(sandbox, language_id):
+    language = _installed(language_id)
+    assert class_data.archive_for(language, wait=True) is not None
+    run, files = _compile(sandbox, language, language.self_test, jvm_options=("-Xlog:class+load:file=/box/loaded.txt",))
+    assert run.ok, run.stdout + run.stderr
+    assert f"{COMPILER_CLASS[language_id]} source: shared objects file (top)" in files["loaded.txt"].decode()
+    # ... as the compile command CodeArena runs has it
+    options = class_data.in_box_options(language)
+    argv, env = language.compile_argv(language.self_test, 512), language.compile_environment(512)
+    assert all(o in " ".join(argv) or o in " ".join(env.values()) for o in options)
 
 
 @pytest.mark.parametrize("source", [
@@ -65,14 +82,11 @@ def test_a_java_compile_in_a_box_maps_javacs_classes_from_the_archive(sandbox, j
     " l.add(1); } }",  # a note (unchecked)
 ], ids=["error", "note"])
 def test_the_archive_changes_nothing_a_compile_answers(sandbox, java, archive, source):
-    argv = java.compile_argv(source, java.compile_memory_mb)
-    without = [part for part in argv if part not in class_data.compile_arguments(java)]
-    assert without != argv
-    with_archive, _, files_with = _compile(sandbox, java, source, argv)
-    plain, _, files_plain = _compile(sandbox, java, source, without)
+    with_archive, files_with = _compile(sandbox, java, source)
+    plain, files_plain = _compile(sandbox, java, source, with_archive=False)
     assert (with_archive.exit_code, with_archive.stdout, with_archive.stderr) == (plain.exit_code, plain.stdout,
                                                                                  plain.stderr)
-    assert files_with == files_plain
+    assert files_with == files_plain  # the class files too, byte for byte
     assert b"Main.java" in with_archive.stdout + with_archive.stderr
 
 
@@ -88,10 +102,10 @@ def test_compile_in_box_reports_a_compile_error_as_before(sandbox, java, archive
 def test_a_box_cannot_write_the_archive(sandbox, java, archive):
     target = f"{class_data.IN_BOX_DIRECTORY}/{archive.name}"
     with sandbox.box() as box:
-        run = sandbox.run(box, ["/bin/sh", "-c", f"cat /dev/null > {target} || echo refused; ls -l {target}"],
+        run = sandbox.run(box, ["/bin/sh", "-c", f"cat /dev/null > {target} || echo refused"],
                           limits=Limits(), binds=java.binds())
     assert b"refused" in run.stdout, run.stdout + run.stderr
-    assert class_data._digest(archive) in archive.name
+    assert archive.name.endswith(f"-{class_data._digest(archive)}.jsa")
 
 
 def test_an_archive_whose_content_is_not_its_name_is_removed_and_never_used(tmp_path, archive):
@@ -105,9 +119,18 @@ def test_an_archive_whose_content_is_not_its_name_is_removed_and_never_used(tmp_
     assert class_data._verified(tmp_path, stem) == whole
 
 
+def test_no_compile_waits_for_an_archive_being_made(java, sandbox):
+    fresh = dataclasses.replace(java, id=f"java-fresh-{uuid.uuid4().hex[:8]}")  # an archive of its own to make
+    assert class_data.archive_for(fresh) is None  # asked for: made in a thread of its own
+    assert not any("SharedArchiveFile" in part for part in fresh.compile_argv("public class Main {}", 512))
+    made = class_data.archive_for(fresh, wait=True)
+    assert made is not None and made.name.startswith(f"{fresh.id}-")
+    assert class_data.archive_for(fresh) == made
+    made.unlink()
+
+
 def test_a_language_whose_archive_cannot_be_made_compiles_without_one(java, sandbox):
     broken = dataclasses.replace(java, id="java-no-archive", class_data_training="this is not Java")
-    assert class_data.archive_for(broken) is None
-    source = "public class Main {}"
-    assert not any("SharedArchiveFile" in part for part in broken.compile_argv(source, 512))
+    assert class_data.archive_for(broken, wait=True) is None
+    assert not any("SharedArchiveFile" in part for part in broken.compile_argv("public class Main {}", 512))
     assert broken.binds() == [bind for bind in java.binds() if not bind.target.startswith(class_data.IN_BOX_DIRECTORY)]

@@ -52,7 +52,7 @@ def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str,
         box,
         argv,
         limits=limits,
-        env=language.environment(language.compile_memory_mb),
+        env=language.compile_environment(language.compile_memory_mb),
         binds=language.binds(),
         address_space_fallback=language.address_space_fallback,
     )

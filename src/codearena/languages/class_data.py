@@ -2,22 +2,27 @@
 
 Every compile starts a new JVM (nothing of one compile reaches the next), and javac loads,
 parses and verifies some 1,500 of its own classes each time before it reads a line of the
-source. A dynamic class-data archive holds them ready: made once per JDK on the host, by the
-language's own compile command (its exact JVM flags) on a trusted training program, checked by a
-second compile with it, and shown read-only in every box of the language, where each compile's
-JVM maps it (measured: bench/warm_javac.py, docs/performance.md).
+source (kotlinc and scalac many more). A dynamic class-data archive holds them ready: made once
+per toolchain on the host, by the language's own compile command (its exact JVM flags) on a
+trusted training program, checked by a compile with it that must answer as one without, and
+shown read-only in every box of the language, where each compile's JVM maps it (measured:
+bench/warm_javac.py, docs/performance.md).
 
 Nothing a user sends reaches the archive: it is written by this process, under the state
 directory (which no box can write), atomically, and named by its own SHA-256, which a process
 checks before its first use (a truncated archive would crash the JVM; a wrong one is ignored by
-the JVM itself). Without an archive (not made yet, or making it failed) compiles run as before.
+the JVM itself). A process finds or makes it in a thread of its own (one process at a time: a
+file lock), so no compile waits for it; until it is there (or when making it failed) compiles
+run as before.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -33,23 +38,40 @@ if TYPE_CHECKING:
 log = logging.getLogger("codearena.languages")
 
 IN_BOX_DIRECTORY = "/opt/codearena-class-data"  # where a box shows the archive (the host's path stays the host's)
-_BUILD_TIMEOUT = 120  # seconds, for each of the two host compiles that make and check an archive
+_BUILD_TIMEOUT = 120  # seconds, for each of the host compiles that make and check an archive
 _DIGEST_CHARS = 32  # of the archive's SHA-256, in its file name
 
 
-def archive_option(language: Language, path: str) -> str:
-    """The compiler's argument that makes its JVM use (`path`) the archive."""
-    return f"{language.compiler_jvm_option_prefix}-XX:SharedArchiveFile={path}"
+def jvm_options(path: str) -> list[str]:
+    """The JVM options that use the archive at `path`. Its warnings are off: an archive the JVM
+    cannot use (a toolchain upgraded under a running server) is then skipped silently instead of
+    showing in a compile's output."""
+    return [f"-XX:SharedArchiveFile={path}", "-Xlog:cds*=off"]
 
 
-def _jdk_identity(javac: Path, language: Language) -> str:
-    """What an archive is only valid for: the JDK's files (an upgrade replaces them) and the
-    compile command's JVM flags."""
-    home = javac.resolve().parent.parent
-    parts = [str(javac), *language.compile]
-    for name in ("lib/modules", "lib/server/libjvm.so", "lib/server/classes.jsa"):
-        stat = (home / name).stat()
-        parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
+def with_jvm_options(language: Language, argv: list[str], env: dict[str, str],
+                     options: list[str]) -> tuple[list[str], dict[str, str]]:
+    """A compile command (argv, environment) with these JVM options added the compiler's way:
+    as arguments after its name (javac's -J...), or in its options variable (JAVA_OPTS)."""
+    if language.compiler_jvm_option_prefix:
+        return [argv[0], *(language.compiler_jvm_option_prefix + o for o in options), *argv[1:]], env
+    name = language.compiler_jvm_options_env
+    return argv, {**env, name: " ".join(filter(None, [env.get(name, ""), *options]))}
+
+
+def _identity(language: Language, compiler: Path) -> str:
+    """What an archive is only valid for: the JVM's files and the compiler's jars (an upgrade
+    replaces them) and the compile command itself."""
+    from .spec import resolve_executable  # (spec imports this module)
+
+    jvm = compiler if language.compiler_jvm_option_prefix else Path(resolve_executable("java"))
+    home = jvm.resolve().parent.parent
+    files = [home / name for name in ("lib/modules", "lib/server/libjvm.so", "lib/server/classes.jsa")]
+    files += sorted(compiler.resolve().parent.parent.glob("lib/*.jar"))
+    parts = [str(compiler), *language.compile, *(f"{name}={value}" for name, value in sorted(language.env.items()))]
+    for path in files:
+        stat = path.stat()
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
@@ -68,64 +90,91 @@ def _verified(directory: Path, stem: str) -> Path | None:
     return None
 
 
-def _host_compile(argv: list[str], work: Path, language: Language) -> subprocess.CompletedProcess:
+def _host_compile(language: Language, argv: list[str], work: Path,
+                  options: list[str] = ()) -> tuple[int, bytes, bytes]:
+    """The compile command on the host (trusted: our own training program), in `work`."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            **language.environment(language.compile_memory_mb)}
-    return subprocess.run(argv, cwd=work, env=env, capture_output=True, timeout=_BUILD_TIMEOUT, check=False)
+    argv, env = with_jvm_options(language, argv, env, list(options))
+    done = subprocess.run(argv, cwd=work, env=env, capture_output=True, timeout=_BUILD_TIMEOUT, check=False)
+    return done.returncode, done.stdout, done.stderr
 
 
 def _make(language: Language, directory: Path, stem: str) -> Path:
-    """Compile the training program on the host with the archive dumped at exit, compile it again
-    with the archive (same exit, same output), then put the archive in place under its digest."""
+    """Compile the training program on the host: as it is, with the archive dumped at exit, and
+    with the archive (which must answer as the first did); then put the archive in place under
+    its digest."""
     training = language.class_data_training or language.self_test
     with tempfile.TemporaryDirectory(prefix="codearena-class-data-", dir=directory) as scratch:
         work = Path(scratch)
         (work / language.source_name(training)).write_text(training)
         argv = language.template_argv(language.compile, training, language.compile_memory_mb)
+        plain = _host_compile(language, argv, work)
+        if plain[0] != 0:
+            raise RuntimeError(f"the training compile exited {plain[0]}: {(plain[1] + plain[2])[-300:]!r}")
         dumped = work / "archive.jsa"
-        first = _host_compile([argv[0], f"{language.compiler_jvm_option_prefix}-XX:ArchiveClassesAtExit={dumped}",
-                               *argv[1:]], work, language)
-        if first.returncode != 0 or not dumped.is_file():
-            raise RuntimeError(f"the training compile exited {first.returncode}: {(first.stdout + first.stderr)[-300:]!r}")
-        second = _host_compile([argv[0], archive_option(language, str(dumped)), *argv[1:]], work, language)
-        if (second.returncode, second.stdout, second.stderr) != (first.returncode, first.stdout, first.stderr):
-            raise RuntimeError(f"a compile with the archive answered differently (exit {second.returncode}): "
-                               f"{(second.stdout + second.stderr)[-300:]!r}")
+        _host_compile(language, argv, work, [f"-XX:ArchiveClassesAtExit={dumped}"])
+        if not dumped.is_file():
+            raise RuntimeError("the training compile dumped no archive")
+        shared = _host_compile(language, argv, work, jvm_options(str(dumped)))
+        if shared != plain:
+            raise RuntimeError(f"a compile with the archive answered differently (exit {shared[0]}): "
+                               f"{(shared[1] + shared[2])[-300:]!r}")
         os.chmod(dumped, 0o644)  # the boxes' uids read it
         target = directory / f"{stem}-{_digest(dumped)}.jsa"
         os.replace(dumped, target)
-    for stale in directory.glob(f"{language.id}-*.jsa"):  # an older JDK's
-        if stale != target and not stale.name.startswith(f"{stem}-"):
+    mine = re.compile(rf"{re.escape(language.id)}-[0-9a-f]{{16}}-[0-9a-f]{{{_DIGEST_CHARS}}}\.jsa")
+    for stale in directory.glob(f"{language.id}-*.jsa"):  # an older toolchain's
+        if mine.fullmatch(stale.name) and not stale.name.startswith(f"{stem}-"):
             stale.unlink(missing_ok=True)
     return target
 
 
-_found: dict[str, Path | None] = {}
+_found: dict[str, Path | None] = {}  # language id -> its archive (None: none), once looked for
+_looking: dict[str, threading.Thread] = {}  # language id -> the thread finding or making it
 _lock = threading.Lock()
 
 
-def archive_for(language: Language) -> Path | None:
-    """The language's compiler archive on the host, made on first need (a few seconds, once per
-    JDK and machine); None when the language has none or it cannot be made. Answered once per
-    process (a failure is logged once, and compiles go on without)."""
-    if not language.compiler_jvm_option_prefix:
+def archive_for(language: Language, wait: bool = False) -> Path | None:
+    """The language's compiler archive on the host; None when the language has none, when it
+    cannot be made (logged once), or, unless `wait`, while it is being found or made. That
+    happens once per process, in a thread of its own, so no compile waits for it: the first
+    compiles of a process (all of them, while an archive is made: seconds, once per toolchain
+    and machine) go without."""
+    if not (language.compiler_jvm_option_prefix or language.compiler_jvm_options_env):
         return None
     with _lock:
-        if language.id not in _found:
-            _found[language.id] = _find_or_make(language)
-        return _found[language.id]
+        if language.id in _found:
+            return _found[language.id]
+        looking = _looking.get(language.id)
+        if looking is None:
+            looking = _looking[language.id] = threading.Thread(target=_look_for, args=(language,), daemon=True,
+                                                               name=f"class-data-{language.id}")
+            looking.start()
+    if wait:
+        looking.join()
+    return _found.get(language.id)
+
+
+def _look_for(language: Language) -> None:
+    found = _find_or_make(language)
+    with _lock:
+        _found[language.id] = found
 
 
 def _find_or_make(language: Language) -> Path | None:
+    """The archive on disk, else made now; one process makes it while the others wait for it."""
     try:
-        javac = Path(language.template_argv(language.compile, language.self_test, language.compile_memory_mb)[0])
+        compiler = Path(language.template_argv(language.compile, language.self_test, language.compile_memory_mb)[0])
         directory = sandbox_settings().state_dir / "class-data"
         directory.mkdir(mode=0o755, parents=True, exist_ok=True)
-        stem = f"{language.id}-{_jdk_identity(javac, language)}"
-        found = _verified(directory, stem)
-        if found is None:
-            found = _make(language, directory, stem)
-            log.info("[SANDBOX] class-data archive for %s's compiler made: %s", language.id, found)
+        stem = f"{language.id}-{_identity(language, compiler)}"
+        with open(directory / f"{stem}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or its process dies)
+            found = _verified(directory, stem)
+            if found is None:
+                found = _make(language, directory, stem)
+                log.info("[SANDBOX] class-data archive for %s's compiler made: %s", language.id, found)
         return found
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
         log.warning("[SANDBOX] %s compiles without a class-data archive: %s", language.id, exc)
@@ -139,7 +188,7 @@ def binds(language: Language) -> list[Bind]:
     return [Bind(str(found), f"{IN_BOX_DIRECTORY}/{found.name}")] if found else []
 
 
-def compile_arguments(language: Language) -> list[str]:
-    """What the compile command gains: the archive's option, when there is an archive."""
+def in_box_options(language: Language) -> list[str]:
+    """The JVM options that make a compile in a box use the archive (none without one)."""
     found = archive_for(language)
-    return [archive_option(language, f"{IN_BOX_DIRECTORY}/{found.name}")] if found else []
+    return jvm_options(f"{IN_BOX_DIRECTORY}/{found.name}") if found else []

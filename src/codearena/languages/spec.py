@@ -69,10 +69,12 @@ class Language:
     # A project (Judge0's "Multi-file program"): the program is the job's files, built by their
     # own `compile` script and started by their `run` script; a source, if any, is `run`.
     project: bool = False
-    # A JVM compiler that takes JVM options as arguments with this prefix ("-J" for javac): its own
-    # classes are shared between compiles by an archive made from `class_data_training` (or the
-    # self-test) on the host, once per JDK (class_data.py).
+    # A JVM compiler whose own classes are shared between compiles by an archive made from
+    # `class_data_training` (or the self-test) on the host, once per toolchain (class_data.py). It
+    # takes JVM options as arguments with `compiler_jvm_option_prefix` ("-J" for javac), or in the
+    # environment variable `compiler_jvm_options_env` (JAVA_OPTS for the kotlinc and scalac scripts).
     compiler_jvm_option_prefix: str = ""
+    compiler_jvm_options_env: str = ""
     class_data_training: str = ""
 
     @property
@@ -115,7 +117,9 @@ class Language:
     def compile_argv(self, source: str, memory_mb: int, options: tuple[str, ...] = ()) -> list[str]:
         assert self.compile is not None
         argv = self.template_argv(self.compile, source, memory_mb, options)
-        return [argv[0], *class_data.compile_arguments(self), *argv[1:]]
+        if self.compiler_jvm_option_prefix:
+            argv, _ = class_data.with_jvm_options(self, argv, {}, class_data.in_box_options(self))
+        return argv
 
     def check_argv(self, source: str, memory_mb: int) -> list[str]:
         assert self.check is not None
@@ -127,6 +131,14 @@ class Language:
     def environment(self, memory_mb: int) -> dict[str, str]:
         """The entry's environment variables, {memory_mb} filled in (Mono's heap size)."""
         return {name: value.replace("{memory_mb}", str(memory_mb)) for name, value in self.env.items()}
+
+    def compile_environment(self, memory_mb: int) -> dict[str, str]:
+        """environment(), and for a compiler that reads its JVM options from the environment,
+        the options of its class-data archive."""
+        env = self.environment(memory_mb)
+        if self.compiler_jvm_options_env:
+            _, env = class_data.with_jvm_options(self, [], env, class_data.in_box_options(self))
+        return env
 
     def available(self) -> bool:
         try:

@@ -158,6 +158,7 @@ KOTLIN = Language(
     run=(*_JVM_RUN, "-jar", "main.jar"),
     version_command=("kotlinc", "-version"),
     env={"JAVA_OPTS": _COMPILER_JAVA_OPTS},
+    compiler_jvm_options_env="JAVA_OPTS",
     **_JVM_RUNTIME,
     self_test="fun main() {\n    println(\"hello \" + readLine()!!.trim())\n}\n",
     packages=("kotlin",),
@@ -176,6 +177,7 @@ SCALA = Language(
     run=(*_JVM_RUN, "-cp", f".:{_SCALA_LIBRARY}", "{main}"),
     version_command=("scalac", "-version"),
     env={"JAVA_OPTS": _COMPILER_JAVA_OPTS},
+    compiler_jvm_options_env="JAVA_OPTS",
     **_JVM_RUNTIME,
     self_test="object Main {\n  def main(args: Array[String]): Unit =\n"
     "    println(\"hello \" + scala.io.StdIn.readLine().trim)\n}\n",
