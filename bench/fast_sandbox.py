@@ -8,7 +8,9 @@
   * judging: a C a+b on 40 tests against the binary run bare 40 times on the same inputs;
     floor: at most 2 ms per test;
   * throughput: bursts of jobs through 2 workers against the bare binary run 2 at a time;
-    floor: at least 90%.
+    floor: at least 90%; and the same for a program that computes for 20 ms (CPU), as a
+    student's solution does, beside it (no floor: what the host's 2 cores give once the run
+    is more than a hello; client, service, Redis and workers share them).
 
 The program is the same each time (the compile cache holds it): these floors are about the
 cost of a run, which a different program per student pays just the same after its compile.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import http.client
 import json
 import queue
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -37,6 +40,9 @@ from .processes import QueueStack
 
 HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
 SUM_C = '#include <stdio.h>\nint main(void){long a,b;scanf("%ld %ld",&a,&b);printf("%ld\\n",a+b);return 0;}\n'
+# 20 ms of the process's own CPU, then its answer: a run that is more than start-up.
+BUSY_C = ('#include <stdio.h>\n#include <time.h>\nint main(void){while(clock()<CLOCKS_PER_SEC/50);puts("busy");'
+          'return 0;}\n')
 TESTS = 40
 FLOORS = {"queue_added_over_bare_ms_max": 4.0, "worker_cpu_ms_per_job_max": 3.0, "judging_added_ms_per_test_max": 2.0,
           "two_workers_vs_bare_two_min": 0.90}
@@ -78,12 +84,12 @@ def _bare(binary: Path, stdin: bytes = b"") -> bytes:
     return subprocess.run([str(binary)], input=stdin, capture_output=True, check=True).stdout
 
 
-def _check_hello(record: dict) -> None:
-    assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+def _check_hello(record: dict, expected: str = "hello\n") -> None:
+    assert record["state"] == "done" and record["result"]["stdout"] == expected, record
 
 
-def _job(client: httpx.Client) -> None:
-    _check_hello(client.post("/jobs", params={"wait": 60}, json={"language": "c", "source": HELLO_C}).json())
+def _job(client: httpx.Client, source: str = HELLO_C, expected: str = "hello\n") -> None:
+    _check_hello(client.post("/jobs", params={"wait": 60}, json={"language": "c", "source": source}).json(), expected)
 
 
 class LeanClient:
@@ -101,11 +107,14 @@ class LeanClient:
         _check_hello(json.loads(self.connection.getresponse().read()))
 
 
-def _burst(url: str, headers: dict, jobs: int, parallel: int = 8) -> float:
+def _burst(url: str, headers: dict, jobs: int, parallel: int = 8, source: str = HELLO_C,
+           expected: str = "hello\n") -> float:
     with httpx.Client(base_url=url, headers=headers, timeout=120,
                       limits=httpx.Limits(max_connections=parallel)) as client, ThreadPoolExecutor(parallel) as pool:
+        # Untimed first: workers just started build their boxes, and a new program is compiled once.
+        list(pool.map(lambda _: _job(client, source, expected), range(parallel)))
         started = time.perf_counter()
-        list(pool.map(lambda _: _job(client), range(jobs)))
+        list(pool.map(lambda _: _job(client, source, expected), range(jobs)))
         return jobs / (time.perf_counter() - started)
 
 
@@ -123,8 +132,8 @@ def run(quick: bool = False) -> dict:
     kept = KeptThread()
     tests = [TestCase(name=str(i), input=f"{i} {i * 7}\n".encode(), expected=f"{i * 8}\n".encode()) for i in range(TESTS)]
     with tempfile.TemporaryDirectory() as tmp, QueueStack() as stack:
-        binary, adder = Path(tmp, "hello"), Path(tmp, "sum")
-        for source, output in ((HELLO_C, binary), (SUM_C, adder)):
+        binary, adder, busy = Path(tmp, "hello"), Path(tmp, "sum"), Path(tmp, "busy")
+        for source, output in ((HELLO_C, binary), (SUM_C, adder), (BUSY_C, busy)):
             subprocess.run(["gcc", "-O2", "-o", str(output), "-x", "c", "-"], input=source.encode(), check=True)
 
         def in_box(box_source: Path) -> None:
@@ -157,15 +166,23 @@ def run(quick: bool = False) -> dict:
                 f"c a+b: judged on {TESTS} tests (one-shot boxes)": judged,
             }, warmup=5)
             # The worker's own CPU per job, read from its process tree over jobs in a row.
-            jobs = samples
+            # Their wall times too: a busy service's latency (the interleaved samples above each
+            # wake an idle service, Redis and worker).
+            jobs, in_a_row = samples, []
             before = process_tree_cpu(worker.pid)
             for _ in range(jobs):
+                started = time.perf_counter()
                 _job(client)
+                in_a_row.append(time.perf_counter() - started)
             worker_cpu_ms = (process_tree_cpu(worker.pid) - before) * 1000 / jobs
         throughput = {"1 worker": _burst(stack.url, stack.headers, burst)}
         stack.set_workers(2)
         throughput["2 workers"] = _burst(stack.url, stack.headers, burst)
         throughput["bare binary, 2 at a time"] = _bare_burst(binary, burst, 2)
+        busy_jobs = max(20, burst // 5)
+        throughput["20 ms program: 2 workers"] = _burst(stack.url, stack.headers, busy_jobs, source=BUSY_C,
+                                                        expected="busy\n")
+        throughput["20 ms program: bare binary, 2 at a time"] = _bare_burst(busy, busy_jobs, 2)
     kept.stop()
     cases = summaries(timings)
 
@@ -176,12 +193,15 @@ def run(quick: bool = False) -> dict:
     measured = {
         "queue_added_over_bare_ms": median("c hello: POST /jobs?wait, 1 worker") - bare,
         "queue_added_over_bare_ms_lean_client": median("c hello: POST /jobs?wait, 1 worker (http.client)") - bare,
+        "queue_added_over_bare_ms_in_a_row": statistics.median(in_a_row) * 1000 - bare,
         "worker_cpu_ms_per_job": worker_cpu_ms,
         "judging_added_ms_per_test": (median(f"c a+b: judged on {TESTS} tests (kept box)")
                                       - median(f"c a+b: bare binary on {TESTS} inputs")) / TESTS,
         "judging_added_ms_per_test_one_shot": (median(f"c a+b: judged on {TESTS} tests (one-shot boxes)")
                                                - median(f"c a+b: bare binary on {TESTS} inputs")) / TESTS,
         "two_workers_vs_bare_two": throughput["2 workers"] / throughput["bare binary, 2 at a time"],
+        "two_workers_vs_bare_two_20ms_program": (throughput["20 ms program: 2 workers"]
+                                                 / throughput["20 ms program: bare binary, 2 at a time"]),
         "kept_box_added_over_bare_ms": median("c hello: kept box (Sandbox.run)") - bare,
         "one_shot_added_over_bare_ms": median("c hello: one-shot box (Sandbox.run)") - bare,
         "kept_box_cpu_ms": cases["c hello: kept box (Sandbox.run)"]["cpu_ms"],

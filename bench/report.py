@@ -145,6 +145,10 @@ def _rows(results: dict) -> list[str]:
             rows.append(f"| queue | the same through one http.client connection (less client CPU beside the service's "
                         f"on 2 cores; diagnostic) | {_median(r, 'c hello: POST /jobs?wait, 1 worker (http.client)')} | "
                         f"over bare: {_ms(m['queue_added_over_bare_ms_lean_client'])} |")
+        if "queue_added_over_bare_ms_in_a_row" in m:
+            rows.append(f"| queue | the same, jobs in a row (a busy service: nothing to wake between them; diagnostic) | "
+                        f"{_ms(m['queue_added_over_bare_ms_in_a_row'] + r['cases']['c hello: bare binary']['median_ms'])} | "
+                        f"over bare: {_ms(m['queue_added_over_bare_ms_in_a_row'])} |")
         rows.append(f"| judging | C a+b on 40 tests: kept box / one-shot boxes / the bare binary on the same inputs | "
                     f"{_median(r, 'c a+b: judged on 40 tests (kept box)')} / "
                     f"{_median(r, 'c a+b: judged on 40 tests (one-shot boxes)')} / "
@@ -155,6 +159,11 @@ def _rows(results: dict) -> list[str]:
         rows.append(f"| queue | C hello jobs/s: 1 worker / 2 workers / the bare binary 2 at a time | "
                     f"{t['1 worker']:.0f} / {t['2 workers']:.0f} / {t['bare binary, 2 at a time']:.0f} | 2 workers >= 90% "
                     f"of bare: {m['two_workers_vs_bare_two'] * 100:.0f}% ({_met(met['two_workers'])}) |")
+        if "two_workers_vs_bare_two_20ms_program" in m:
+            rows.append(f"| queue | a program computing 20 ms, jobs/s: 2 workers / the bare binary 2 at a time (client, "
+                        f"service, Redis and workers on the same 2 cores) | {t['20 ms program: 2 workers']:.0f} / "
+                        f"{t['20 ms program: bare binary, 2 at a time']:.0f} | "
+                        f"{m['two_workers_vs_bare_two_20ms_program'] * 100:.0f}% of bare (reported) |")
     if "warm_javac" in results:
         r = results["warm_javac"]
         box = r["archive_vs_none_in_box"]
