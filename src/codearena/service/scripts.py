@@ -64,6 +64,9 @@ return start_job(KEYS[1], KEYS[2], ARGV[4], ARGV[1], ARGV[2], ARGV[3])
 # jobs that must not run (cancelled, done, gone) are acked and deleted on the way.
 # -> {stream, entry, job id, job json, attempts, created_at, stop_requested}; false: none;
 # {'error', message}: the read failed (a stream or its group is missing).
+# The job hash is named inside the script (the prefix and the id its entry carries), not in
+# KEYS: a single Redis, which the queue runs on, allows it; a Redis Cluster would need every key
+# of a prefix in one hash slot (a hash tag in QUEUE_PREFIX).
 TAKE_JOB = START_JOB + """
 local function take(streams, running, group, consumer, now, margin, prefix)
   for _, stream in ipairs(streams) do
