@@ -1,5 +1,7 @@
 """Judging a 10-test "a plus b" problem in C++ and Python: cold compile cache against warm,
-and the per-test overhead against running the same compiled program bare."""
+and the per-test overhead against running the same compiled program bare; warm also in a kept
+box (as direct mode's pool and a worker's slots judge: one box started once, reset between
+tests), beside one-shot boxes (a box built per test)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from codearena.engine.cache import CompileCache
 from codearena.engine.judge import judge
 from codearena.engine.problem import load_problem
-from codearena.sandbox import get_sandbox
+from codearena.sandbox import get_sandbox, keep_boxes, tidy_kept_boxes
 
 from .common import tree_cpu_seconds, write_json
 
@@ -49,7 +51,7 @@ def run(quick: bool = False) -> dict:
     data = {"benchmark": "judging", "tests": len(problem.tests),
             "compares": "cold cache (compiles) vs warm cache (no compilation); per test vs the bare program", "languages": {}}
     for language, source in SOLUTIONS.items():
-        cold, warm, warm_cpu = [], [], 0.0
+        cold, warm, warm_cpu, kept, kept_cpu = [], [], 0.0, [], 0.0
         with tempfile.TemporaryDirectory() as tmp:
             Path(tmp).chmod(0o755)
             for i in range(rounds):
@@ -63,8 +65,18 @@ def run(quick: bool = False) -> dict:
                 warm.append(time.perf_counter() - start)
                 warm_cpu += tree_cpu_seconds() - cpu_before
                 assert result.verdict.value == "AC" and cache.stats.compilations == 1  # compiled, or syntax-checked
+                with keep_boxes():
+                    judge(source, language, problem.tests, problem.limits, problem.checker(), sandbox=sandbox,
+                          cache=cache)  # the kept box started
+                    tidy_kept_boxes()
+                    cpu_before, start = tree_cpu_seconds(), time.perf_counter()
+                    result = judge(source, language, problem.tests, problem.limits, problem.checker(), sandbox=sandbox,
+                                   cache=cache)
+                    kept.append(time.perf_counter() - start)
+                    kept_cpu += tree_cpu_seconds() - cpu_before
+                assert result.verdict.value == "AC"
             bare, bare_cpu = _bare_per_test(language, problem.tests, Path(tmp))
-        cold_ms, warm_ms = statistics.median(cold) * 1000, statistics.median(warm) * 1000
+        cold_ms, warm_ms, kept_ms = (statistics.median(values) * 1000 for values in (cold, warm, kept))
         per_test_ms = warm_ms / len(problem.tests)
         data["languages"][language] = {
             "cold_total_ms": cold_ms, "warm_total_ms": warm_ms, "warm_over_cold": warm_ms / cold_ms,
@@ -74,6 +86,8 @@ def run(quick: bool = False) -> dict:
             "warm_cpu_per_test_ms": warm_cpu / (rounds * len(problem.tests)) * 1000,
             "bare_cpu_per_test_ms": bare_cpu * 1000,
             "per_test_cpu_overhead_ms": (warm_cpu / (rounds * len(problem.tests)) - bare_cpu) * 1000,
+            "kept_total_ms": kept_ms, "kept_per_test_overhead_ms": kept_ms / len(problem.tests) - bare * 1000,
+            "kept_cpu_per_test_ms": kept_cpu / (rounds * len(problem.tests)) * 1000,
         }
     cpp = data["languages"]["cpp"]
     data["floor"] = {"warm_cpp_at_most_30pct_of_cold": cpp["warm_over_cold"] <= 0.30}

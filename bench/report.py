@@ -32,12 +32,17 @@ def _rows(results: dict) -> list[str]:
     rows = []
     if "sandbox_overhead" in results:
         r = results["sandbox_overhead"]
+        kept = "c hello: kept box" in r["cases"]
         rows += [
-            f"| sandbox | C hello, bare / in a ready box / with a fresh box | {_median(r, 'c hello: bare')} / "
-            f"{_median(r, 'c hello: sandboxed')} / {_median(r, 'c hello: sandboxed+box')} | C overhead <= 10 ms: "
-            f"{_ms(r['overhead_ms']['c_hello'])} ({_floor(r)}) |",
-            f"| sandbox | python3 -c pass, bare / sandboxed | {_median(r, 'python -c pass: bare')} / "
-            f"{_median(r, 'python -c pass: sandboxed')} | |",
+            f"| sandbox | C hello, bare / one-shot in a box made beforehand / with a fresh box"
+            + (" / in a kept box (as CodeArena runs it)" if kept else "") + f" | {_median(r, 'c hello: bare')} / "
+            f"{_median(r, 'c hello: sandboxed')} / {_median(r, 'c hello: sandboxed+box')}"
+            + (f" / {_median(r, 'c hello: kept box')}" if kept else "") + " | C overhead <= 10 ms: "
+            f"{_ms(r['overhead_ms']['c_hello'])} one-shot ({_floor(r)})"
+            + (f", {_ms(r['overhead_ms']['c_hello_kept_box'])} kept" if kept else "") + " |",
+            f"| sandbox | python3 -c pass, bare / sandboxed one-shot" + (" / in a kept box" if kept else "")
+            + f" | {_median(r, 'python -c pass: bare')} / {_median(r, 'python -c pass: sandboxed')}"
+            + (f" / {_median(r, 'python -c pass: kept box')}" if kept else "") + " | |",
         ]
         if "node_cpu_ms" in r:
             rows.append(f"| sandbox | Node empty script, bare / sandboxed (CPU) / sandboxed without --stack-size (CPU) | "
@@ -54,6 +59,10 @@ def _rows(results: dict) -> list[str]:
             rows.append(f"| judging | {language}: cold / warm compile cache, per-test overhead (wall; CPU) | "
                         f"{_ms(figures['cold_total_ms'])} / {_ms(figures['warm_total_ms'])}, {_ms(figures['per_test_overhead_ms'])}"
                         f"{cpu} | |")
+            if "kept_total_ms" in figures:
+                rows.append(f"| judging | {language}: warm compile cache in a kept box (as CodeArena judges), per-test "
+                            f"overhead (wall; CPU per test) | {_ms(figures['kept_total_ms'])}, "
+                            f"{_ms(figures['kept_per_test_overhead_ms'])}; {_ms(figures['kept_cpu_per_test_ms'])} | |")
     if "platform_latency" in results:
         r = results["platform_latency"]
         for language in ("c", "python"):
