@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import os
 import platform
 import random
@@ -11,6 +13,8 @@ import statistics
 import time
 from pathlib import Path
 from typing import Callable
+
+from codearena.sandbox import keep_boxes, tidy_kept_boxes
 
 RESULTS_DIR = Path(__file__).parent / "results"
 
@@ -141,3 +145,35 @@ def plot_distributions(name: str, title: str, timings: dict[str, list[float]]) -
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+class KeptThread:
+    """A long-lived thread that keeps its box (as a worker slot does) and runs calls handed to it,
+    tidying its box once the caller has the answer (as a worker slot does between jobs)."""
+
+    def __init__(self):
+        self._work: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        with keep_boxes():
+            while (item := self._work.get()) is not None:
+                call, done = item
+                try:
+                    done.put((call(), None))
+                except BaseException as exc:  # noqa: BLE001 (handed back)
+                    done.put((None, exc))
+                tidy_kept_boxes()
+
+    def call(self, function):
+        done: queue.Queue = queue.Queue(maxsize=1)
+        self._work.put((function, done))
+        result, error = done.get()
+        if error:
+            raise error
+        return result
+
+    def stop(self) -> None:
+        self._work.put(None)
+        self._thread.join()

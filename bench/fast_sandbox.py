@@ -33,9 +33,9 @@ import httpx
 
 from codearena.engine import Verdict, execute
 from codearena.engine.judge import TestCase, judge
-from codearena.sandbox import Limits, get_sandbox, keep_boxes, tidy_kept_boxes
+from codearena.sandbox import Limits, get_sandbox
 
-from .common import interleaved, plot_distributions, process_tree_cpu, summaries, write_json
+from .common import KeptThread, interleaved, plot_distributions, process_tree_cpu, summaries, write_json
 from .processes import QueueStack
 
 HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
@@ -46,38 +46,6 @@ BUSY_C = ('#include <stdio.h>\n#include <time.h>\nint main(void){while(clock()<C
 TESTS = 40
 FLOORS = {"queue_added_over_bare_ms_max": 4.0, "worker_cpu_ms_per_job_max": 3.0, "judging_added_ms_per_test_max": 2.0,
           "two_workers_vs_bare_two_min": 0.90}
-
-
-class KeptThread:
-    """A long-lived thread that keeps its box (as a worker slot does) and runs calls handed to it,
-    tidying its box once the caller has the answer (as a worker slot does between jobs)."""
-
-    def __init__(self):
-        self._work: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        with keep_boxes():
-            while (item := self._work.get()) is not None:
-                call, done = item
-                try:
-                    done.put((call(), None))
-                except BaseException as exc:  # noqa: BLE001 (handed back)
-                    done.put((None, exc))
-                tidy_kept_boxes()
-
-    def call(self, function):
-        done: queue.Queue = queue.Queue(maxsize=1)
-        self._work.put((function, done))
-        result, error = done.get()
-        if error:
-            raise error
-        return result
-
-    def stop(self) -> None:
-        self._work.put(None)
-        self._thread.join()
 
 
 def _bare(binary: Path, stdin: bytes = b"") -> bytes:

@@ -1,6 +1,8 @@
 """Queue latency and throughput: one job through the execution service and a worker against the
 same job run directly in the sandbox (idle, one at a time); then many jobs at once through 1 and
-2 worker processes against the same number run directly, two at a time, in this process."""
+2 worker processes against the same number run directly, two at a time, in this process. Direct
+runs as direct mode's pool runs them: each in a thread that keeps its box (since session 13;
+before, a box was built per run here, which no CodeArena process does any more)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import httpx
 from codearena.engine import execute
 from codearena.sandbox import get_sandbox
 
-from .common import RESULTS_DIR, interleaved, plot_distributions, summaries, write_json
+from .common import KeptThread, RESULTS_DIR, interleaved, plot_distributions, summaries, write_json
 from .processes import QueueStack
 
 PROGRAMS = {
@@ -47,17 +49,27 @@ async def _burst(url: str, headers: dict, language: str, jobs: int) -> float:
                     record = (await client.get(f"/jobs/{record['id']}", params={"wait": 60})).json()
                 assert record["result"]["stdout"] == "hello\n"
 
+        await asyncio.gather(*(one() for _ in range(IN_FLIGHT)))  # untimed: workers just started build their boxes
         started = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(jobs)))
         return jobs / (time.perf_counter() - started)
 
 
 def _direct_burst(language: str, jobs: int, parallel: int) -> float:
+    """Jobs run directly `parallel` at a time, each runner keeping its box (as direct mode's pool does)."""
     sandbox = get_sandbox()
-    with ThreadPoolExecutor(parallel) as pool:
-        started = time.perf_counter()
-        list(pool.map(lambda _: execute(PROGRAMS[language], language, sandbox=sandbox), range(jobs)))
-        return jobs / (time.perf_counter() - started)
+    runners = [KeptThread() for _ in range(parallel)]
+    run_one = lambda i: runners[i % parallel].call(  # noqa: E731
+        lambda: execute(PROGRAMS[language], language, sandbox=sandbox))
+    try:
+        with ThreadPoolExecutor(parallel) as pool:
+            list(pool.map(run_one, range(parallel)))  # untimed: each runner's box started
+            started = time.perf_counter()
+            list(pool.map(run_one, range(jobs)))
+            return jobs / (time.perf_counter() - started)
+    finally:
+        for runner in runners:
+            runner.stop()
 
 
 def run(quick: bool = False) -> dict:
@@ -65,14 +77,16 @@ def run(quick: bool = False) -> dict:
     burst = 30 if quick else 150
     sandbox = get_sandbox()
     throughput: dict[str, dict] = {}
+    kept = KeptThread()  # direct as direct mode's pool runs it: a thread keeping its box
     with QueueStack() as stack:
         stack.set_workers(1)
         with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=60) as client:
             timings = interleaved(samples, {
                 f"{lang}: {how}": (lambda lang=lang, how=how: _through_queue(client, lang) if how == "queue"
-                                   else execute(PROGRAMS[lang], lang, sandbox=sandbox))
+                                   else kept.call(lambda: execute(PROGRAMS[lang], lang, sandbox=sandbox)))
                 for lang in PROGRAMS for how in ("direct", "queue")
             })
+        kept.stop()
         for language in PROGRAMS:
             throughput[language] = {"1 worker": asyncio.run(_burst(stack.url, stack.headers, language, burst))}
         stack.set_workers(2)

@@ -77,10 +77,11 @@ def _rows(results: dict) -> list[str]:
             t = r["throughput_jobs_per_s"][language]
             rows.append(f"| queue | {language} hello: one job direct / through the queue | "
                         f"{_median(r, f'{language}: direct')} / {_median(r, f'{language}: queue')} | queue adds <= 5 ms: "
-                        f"{_ms(r['queue_added_ms'][language])} |")
+                        f"{_ms(r['queue_added_ms'][language])} ({_met(r['queue_added_ms'][language] <= 5)}) |")
             rows.append(f"| queue | {language} hello jobs/s: 1 worker / 2 workers / direct 2 at a time | "
                         f"{t['1 worker']:.1f} / {t['2 workers']:.1f} / {t['direct, 2 at a time']:.1f} | 2 workers >= 80% "
-                        f"of direct: {r['two_workers_vs_direct_two'][language]:.0%} |")
+                        f"of direct: {r['two_workers_vs_direct_two'][language]:.0%} "
+                        f"({_met(r['two_workers_vs_direct_two'][language] >= 0.8)}) |")
     if "fallback" in results:
         r = results["fallback"]
         rel = r["relative_to_direct"]

@@ -18,8 +18,7 @@ from pathlib import Path
 from codearena.languages import get_language
 from codearena.sandbox import Limits, get_sandbox
 
-from .common import interleaved, plot_distributions, summaries, summary, write_json
-from .fast_sandbox import KeptThread
+from .common import KeptThread, interleaved, plot_distributions, summaries, summary, write_json
 
 HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
 FLOOR_MS = 10.0
