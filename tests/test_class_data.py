@@ -108,6 +108,18 @@ def test_a_box_cannot_write_the_archive(sandbox, java, archive):
     assert archive.name.endswith(f"-{class_data._digest(archive)}.jsa")
 
 
+def test_a_box_shows_no_host_path_of_the_archive(sandbox, java, archive):
+    """A bind mount's source path shows in /proc/self/mountinfo: boxes bind the archive from a
+    tmpfs of its own, so the state directory's path never shows there (as for the init helper)."""
+    with sandbox.box() as box:
+        run = sandbox.run(box, ["/bin/cat", "/proc/self/mountinfo"], limits=Limits(), binds=java.binds())
+    mountinfo = run.stdout.decode()
+    assert f"{class_data.IN_BOX_DIRECTORY}/{archive.name}" in mountinfo
+    assert str(sandbox.settings.state_dir) not in mountinfo, mountinfo
+    line = next(line for line in mountinfo.splitlines() if class_data.IN_BOX_DIRECTORY in line)
+    assert line.split()[3] == f"/{archive.name}" and " - tmpfs " in line, line
+
+
 def test_an_archive_whose_content_is_not_its_name_is_removed_and_never_used(tmp_path, archive):
     stem = archive.name.rsplit("-", 1)[0]
     forged = tmp_path / archive.name
@@ -127,6 +139,7 @@ def test_no_compile_waits_for_an_archive_being_made(java, sandbox):
     assert made is not None and made.name.startswith(f"{fresh.id}-")
     assert class_data.archive_for(fresh) == made
     made.unlink()
+    class_data._lookup(fresh)[1].unlink()  # its copy that boxes bind (it holds memory)
 
 
 def test_a_language_whose_archive_cannot_be_made_compiles_without_one(java, sandbox):

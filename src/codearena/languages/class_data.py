@@ -11,7 +11,9 @@ bench/warm_javac.py, docs/performance.md).
 Nothing a user sends reaches the archive: it is written by this process, under the state
 directory (which no box can write), atomically, and named by its own SHA-256, which a process
 checks before its first use (a truncated archive would crash the JVM; a wrong one is ignored by
-the JVM itself). A process finds or makes it in a thread of its own (one process at a time: a
+the JVM itself). Boxes bind it from a copy on a tmpfs of its own, as they bind the init helper:
+a bind mount's source path shows in the program's /proc/self/mountinfo, and from a tmpfs that
+path is the file's name, not a path of the host's disks. A process finds or makes it in a thread of its own (one process at a time: a
 file lock), so no compile waits for it; until it is there (or when making it failed) compiles
 run as before.
 """
@@ -23,6 +25,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..sandbox import Bind
+from ..sandbox.box import mount_tmpfs
 from ..sandbox.settings import sandbox_settings
 
 if TYPE_CHECKING:
@@ -40,6 +44,7 @@ log = logging.getLogger("codearena.languages")
 IN_BOX_DIRECTORY = "/opt/codearena-class-data"  # where a box shows the archive (the host's path stays the host's)
 _BUILD_TIMEOUT = 120  # seconds, for each of the host compiles that make and check an archive
 _DIGEST_CHARS = 32  # of the archive's SHA-256, in its file name
+_SHOWN_BYTES = 256 * 1024 * 1024  # the tmpfs boxes bind archives from (javac's 11, kotlinc's 48, scalac's 32 MB seen)
 
 
 def jvm_options(path: str) -> list[str]:
@@ -130,7 +135,7 @@ def _make(language: Language, directory: Path, stem: str) -> Path:
     return target
 
 
-_found: dict[str, Path | None] = {}  # language id -> its archive (None: none), once looked for
+_found: dict[str, tuple[Path, Path] | None] = {}  # language id -> (its archive, the copy boxes bind), once looked for
 _looking: dict[str, threading.Thread] = {}  # language id -> the thread finding or making it
 _lock = threading.Lock()
 
@@ -141,6 +146,12 @@ def archive_for(language: Language, wait: bool = False) -> Path | None:
     happens once per process, in a thread of its own, so no compile waits for it: the first
     compiles of a process (all of them, while an archive is made: seconds, once per toolchain
     and machine) go without."""
+    found = _lookup(language, wait)
+    return found[0] if found else None
+
+
+def _lookup(language: Language, wait: bool = False) -> tuple[Path, Path] | None:
+    """(the archive, the copy boxes bind), as archive_for() answers."""
     if not (language.compiler_jvm_option_prefix or language.compiler_jvm_options_env):
         return None
     with _lock:
@@ -162,8 +173,9 @@ def _look_for(language: Language) -> None:
         _found[language.id] = found
 
 
-def _find_or_make(language: Language) -> Path | None:
-    """The archive on disk, else made now; one process makes it while the others wait for it."""
+def _find_or_make(language: Language) -> tuple[Path, Path] | None:
+    """The archive on disk, else made now (one process makes it while the others wait for it),
+    and its copy that boxes bind."""
     try:
         compiler = Path(language.template_argv(language.compile, language.self_test, language.compile_memory_mb)[0])
         directory = sandbox_settings().state_dir / "class-data"
@@ -175,17 +187,39 @@ def _find_or_make(language: Language) -> Path | None:
             if found is None:
                 found = _make(language, directory, stem)
                 log.info("[SANDBOX] class-data archive for %s's compiler made: %s", language.id, found)
-        return found
+            return found, _shown(language, found)
     except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
         log.warning("[SANDBOX] %s compiles without a class-data archive: %s", language.id, exc)
         return None
 
 
+def _shown(language: Language, archive: Path) -> Path:
+    """The archive's copy on a tmpfs of its own (mounted once per machine, root only), which boxes
+    bind: its source path in a box's mountinfo is then `/NAME`. An older copy of the language's
+    goes (the tmpfs holds memory)."""
+    directory = archive.parent.parent / "class-data-shown"
+    directory.mkdir(mode=0o755, exist_ok=True)
+    with open(archive.parent / ".shown.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # processes (and languages) starting together mount it once
+        if not os.path.ismount(directory):
+            mount_tmpfs(directory, _SHOWN_BYTES, 64, 0, 0, mode=0o755, name=b"codearena-class-data")
+        shown = directory / archive.name
+        if not shown.is_file():
+            staging = directory / f".{archive.name}.{os.getpid()}"
+            shutil.copyfile(archive, staging)
+            os.chmod(staging, 0o644)
+            os.replace(staging, shown)
+        for stale in directory.glob(f"{language.id}-*.jsa"):
+            if stale != shown and stale.name.rsplit("-", 2)[0] == language.id:
+                stale.unlink(missing_ok=True)
+    return shown
+
+
 def binds(language: Language) -> list[Bind]:
     """The archive, read-only in the language's boxes (compiles and runs alike: one bind set keeps
-    a slot's started box the same for both)."""
-    found = archive_for(language)
-    return [Bind(str(found), f"{IN_BOX_DIRECTORY}/{found.name}")] if found else []
+    a slot's started box the same for both), from its copy on the tmpfs."""
+    found = _lookup(language)
+    return [Bind(str(found[1]), f"{IN_BOX_DIRECTORY}/{found[0].name}")] if found else []
 
 
 def in_box_options(language: Language) -> list[str]:
