@@ -102,8 +102,8 @@ fail:
     return NULL;
 }
 
-/* The filter as the kernel takes it, generated once: a kept box's runs each load this program
- * instead of having libseccomp generate it again (a third of a millisecond a run). */
+/* The filter as the kernel takes it: libseccomp generates it once per init (a third of a
+ * millisecond), and a kept box's init loads it on itself, for every run to inherit. */
 static struct sock_fprog *export_seccomp(void) {
     scmp_filter_ctx ctx = build_seccomp();
     if (!ctx) return NULL;
@@ -245,8 +245,9 @@ usage:
  *
  *   codearena-init --serve CONTROL_FD SECCOMP(0|1)
  *
- * pid 1 of a box that outlives its runs. It says "ready" on CONTROL_FD (a SOCK_SEQPACKET
- * socket to the service), then serves two requests, one at a time:
+ * pid 1 of a box that outlives its runs. With SECCOMP 1 it loads the filter on itself first
+ * (its runs inherit it). It says "ready" on CONTROL_FD (a SOCK_SEQPACKET socket to the
+ * service), then serves two requests, one at a time:
  *
  *   "arm"
  *       with two descriptors: STATUS, LAUNCH. A child is forked (before its run is known, so
@@ -255,7 +256,7 @@ usage:
  *       waits there for its run, one message:
  *         "run" CWD NRLIMITS (RESOURCE SOFT HARD)... ARGC ARGV... ENVC ENV...   (NUL-separated)
  *       with three descriptors: stdin, stdout, stderr. It takes the rlimits, the descriptors, a
- *       new session, the environment and the seccomp filter, and execs ARGV. LAUNCH closed
+ *       new session and the environment, and execs ARGV (under init's seccomp filter). LAUNCH closed
  *       instead: it exits 125 (disarmed). When it ends, one line goes to STATUS, as in the
  *       one-shot mode; init serves nothing else until then.
  *   "reset"
@@ -354,7 +355,7 @@ static ssize_t receive(int socket_fd, char *request, int *fds, int max_fds, int 
 }
 
 /* In the armed child: tell the service who it is, wait for its run, become the program. */
-static void become_program(int launch, int exec_error, void *filter, char *request) {
+static void become_program(int launch, int exec_error, char *request) {
     struct ucred self = {getpid(), getuid(), getgid()};
     char byte = 'r', buffer[CMSG_SPACE(sizeof self)];
     struct iovec iov = {&byte, 1};
@@ -395,18 +396,10 @@ static void become_program(int launch, int exec_error, void *filter, char *reque
     setsid();
     if (chdir(run->cwd) != 0) _exit(125);
     environ = run->envp;
-    if (filter) {
-#ifdef HAVE_SECCOMP
-        if (load_seccomp((const struct sock_fprog *)filter) != 0) {
-            fprintf(stderr, "codearena-init: cannot install seccomp filter\n");
-            _exit(122);
-        }
-#endif
-    }
-    exec_program(run->argv, 3);
+    exec_program(run->argv, 3);  /* under init's seccomp filter, inherited (see serve) */
 }
 
-static void serve_arm(int control, int fds[ARM_FDS], void *filter, char *request) {
+static void serve_arm(int control, int fds[ARM_FDS], char *request) {
     int status_fd = fds[0], launch = fds[1];
     int exec_pipe[2] = {-1, -1};
     if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
@@ -422,7 +415,7 @@ static void serve_arm(int control, int fds[ARM_FDS], void *filter, char *request
         close(control);
         close(exec_pipe[0]);
         close(status_fd);
-        become_program(launch, exec_pipe[1], filter, request);
+        become_program(launch, exec_pipe[1], request);
     }
     close(launch);
     launch = -1;
@@ -544,16 +537,21 @@ static int serve(int argc, char **argv) {
         return 120;
     }
     int control = atoi(argv[2]);
-    void *filter = NULL;
     fcntl(control, F_SETFD, FD_CLOEXEC);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
     if (atoi(argv[3])) {
+        int loaded = 0;
 #ifdef HAVE_SECCOMP
-        filter = export_seccomp();  /* built once; each run's child loads it */
+        /* Loaded here, once: every run's child inherits it through fork and exec (with
+         * no-new-privs), where each loading its own made the kernel check and compile the
+         * filter again per run (a tenth of a millisecond). Nothing init does (fork, wait,
+         * kill, System V IPC removal, /proc) is among what it denies. */
+        struct sock_fprog *filter = export_seccomp();
+        loaded = filter && load_seccomp(filter) == 0;
 #endif
-        if (!filter) {
-            fprintf(stderr, "codearena-init: cannot build the seccomp filter\n");
+        if (!loaded) {
+            fprintf(stderr, "codearena-init: cannot install the seccomp filter\n");
             return 122;
         }
     }
@@ -568,7 +566,7 @@ static int serve(int argc, char **argv) {
         char *cursor = request, *end = request + (size > 0 ? size : 0);
         char *kind = size > 0 ? field(&cursor, end) : NULL;
         if (kind && strcmp(kind, "arm") == 0 && nfds == ARM_FDS && cursor == end) {
-            serve_arm(control, fds, filter, request);
+            serve_arm(control, fds, request);
         } else if (kind && strcmp(kind, "reset") == 0 && nfds == 0 && cursor == end) {
             serve_reset(control);
         } else {
