@@ -134,12 +134,12 @@ def test_a_program_cannot_change_its_cached_artifact(sandbox, cache):
               "FILE*f=fopen(\"main\",\"r+\"); int w = f && fputs(\"garbage\", f) >= 0 && fclose(f) == 0;"
               "printf(\"%d %d\\n\", w, unlink(\"main\")==0); return 0;}\n")
     entry = prepare(sandbox, get_language("c"), tamper, cache)
-    cached = (entry.path("main")).read_bytes()
+    cached = Path(entry.path("main")).read_bytes()
     first = judge(tamper, "c", TESTS[:1], LIMITS, sandbox=sandbox, cache=cache)
     second = judge(tamper, "c", TESTS[:1], LIMITS, sandbox=sandbox, cache=cache)
     assert first.tests[0].stdout == second.tests[0].stdout == "0 1\n"  # a running binary is busy (ETXTBSY)
-    assert (entry.path("main")).read_bytes() == cached
-    assert (entry.path("main")).stat().st_mode & 0o777 == 0o755
+    assert Path(entry.path("main")).read_bytes() == cached
+    assert Path(entry.path("main")).stat().st_mode & 0o777 == 0o755
 
 
 def test_cache_is_bounded_least_recently_used_first(sandbox, tmp_path):

@@ -55,10 +55,11 @@ class CacheEntry:
     failure: dict | None = None  # the CE/IE result when not ok
     inline: dict[str, bytes] = field(default_factory=dict)  # written into each box before the run
 
-    def path(self, name: str) -> Path:
-        """Where the entry keeps the program's file `name` (a path relative to the box)."""
+    def path(self, name: str) -> str:
+        """Where the entry keeps the program's file `name` (a path relative to the box). A string:
+        every run of the program asks for each of its files twice (pathlib costs more)."""
         assert self.directory is not None
-        return self.directory / ARTIFACTS_DIR / name
+        return f"{self.directory}/{ARTIFACTS_DIR}/{name}"
 
 
 @dataclass
@@ -198,13 +199,19 @@ class CompileCache:
 
     # -- reading ----------------------------------------------------------------------------
     def lookup(self, key: str) -> CacheEntry | None:
-        directory = self.entries / key
+        # Plain descriptors and strings: every run of a compiled program looks its entry up.
+        directory = f"{self.entries}/{key}"
         try:
-            meta = json.loads((directory / "meta.json").read_text())
-        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+            fd = os.open(f"{directory}/meta.json", os.O_RDONLY | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            with os.fdopen(fd, "rb") as file:
+                meta = json.loads(file.read())
+        except json.JSONDecodeError:
             return None
         self._record_use(key)
-        return CacheEntry(key, directory, meta["ok"], meta["compile_output"], meta["files"], meta.get("failure"))
+        return CacheEntry(key, Path(directory), meta["ok"], meta["compile_output"], meta["files"], meta.get("failure"))
 
     def _record_use(self, key: str) -> None:
         now = time.time()

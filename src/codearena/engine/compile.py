@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -136,7 +137,7 @@ def artifact_bytes(entry: CacheEntry) -> int:
     """Room the entry's files take in a box."""
     if entry.directory is None:
         return sum(len(data) for data in entry.inline.values())
-    return sum(entry.path(name).stat().st_size for name in entry.files)
+    return sum(os.stat(entry.path(name)).st_size for name in entry.files)
 
 
 def put_artifacts(box: Box, entry: CacheEntry) -> None:

@@ -162,30 +162,32 @@ class Box:
     def work(self) -> Path:
         return Path(self._subdirs["work"])
 
-    def write_file(self, name: str, data: bytes, mode: int = 0o644) -> Path:
+    def write_file(self, name: str, data: bytes, mode: int = 0o644) -> None:
         """Write a file before anything untrusted ran in the box (so no link can be planted yet)."""
         fd = self._create(name, mode)
         try:
             os.write(fd, data)
         finally:
             os.close(fd)
-        return self.work / name
 
-    def copy_in(self, name: str, source: Path, mode: int = 0o755) -> None:
+    def copy_in(self, name: str, source: Path | str, mode: int = 0o755) -> None:
         """Copy a trusted host file (a cached artifact) into the box, in the kernel (no bind mount:
         a mount would show its host path in the program's /proc/self/mountinfo)."""
-        with open(source, "rb") as src:
+        src = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+        try:
             fd = self._create(name, mode)
             try:
-                size = os.fstat(src.fileno()).st_size
+                size = os.fstat(src).st_size
                 copied = 0
                 while copied < size:
-                    sent = os.sendfile(fd, src.fileno(), copied, size - copied)
+                    sent = os.sendfile(fd, src, copied, size - copied)
                     if sent == 0:
                         break
                     copied += sent
             finally:
                 os.close(fd)
+        finally:
+            os.close(src)
 
     def _create(self, name: str, mode: int) -> int:
         """A new file at `name` (a relative path: its directories are made as needed). Only
