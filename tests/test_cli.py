@@ -73,6 +73,8 @@ def test_doctor_reports_protections_and_self_tests():
     for expected in ("bubblewrap", "cgroup v", "seccomp", "python", "javascript", "java", "pass"):
         assert expected in proc.stdout
     assert "fail" not in proc.stdout
+    java_row = next(line for line in proc.stdout.splitlines() if line.lstrip("│┃ ").startswith("java "))
+    assert "shared" in java_row and "not shared" not in java_row, java_row  # javac's class-data archive
 
 
 def test_doctor_refuses_without_bubblewrap(tmp_path):

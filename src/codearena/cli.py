@@ -164,7 +164,7 @@ def doctor(require_all: bool = typer.Option(
     """Say which protections are active and run each installed language's self-test. Fails when a
     self-test fails or a core language (Python, JavaScript, C, C++, Java) is not installed."""
     from .engine import execute
-    from .languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT
+    from .languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, class_data
     from .languages.catalog import CORE_IDS
     from .sandbox import Sandbox, SandboxUnavailable
 
@@ -180,21 +180,27 @@ def doctor(require_all: bool = typer.Option(
         protections.add_row(key, value)
     console.print(protections)
     languages = Table(title="Languages")
-    for column in ("language", "version", "self-test", "time", "memory"):
+    for column in ("language", "version", "self-test", "time", "memory", "compiler classes"):
         languages.add_column(column)
     failures = 0
     for language in LANGUAGES:
         if not language.available():
             required = require_all or language.id in CORE_IDS
             languages.add_row(language.id, "not installed", "[red]missing[/]" if required else "[yellow]skipped[/]",
-                              "", "")
+                              "", "", "")
             failures += required
             continue
+        # A JVM compiler's class-data archive, found or made now (once per toolchain and machine),
+        # so that the self-test compiles with it and users' first compiles need not wait for it.
+        shared = ""
+        if class_data.shares_classes(language):
+            shared = "shared" if class_data.archive_for(language, wait=True) else "[yellow]not shared (see the log)[/]"
         result = execute(language.self_test, language, SELF_TEST_INPUT, sandbox=sandbox)
         passed = result.verdict.value == "AC" and result.stdout == SELF_TEST_OUTPUT
         failures += not passed
         status = "[green]pass[/]" if passed else f"[red]fail: {result.verdict.value} {result.message}[/]"
-        languages.add_row(language.id, language.version(), status, f"{result.wall_time:.3f}s", f"{result.memory} KB")
+        languages.add_row(language.id, language.version(), status, f"{result.wall_time:.3f}s", f"{result.memory} KB",
+                          shared)
     console.print(languages)
     if sandbox.unsafe:
         err_console.print("[bold red]UNSAFE DEVELOPMENT MODE: code runs without isolation[/]")

@@ -150,9 +150,14 @@ def archive_for(language: Language, wait: bool = False) -> Path | None:
     return found[0] if found else None
 
 
+def shares_classes(language: Language) -> bool:
+    """Whether the language's compiler is one whose classes an archive can share (a JVM's)."""
+    return bool(language.compiler_jvm_option_prefix or language.compiler_jvm_options_env)
+
+
 def _lookup(language: Language, wait: bool = False) -> tuple[Path, Path] | None:
     """(the archive, the copy boxes bind), as archive_for() answers."""
-    if not (language.compiler_jvm_option_prefix or language.compiler_jvm_options_env):
+    if not shares_classes(language):
         return None
     with _lock:
         if language.id in _found:
