@@ -50,7 +50,8 @@ def _compile(sandbox, language, source: str, with_archive: bool = True, jvm_opti
     argv, env = class_data.with_jvm_options(language, argv, language.environment(language.compile_memory_mb), options)
     with sandbox.box(disk_mb=128) as box:
         box.write_file(language.source_name(source), source.encode())
-        run = sandbox.run(box, argv, limits=compile_limits(language), env=env, binds=language.binds(),
+        run = sandbox.run(box, argv, limits=compile_limits(language), env=env,
+                          binds=class_data.box_binds(language),
                           address_space_fallback=False)
         files = {path.name: path.read_bytes() for path in box.work.iterdir() if path.is_file()}
     return run, files
@@ -72,7 +73,8 @@ def test_a_compile_in_a_box_maps_the_compilers_classes_from_the_archive(sandbox,
     assert f"{COMPILER_CLASS[language_id]} source: shared objects file (top)" in files["loaded.txt"].decode()
     # ... as the compile command CodeArena runs has it
     options = class_data.in_box_options(language)
-    argv, env = language.compile_argv(language.self_test, 512), language.compile_environment(512)
+    argv, env = class_data.compile_command(language, language.compile_argv(language.self_test, 512),
+                                           language.environment(512))
     assert all(o in " ".join(argv) or o in " ".join(env.values()) for o in options)
 
 
@@ -103,7 +105,7 @@ def test_a_box_cannot_write_the_archive(sandbox, java, archive):
     target = f"{class_data.IN_BOX_DIRECTORY}/{archive.name}"
     with sandbox.box() as box:
         run = sandbox.run(box, ["/bin/sh", "-c", f"cat /dev/null > {target} || echo refused"],
-                          limits=Limits(), binds=java.binds())
+                          limits=Limits(), binds=class_data.box_binds(java))
     assert b"refused" in run.stdout, run.stdout + run.stderr
     assert archive.name.endswith(f"-{class_data._digest(archive)}.jsa")
 
@@ -112,7 +114,8 @@ def test_a_box_shows_no_host_path_of_the_archive(sandbox, java, archive):
     """A bind mount's source path shows in /proc/self/mountinfo: boxes bind the archive from a
     tmpfs of its own, so the state directory's path never shows there (as for the init helper)."""
     with sandbox.box() as box:
-        run = sandbox.run(box, ["/bin/cat", "/proc/self/mountinfo"], limits=Limits(), binds=java.binds())
+        run = sandbox.run(box, ["/bin/cat", "/proc/self/mountinfo"], limits=Limits(),
+                          binds=class_data.box_binds(java))
     mountinfo = run.stdout.decode()
     assert f"{class_data.IN_BOX_DIRECTORY}/{archive.name}" in mountinfo
     assert str(sandbox.settings.state_dir) not in mountinfo, mountinfo
@@ -134,7 +137,8 @@ def test_an_archive_whose_content_is_not_its_name_is_removed_and_never_used(tmp_
 def test_no_compile_waits_for_an_archive_being_made(java, sandbox):
     fresh = dataclasses.replace(java, id=f"java-fresh-{uuid.uuid4().hex[:8]}")  # an archive of its own to make
     assert class_data.archive_for(fresh) is None  # asked for: made in a thread of its own
-    assert not any("SharedArchiveFile" in part for part in fresh.compile_argv("public class Main {}", 512))
+    argv, _ = class_data.compile_command(fresh, fresh.compile_argv("public class Main {}", 512), {})
+    assert not any("SharedArchiveFile" in part for part in argv)
     made = class_data.archive_for(fresh, wait=True)
     assert made is not None and made.name.startswith(f"{fresh.id}-")
     assert class_data.archive_for(fresh) == made
@@ -145,5 +149,7 @@ def test_no_compile_waits_for_an_archive_being_made(java, sandbox):
 def test_a_language_whose_archive_cannot_be_made_compiles_without_one(java, sandbox):
     broken = dataclasses.replace(java, id="java-no-archive", class_data_training="this is not Java")
     assert class_data.archive_for(broken, wait=True) is None
-    assert not any("SharedArchiveFile" in part for part in broken.compile_argv("public class Main {}", 512))
-    assert broken.binds() == [bind for bind in java.binds() if not bind.target.startswith(class_data.IN_BOX_DIRECTORY)]
+    argv, _ = class_data.compile_command(broken, broken.compile_argv("public class Main {}", 512), {})
+    assert not any("SharedArchiveFile" in part for part in argv)
+    assert class_data.box_binds(broken) == [bind for bind in class_data.box_binds(java)
+                                            if not bind.target.startswith(class_data.IN_BOX_DIRECTORY)]

@@ -13,9 +13,12 @@ directory (which no box can write), atomically, and named by its own SHA-256, wh
 checks before its first use (a truncated archive would crash the JVM; a wrong one is ignored by
 the JVM itself). Boxes bind it from a copy on a tmpfs of its own, as they bind the init helper:
 a bind mount's source path shows in the program's /proc/self/mountinfo, and from a tmpfs that
-path is the file's name, not a path of the host's disks. A process finds or makes it in a thread of its own (one process at a time: a
-file lock), so no compile waits for it; until it is there (or when making it failed) compiles
-run as before.
+path is the file's name, not a path of the host's disks. A process finds or makes it in a
+thread of its own (one process at a time: a file lock), so no compile waits for it; until it is
+there (or when making it failed) compiles run as before.
+
+The language entries know nothing of this module: the engine asks it for a box's binds
+(box_binds) and a compile's command (compile_command).
 """
 
 from __future__ import annotations
@@ -67,9 +70,9 @@ def with_jvm_options(language: Language, argv: list[str], env: dict[str, str],
 def _identity(language: Language, compiler: Path) -> str:
     """What an archive is only valid for: the JVM's files and the compiler's jars (an upgrade
     replaces them) and the compile command itself."""
-    from .spec import resolve_executable  # (spec imports this module)
-
-    jvm = compiler if language.compiler_jvm_option_prefix else Path(resolve_executable("java"))
+    # javac lives in its JDK; a compiler started by a script (kotlinc, scalac) runs the `java` the
+    # language's programs run with, which its run command names first, resolved on the host.
+    jvm = Path(compiler if language.compiler_jvm_option_prefix else language.run_argv(language.self_test, 64)[0])
     home = jvm.resolve().parent.parent
     files = [home / name for name in ("lib/modules", "lib/server/libjvm.so", "lib/server/classes.jsa")]
     files += sorted(compiler.resolve().parent.parent.glob("lib/*.jar"))
@@ -128,11 +131,17 @@ def _make(language: Language, directory: Path, stem: str) -> Path:
         os.chmod(dumped, 0o644)  # the boxes' uids read it
         target = directory / f"{stem}-{_digest(dumped)}.jsa"
         os.replace(dumped, target)
-    mine = re.compile(rf"{re.escape(language.id)}-[0-9a-f]{{16}}-[0-9a-f]{{{_DIGEST_CHARS}}}\.jsa")
-    for stale in directory.glob(f"{language.id}-*.jsa"):  # an older toolchain's
-        if mine.fullmatch(stale.name) and not stale.name.startswith(f"{stem}-"):
-            stale.unlink(missing_ok=True)
+    _remove_others(language, directory, keep=lambda name: name.startswith(f"{stem}-"))  # an older toolchain's
     return target
+
+
+def _remove_others(language: Language, directory: Path, keep) -> None:
+    """Remove the language's archives in `directory` whose name `keep` refuses (never another
+    language's, even one whose id starts with this one's)."""
+    mine = re.compile(rf"{re.escape(language.id)}-[0-9a-f]{{16}}-[0-9a-f]{{{_DIGEST_CHARS}}}\.jsa")
+    for other in directory.glob(f"{language.id}-*.jsa"):
+        if mine.fullmatch(other.name) and not keep(other.name):
+            other.unlink(missing_ok=True)
 
 
 _found: dict[str, tuple[Path, Path] | None] = {}  # language id -> (its archive, the copy boxes bind), once looked for
@@ -214,20 +223,31 @@ def _shown(language: Language, archive: Path) -> Path:
             shutil.copyfile(archive, staging)
             os.chmod(staging, 0o644)
             os.replace(staging, shown)
-        for stale in directory.glob(f"{language.id}-*.jsa"):
-            if stale != shown and stale.name.rsplit("-", 2)[0] == language.id:
-                stale.unlink(missing_ok=True)
+        _remove_others(language, directory, keep=lambda name: name == shown.name)
     return shown
 
 
-def binds(language: Language) -> list[Bind]:
-    """The archive, read-only in the language's boxes (compiles and runs alike: one bind set keeps
-    a slot's started box the same for both), from its copy on the tmpfs."""
+def box_binds(language: Language) -> list[Bind]:
+    """Every bind of the language's boxes: its own, and its compiler's archive (from its copy on
+    the tmpfs), read-only. Compiles and runs alike: one bind set keeps a slot's started box the
+    same for both."""
     found = _lookup(language)
-    return [Bind(str(found[1]), f"{IN_BOX_DIRECTORY}/{found[0].name}")] if found else []
+    return language.binds() + ([Bind(str(found[1]), _in_box(found[0]))] if found else [])
+
+
+def compile_command(language: Language, argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+    """A compile command (argv, environment) as the language's boxes run it: with its compiler's
+    archive, when there is one."""
+    options = in_box_options(language)
+    return with_jvm_options(language, argv, env, options) if options else (argv, env)
 
 
 def in_box_options(language: Language) -> list[str]:
     """The JVM options that make a compile in a box use the archive (none without one)."""
     found = archive_for(language)
-    return jvm_options(f"{IN_BOX_DIRECTORY}/{found.name}") if found else []
+    return jvm_options(_in_box(found)) if found else []
+
+
+def _in_box(archive: Path) -> str:
+    """Where a box shows the archive."""
+    return f"{IN_BOX_DIRECTORY}/{archive.name}"

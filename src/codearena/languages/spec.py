@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Callable
 
 from ..sandbox import Bind
-from . import class_data
 
 TOOLCHAIN_PATH = "/usr/local/bin:/usr/bin:/bin"
 _VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
@@ -98,7 +97,7 @@ class Language:
 
     def binds(self) -> list[Bind]:
         paths = [p for pattern in self.extra_binds for p in sorted(glob.glob(pattern))]
-        return [Bind(p, p, optional=True) for p in paths] + class_data.binds(self)
+        return [Bind(p, p, optional=True) for p in paths]
 
     @property
     def takes_compiler_options(self) -> bool:
@@ -116,10 +115,7 @@ class Language:
 
     def compile_argv(self, source: str, memory_mb: int, options: tuple[str, ...] = ()) -> list[str]:
         assert self.compile is not None
-        argv = self.template_argv(self.compile, source, memory_mb, options)
-        if self.compiler_jvm_option_prefix:
-            argv, _ = class_data.with_jvm_options(self, argv, {}, class_data.in_box_options(self))
-        return argv
+        return self.template_argv(self.compile, source, memory_mb, options)
 
     def check_argv(self, source: str, memory_mb: int) -> list[str]:
         assert self.check is not None
@@ -131,14 +127,6 @@ class Language:
     def environment(self, memory_mb: int) -> dict[str, str]:
         """The entry's environment variables, {memory_mb} filled in (Mono's heap size)."""
         return {name: value.replace("{memory_mb}", str(memory_mb)) for name, value in self.env.items()}
-
-    def compile_environment(self, memory_mb: int) -> dict[str, str]:
-        """environment(), and for a compiler that reads its JVM options from the environment,
-        the options of its class-data archive."""
-        env = self.environment(memory_mb)
-        if self.compiler_jvm_options_env:
-            _, env = class_data.with_jvm_options(self, [], env, class_data.in_box_options(self))
-        return env
 
     def available(self) -> bool:
         try:
