@@ -29,11 +29,18 @@ _REMOVE_TIMEOUT = 2.0
 def _read(path: Path | str) -> str:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        chunks = []
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
+        return _read_from(fd)
     finally:
         os.close(fd)
+
+
+def _read_from(fd: int) -> str:
+    """The whole file behind `fd`, from its start: a cgroup file read again from offset 0 shows
+    its value now (the kernel renders it afresh)."""
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 65536, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
     return b"".join(chunks).decode()
 
 
@@ -45,22 +52,22 @@ def _write(path: Path | str, value: str) -> None:
         os.close(fd)
 
 
-def _int_or_zero(path: Path | str) -> int:
+def _first_int(text: str) -> int:
     try:
-        return int(_read(path).split()[0])
-    except (OSError, ValueError, IndexError):
+        return int(text.split()[0])
+    except (ValueError, IndexError):
         return 0
 
 
-def _keyed(path: Path | str, key: str) -> int:
-    """Value of `key N` in a flat-keyed cgroup file (memory.events, cpu.stat, oom_control)."""
-    try:
-        for line in _read(path).splitlines():
-            parts = line.split()
-            if len(parts) == 2 and parts[0] == key:
+def _keyed(text: str, key: str) -> int:
+    """Value of `key N` in a flat-keyed cgroup file's text (memory.events, cpu.stat, oom_control)."""
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            try:
                 return int(parts[1])
-    except (OSError, ValueError):
-        pass
+            except ValueError:
+                return 0
     return 0
 
 
@@ -139,6 +146,11 @@ class Cgroup:
         # Prepared for the child between fork and exec: no allocation-heavy work there.
         self.attach_paths = [str(d / "cgroup.procs") for d in dict.fromkeys(dirs.values())]
         self._paths: dict[tuple[str, str], str] = {}
+        # Files read or written every run, opened once while their directory lives (an open
+        # and a close cost more than the read or write). Reading cgroup.procs is not among them:
+        # v1 keeps showing an open descriptor the pid list it made, for up to a second.
+        self._open: dict[tuple[str, int], int] = {}  # (path, O_RDONLY or O_WRONLY) -> descriptor
+        self._written: dict[str, str] = {}  # limits as last written: not written again
 
     def file(self, controller: str, name: str) -> str:
         """The path of one of this cgroup's files, as a string made once."""
@@ -148,6 +160,46 @@ class Cgroup:
             path = self._paths[key] = f"{self.dirs[controller]}/{name}"
         return path
 
+    def _descriptor(self, path: str, access: int) -> int:
+        fd = self._open.get((path, access))
+        if fd is None:
+            fd = self._open[(path, access)] = os.open(path, access | os.O_CLOEXEC)
+        return fd
+
+    def _value(self, path: str) -> str:
+        """A file's text now, through its kept descriptor."""
+        return _read_from(self._descriptor(path, os.O_RDONLY))
+
+    def _number(self, path: str) -> int:
+        try:
+            return _first_int(self._value(path))
+        except OSError:
+            return 0
+
+    def _field(self, path: str, key: str) -> int:
+        try:
+            return _keyed(self._value(path), key)
+        except OSError:
+            return 0
+
+    def _put(self, path: str, value: str) -> None:
+        """Write `value` through the file's kept descriptor."""
+        os.pwrite(self._descriptor(path, os.O_WRONLY), value.encode(), 0)
+
+    def _limit(self, path: str, value: str) -> None:
+        """Set a limit, unless it holds that value already (only the sandbox writes them)."""
+        if self._written.get(path) != value:
+            self._put(path, value)
+            self._written[path] = value
+
+    def _close_files(self, directory: Path | str) -> None:
+        """Close the kept descriptors of files in `directory`: it goes (a file of a removed
+        cgroup reads ENODEV, and one made again under its name is another file)."""
+        prefix = f"{directory}/"
+        for key in [key for key in self._open if key[0].startswith(prefix)]:
+            os.close(self._open.pop(key))
+            self._written.pop(key[0], None)
+
     # -- setup, from the trusted parent --------------------------------------------------
     def set_limits(self, memory_bytes: int, pids: int) -> None:
         raise NotImplementedError
@@ -155,7 +207,7 @@ class Cgroup:
     def attach(self, pid: int) -> None:
         """Move process `pid` (a ready box's child, before its program starts) into this cgroup."""
         for path in self.attach_paths:
-            _write(path, str(pid))
+            self._put(path, str(pid))
 
     # -- measurements ----------------------------------------------------------------------
     def cpu_seconds(self) -> float:
@@ -208,6 +260,7 @@ class Cgroup:
         deadline = time.monotonic() + _REMOVE_TIMEOUT
         for directory in directories:
             while True:
+                self._close_files(directory)  # (kill_all may have opened some again)
                 try:
                     os.rmdir(directory)
                     break
@@ -241,31 +294,31 @@ class CgroupV1(Cgroup):
     REUSABLE = frozenset({"pids", "cpuacct", "freezer"})
 
     def _reset_counters(self) -> None:
-        _write(self.file("cpuacct", "cpuacct.usage"), "0")
+        self._put(self.file("cpuacct", "cpuacct.usage"), "0")
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
-        _write(self.file("memory", "memory.limit_in_bytes"), str(memory_bytes))
+        self._limit(self.file("memory", "memory.limit_in_bytes"), str(memory_bytes))
         if self._swap_accounted:  # include swap in the same limit
-            _write(self.file("memory", "memory.memsw.limit_in_bytes"), str(memory_bytes))
-        _write(self.file("pids", "pids.max"), str(pids))
+            self._limit(self.file("memory", "memory.memsw.limit_in_bytes"), str(memory_bytes))
+        self._limit(self.file("pids", "pids.max"), str(pids))
 
     @functools.cached_property
     def _swap_accounted(self) -> bool:
         return _swap_accounting(str(self.dirs["memory"].parent))
 
     def cpu_seconds(self) -> float:
-        return _int_or_zero(self.file("cpuacct", "cpuacct.usage")) / 1e9
+        return self._number(self.file("cpuacct", "cpuacct.usage")) / 1e9
 
     def memory_peak_bytes(self) -> int:
         name = "memory.memsw.max_usage_in_bytes" if self._swap_accounted else "memory.max_usage_in_bytes"
-        return _int_or_zero(self.file("memory", name))
+        return self._number(self.file("memory", name))
 
     def oom_killed(self) -> bool:
-        return _keyed(self.file("memory", "memory.oom_control"), "oom_kill") > 0
+        return self._field(self.file("memory", "memory.oom_control"), "oom_kill") > 0
 
     def memory_limit_reached(self) -> bool:
-        return (_int_or_zero(self.file("memory", "memory.failcnt")) > 0
-                or (self._swap_accounted and _int_or_zero(self.file("memory", "memory.memsw.failcnt")) > 0))
+        return (self._number(self.file("memory", "memory.failcnt")) > 0
+                or (self._swap_accounted and self._number(self.file("memory", "memory.memsw.failcnt")) > 0))
 
     def pids(self) -> list[int]:
         try:
@@ -281,9 +334,9 @@ class CgroupV1(Cgroup):
             if not self.pids():
                 return
             try:
-                _write(state, "FROZEN")
+                self._put(state, "FROZEN")
                 for _ in range(200):
-                    if _read(state).strip() != "FREEZING":
+                    if self._value(state).strip() != "FREEZING":
                         break
                     time.sleep(0.0005)
             except FileNotFoundError:
@@ -291,7 +344,7 @@ class CgroupV1(Cgroup):
             try:
                 self._kill_listed()
             finally:  # never leave a group frozen: a failed kill (no CAP_KILL) must not hang it for good
-                _write(state, "THAWED")
+                self._put(state, "THAWED")
             if self.pids():
                 time.sleep(0.0005)
 
@@ -309,23 +362,23 @@ class CgroupV2(Cgroup):
         return _v2_has(str(self.dirs["unified"].parent), name)
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
-        _write(self.file("unified", "memory.max"), str(memory_bytes))
+        self._limit(self.file("unified", "memory.max"), str(memory_bytes))
         if self._has("memory.swap.max"):
-            _write(self.file("unified", "memory.swap.max"), "0")
-        _write(self.file("unified", "pids.max"), str(pids))
+            self._limit(self.file("unified", "memory.swap.max"), "0")
+        self._limit(self.file("unified", "pids.max"), str(pids))
 
     def cpu_seconds(self) -> float:
-        return _keyed(self.file("unified", "cpu.stat"), "usage_usec") / 1e6
+        return self._field(self.file("unified", "cpu.stat"), "usage_usec") / 1e6
 
     def memory_peak_bytes(self) -> int:
         name = "memory.peak" if self._has("memory.peak") else "memory.current"  # memory.peak: kernel 5.19+
-        return _int_or_zero(self.file("unified", name))
+        return self._number(self.file("unified", name))
 
     def oom_killed(self) -> bool:
-        return _keyed(self.file("unified", "memory.events"), "oom_kill") > 0
+        return self._field(self.file("unified", "memory.events"), "oom_kill") > 0
 
     def memory_limit_reached(self) -> bool:
-        return _keyed(self.file("unified", "memory.events"), "max") > 0
+        return self._field(self.file("unified", "memory.events"), "max") > 0
 
     def pids(self) -> list[int]:
         try:
@@ -338,7 +391,7 @@ class CgroupV2(Cgroup):
             if not self.pids():
                 return
             if self._has("cgroup.kill"):  # kernel 5.14+
-                _write(self.file("unified", "cgroup.kill"), "1")
+                self._put(self.file("unified", "cgroup.kill"), "1")
             else:
                 self._kill_listed()
             time.sleep(0.0005)

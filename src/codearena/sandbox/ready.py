@@ -24,7 +24,7 @@ from __future__ import annotations
 import array
 import logging
 import os
-import selectors
+import select
 import signal
 import socket
 import struct
@@ -185,10 +185,10 @@ class ReadyServer:
 
 
 def wait_readable(fd: int, timeout: float) -> bool:
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            if selector.select(left):
-                return True
+    poller = select.poll()  # not a selector: no descriptor of its own to make and close
+    poller.register(fd, select.POLLIN)
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        if poller.poll(left * 1000):
+            return True
     return False

@@ -19,7 +19,7 @@ import logging
 import math
 import os
 import resource
-import selectors
+import select
 import shutil
 import signal
 import subprocess
@@ -68,6 +68,15 @@ def _rlimits(limits: Limits, address_space: bool) -> list[tuple[int, tuple[int, 
     if address_space:
         values.append((resource.RLIMIT_AS, (limits.memory_mb * MIB,) * 2))
     return values
+
+
+@functools.lru_cache(maxsize=32)  # (a request holds up to REQUEST_LIMIT bytes)
+def _ready_request(argv: tuple[str, ...], env: tuple[tuple[str, str], ...], limits: Limits) -> bytes | None:
+    """A ready box's run request, or None past what one request holds. Made once for each
+    command, environment and limits: a language's runs mostly send the same one."""
+    payload = encode_run(bwrap_argv.BOX_PATH, _rlimits(limits, address_space=False), list(argv),
+                         bwrap_argv.program_env(dict(env)))
+    return payload if len(payload) <= REQUEST_LIMIT else None
 
 
 def _launch_prefix(helper: str, uid: int | None, cgroup: Cgroup | None, rlimits) -> list[str]:
@@ -279,7 +288,7 @@ class Sandbox:
         armed = None
         if kept:
             self.kept.settle()  # the box's last run: reset, its cgroup recycled
-            payload = self._ready_request(argv, env or {}, limits)
+            payload = _ready_request(tuple(argv), tuple((env or {}).items()), limits)
             armed = self.kept.take_armed(box, binds or []) if payload else None
             if armed is None:
                 self.kept.disarm()
@@ -312,11 +321,6 @@ class Sandbox:
         return ReadyServer.start(bwrap=self.bwrap, helper=str(self.helper.path), launch_prefix=prefix, box=box,
                                  seccomp=self.helper.seccomp and self.settings.seccomp, binds=binds, holder=holder)
 
-    @staticmethod
-    def _ready_request(argv: list[str], env: dict[str, str], limits: Limits) -> bytes | None:
-        payload = encode_run(bwrap_argv.BOX_PATH, _rlimits(limits, address_space=False), argv,
-                             bwrap_argv.program_env(env))
-        return payload if len(payload) <= REQUEST_LIMIT else None
 
     def _serve_and_watch(self, armed: Armed, payload: bytes, limits: Limits, stdin: bytes | Path,
                          cgroup: Cgroup, cancel: threading.Event | None) -> RunResult | None:
@@ -436,42 +440,42 @@ class Sandbox:
                      started: float, cancel: threading.Event | None) -> tuple[bool, LimitHit | None]:
         """Read the program's output until `exit_fd` is readable (it ended) or a limit is hit.
         Returns (ended, the limit hit)."""
-        selector = selectors.DefaultSelector()
-        selector.register(stdout.fd, selectors.EVENT_READ, stdout)
-        selector.register(stderr.fd, selectors.EVENT_READ, stderr)
-        selector.register(exit_fd, selectors.EVENT_READ, None)
+        # poll, not a selector: no descriptor of its own to make and close each run.
+        captures = {stdout.fd: stdout, stderr.fd: stderr}
+        poller = select.poll()
+        for fd in (stdout.fd, stderr.fd, exit_fd):
+            poller.register(fd, select.POLLIN)
         wall_deadline = started + limits.effective_wall_time()
         cpus = max(os.cpu_count() or 1, 1)
         limit_hit: LimitHit | None = None
         exited = False
-        try:
-            while not exited and limit_hit is None:
-                now = time.monotonic()
-                if now >= wall_deadline:
-                    limit_hit = LimitHit.WALL_TIME
+        while not exited and limit_hit is None:
+            now = time.monotonic()
+            if now >= wall_deadline:
+                limit_hit = LimitHit.WALL_TIME
+                break
+            if cancel is not None and cancel.is_set():
+                limit_hit = LimitHit.CANCELLED
+                break
+            timeout = wall_deadline - now if cancel is None else min(wall_deadline - now, _CANCEL_CHECK)
+            if cgroup:
+                cpu_left = limits.cpu_time - cgroup.cpu_seconds()
+                if cpu_left <= 0:
+                    limit_hit = LimitHit.CPU_TIME
                     break
-                if cancel is not None and cancel.is_set():
-                    limit_hit = LimitHit.CANCELLED
-                    break
-                timeout = wall_deadline - now if cancel is None else min(wall_deadline - now, _CANCEL_CHECK)
-                if cgroup:
-                    cpu_left = limits.cpu_time - cgroup.cpu_seconds()
-                    if cpu_left <= 0:
-                        limit_hit = LimitHit.CPU_TIME
-                        break
-                    # The earliest moment the CPU limit could be crossed, with every core busy.
-                    timeout = min(timeout, max(cpu_left / cpus, 0.002))
-                for key, _ in selector.select(timeout):
-                    if key.data is None:
-                        exited = True
-                    else:
-                        key.data.read()
-                        if key.data.closed:
-                            selector.unregister(key.fd)
-                        elif key.data.overflow:
-                            limit_hit = LimitHit.OUTPUT
-        finally:
-            selector.close()
+                # The earliest moment the CPU limit could be crossed, with every core busy.
+                timeout = min(timeout, max(cpu_left / cpus, 0.002))
+            for fd, _ in poller.poll(timeout * 1000):
+                capture = captures.get(fd)
+                if capture is None:
+                    exited = True
+                else:
+                    capture.read()
+                    if capture.closed:
+                        poller.unregister(fd)
+                        del captures[fd]
+                    elif capture.overflow:
+                        limit_hit = LimitHit.OUTPUT
         return exited, limit_hit
 
     @staticmethod
@@ -490,15 +494,17 @@ class Sandbox:
         if limit_hit == LimitHit.OUTPUT:
             return
         deadline = time.monotonic() + _DRAIN_TIMEOUT
-        with selectors.DefaultSelector() as selector:
-            for capture in (stdout, stderr):
-                if not capture.closed and not capture.overflow:
-                    selector.register(capture.fd, selectors.EVENT_READ, capture)
-            while selector.get_map() and (left := deadline - time.monotonic()) > 0:
-                for key, _ in selector.select(left):
-                    key.data.read()
-                    if key.data.closed or key.data.overflow:
-                        selector.unregister(key.fd)
+        captures = {capture.fd: capture for capture in (stdout, stderr) if not capture.closed and not capture.overflow}
+        poller = select.poll()
+        for fd in captures:
+            poller.register(fd, select.POLLIN)
+        while captures and (left := deadline - time.monotonic()) > 0:
+            for fd, _ in poller.poll(left * 1000):
+                capture = captures[fd]
+                capture.read()
+                if capture.closed or capture.overflow:
+                    poller.unregister(fd)
+                    del captures[fd]
 
     def _without_host_paths(self, text: str) -> str:
         state = str(self.settings.state_dir)

@@ -303,6 +303,15 @@ class WorkerStore:
         self._complete_then_take = client.register_script(scripts.COMPLETE_THEN_TAKE)
         self._overdue = client.register_script(scripts.OVERDUE)
 
+    def on_own_connection(self) -> "WorkerStore":
+        """This store on one connection of its pool, held until close(): for a worker slot's
+        calls, which then skip taking a pooled connection and giving it back each time."""
+        return WorkerStore(redis.Redis(connection_pool=self.client.connection_pool, single_connection_client=True),
+                           self.settings)
+
+    def close(self) -> None:
+        self.client.close()
+
     def take(self, consumer: str) -> Taken | None:
         """The next new entry whose job may run, interactive before bulk, already started for
         `consumer` (one round trip, where read() and start() take two); None when there is none.

@@ -67,6 +67,7 @@ class Worker:
         # registered just after): job id -> when it came; a registration looks here first.
         self._early_stops: dict[str, float] = {}
         self._held: set[str] = set()  # entry ids this process's slots have read or claimed, until done
+        self._slot_local = threading.local()  # a slot thread's own store (its own connection)
         self.metrics = WorkerMetrics()
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -188,8 +189,17 @@ class Worker:
     def _slot(self) -> None:
         """Never dies of an error: a slot thread that ended would leave the worker alive and idle
         (or exit it with status 0, and no supervisor would restart it)."""
-        with keep_boxes():  # its box stays started between jobs
-            self._serve_slot()
+        self._slot_local.store = self.store.on_own_connection()
+        try:
+            with keep_boxes():  # its box stays started between jobs
+                self._serve_slot()
+        finally:
+            self._slot_local.store.close()
+
+    @property
+    def _jobs(self) -> WorkerStore:
+        """The store for a job's calls: this slot's own (its connection), or the shared one."""
+        return getattr(self._slot_local, "store", None) or self.store
 
     def _serve_slot(self) -> None:
         own: deque[Delivery] = deque()  # read by a blocking read, not started yet
@@ -246,11 +256,11 @@ class Worker:
         except queues.Empty:
             pass
         if not own:
-            taken = None if looked else self.store.take(self.name)
+            taken = None if looked else self._jobs.take(self.name)
             if taken is not None:
                 self._hold([taken.delivery])
                 return taken.delivery, taken.started, 0
-            own.extend(self._hold(self.store.wait_new(self.name, READ_BLOCK_MS)))
+            own.extend(self._hold(self._jobs.wait_new(self.name, READ_BLOCK_MS)))
         return (own.popleft(), None, 0) if own else None
 
     # -- one job --------------------------------------------------------------------------
@@ -262,11 +272,11 @@ class Worker:
         and started in the same round trip as the first try (the retries only store)."""
         try:  # tried once before the retry machinery, which costs more than the store itself
             if take_next:
-                stored, taken = self.store.complete_then_take(delivery, data, outcome, self.name)
+                stored, taken = self._jobs.complete_then_take(delivery, data, outcome, self.name)
                 if taken is not None:
                     self._hold([taken.delivery])
                 return stored, taken
-            return self.store.complete(delivery, data, outcome), None
+            return self._jobs.complete(delivery, data, outcome), None
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             log.warning("[WORKER] job %s: cannot store its result yet (%s); retrying", delivery.job_id, exc)
         retrying = Retrying(retry=retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
@@ -274,7 +284,7 @@ class Worker:
                             before_sleep=lambda state: log.warning(
                                 "[WORKER] job %s: cannot store its result yet (%s); retrying", delivery.job_id,
                                 state.outcome.exception()))
-        return retrying(self.store.complete, delivery, data, outcome), None
+        return retrying(self._jobs.complete, delivery, data, outcome), None
 
     def _process(self, delivery: Delivery, attempts: int, may_take: Callable[[], bool]) -> Next:
         """A delivery read but not started: start it, run it (see _run_started for the answer)."""
@@ -282,13 +292,13 @@ class Worker:
             reason = (f"internal error: the job was started {attempts} times and each time its worker was lost "
                       f"before it finished; giving up")
             kind = self.client.hget(self.store.keys.job(delivery.job_id), "kind") or "run"
-            self.store.fail(delivery, kind, reason)
+            self._jobs.fail(delivery, kind, reason)
             self.metrics.jobs.labels("IE").inc()
             log.warning("[WORKER] job %s failed after %d attempts", delivery.job_id, attempts)
             return None, False
         self._register_stop(delivery.job_id)  # before START: a stop asked after it is not missed
         try:
-            started = self.store.start(delivery, self.name)
+            started = self._jobs.start(delivery, self.name)
         except BaseException:
             self._stops.pop(delivery.job_id, None)
             raise
@@ -302,7 +312,7 @@ class Worker:
         """A test judged: its waiters may show it now. Redis failing here costs only the live
         view (the result still carries every test), never the judging."""
         try:
-            self.store.progress(job_id, test)
+            self._jobs.progress(job_id, test)
         except redis.RedisError as exc:
             log.warning("[WORKER] job %s: could not record a test's progress (%s)", job_id, exc)
 
@@ -329,7 +339,7 @@ class Worker:
         try:
             on_test = None
             if job.kind == "judge":
-                self.store.clear_progress(delivery.job_id)
+                self._jobs.clear_progress(delivery.job_id)
                 on_test = lambda test: self._tell_progress(delivery.job_id, test.to_dict())  # noqa: E731
             result = run_job(job, self.sandbox, stop, resolve=self.test_data.path, on_test=on_test)
             data, outcome = result.to_dict(), result.verdict.value
