@@ -233,6 +233,71 @@ int main(void) {
 """
 
 
+# Allocates and touches 100 MB, then forks 20 children that wait: says how many it could start.
+ALLOCATE_AND_FORK = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+  size_t size = 100 << 20; char *p = malloc(size); if (!p) return 1; memset(p, 1, size);
+  int started = 0;
+  for (int i = 0; i < 20; i++) { pid_t pid = fork(); if (pid == 0) { sleep(5); _exit(0); } if (pid > 0) started++; }
+  printf("%d\n", started);
+  return 0;
+}
+"""
+
+
+def test_each_run_in_a_kept_box_has_its_own_limits(sandbox, kept):
+    """A box's limits are written only when they change: whatever the run before it in the same
+    started box had, a run gets its own memory and process limits."""
+    probe(sandbox)
+    box_before = kept()[0]
+    for memory_mb, processes, verdict, started in [(64, 64, Verdict.MLE, None), (64, 64, Verdict.MLE, None),
+                                                   (256, 64, Verdict.AC, "20\n"),
+                                                   (256, 8, Verdict.AC, None), (64, 64, Verdict.MLE, None),
+                                                   (256, 64, Verdict.AC, "20\n")]:
+        result = execute(ALLOCATE_AND_FORK, "c", "", Limits(memory_mb=memory_mb, processes=processes, wall_time=10),
+                         sandbox=sandbox)
+        assert result.verdict == verdict, (memory_mb, processes, result)
+        if started:
+            assert result.stdout == started, result
+        elif verdict == Verdict.AC:
+            assert int(result.stdout) < 8, result  # the process limit held
+    assert kept()[0] == box_before  # one started box served every run
+
+
+def _cgroup_files_open(uid: int) -> list[str]:
+    """This process's descriptors of files in the cgroups of the box with `uid`."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("/sys/fs/cgroup") and f"/{cgroup_name(uid)}/" in target:
+            found.append(target)
+    return found
+
+
+def test_a_kept_boxs_cgroup_files_stay_open_only_while_it_lives(sandbox):
+    """The files a run reads and writes every time are opened once; once the box ends, none of
+    its cgroups' files is still open here."""
+    if not sandbox.ready_supported:
+        pytest.skip("kept boxes need root, cgroups and isolation")
+    with keep_boxes():
+        probe(sandbox)
+        tidy_kept_boxes()
+        uid = sandbox.kept._mine.box.slot.uid
+        held = _cgroup_files_open(uid)
+        assert held, "the run's cgroup files are kept open between runs"
+        probe(sandbox)
+        tidy_kept_boxes()
+        assert len(_cgroup_files_open(uid)) == len(held)  # the same ones, not more each run
+    assert _cgroup_files_open(uid) == []
+
+
 def test_a_run_cannot_reach_the_boxs_init(sandbox, kept):
     probe(sandbox)
     before = kept()
