@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 
 import pytest
 
@@ -165,7 +166,7 @@ def test_a_runs_clean_up_waits_for_idle_and_its_processes_do_not(sandbox, kept):
     assert cgroup.pids() == []  # ... but the daemon it started died with the run
     assert (box.work / "left").exists()
     tidy_kept_boxes()  # ... and cleared when idle, with the next run armed: its child alone in
-    # the run's cgroup (recycled: counters reset, a new memory cgroup), waiting
+    # the run's cgroup (recycled: counters reset), waiting
     armed = sandbox.kept._mine.armed
     assert armed is not None and armed.cgroup.dirs == cgroup.dirs
     assert len(cgroup.pids()) == 1 and cgroup.cpu_seconds() < 0.01 and cgroup.memory_peak_bytes() < 8 << 20
@@ -296,6 +297,49 @@ def test_a_kept_boxs_cgroup_files_stay_open_only_while_it_lives(sandbox):
         tidy_kept_boxes()
         assert len(_cgroup_files_open(uid)) == len(held)  # the same ones, not more each run
     assert _cgroup_files_open(uid) == []
+
+
+def _charge(cgroup, script: str) -> None:
+    """Run `script` (Python) in `cgroup`, to its end."""
+    import subprocess
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read(); " + script], stdin=subprocess.PIPE)
+    cgroup.attach(child.pid)
+    child.communicate(b"")
+    assert child.returncode == 0
+
+
+def test_a_v1_memory_cgroup_serves_the_next_run_only_when_it_holds_little(sandbox, tmp_path):
+    """cgroup v1: a run's memory cgroup is kept for the next run of its box when the run left
+    at most a little charged to it (its peak restarts there, and the next run's limit and peak
+    leave that little out), and made anew when it left more (a new one starts empty)."""
+    if sandbox.cgroups is None or sandbox.cgroups.version != 1:
+        pytest.skip("cgroup v1 only (v2 makes each run's memory cgroup anew)")
+    cgroup = sandbox.cgroups.create("box-recycle-test")
+    try:
+        memory = cgroup.dirs["memory"]
+        _charge(cgroup, "bytearray(64 << 20)")  # 64 MB, freed when it exits
+        assert cgroup.memory_peak_bytes() > 60 << 20
+        inode = os.stat(memory).st_ino
+        assert cgroup.recycle() == []  # it holds little once its process is gone: kept
+        assert os.stat(memory).st_ino == inode
+        assert cgroup.memory_peak_bytes() < 1 << 20  # the last run's peak is not the next one's
+        cgroup.set_limits(32 << 20, 16)
+        limit = int(open(f"{memory}/memory.limit_in_bytes").read())
+        assert 32 << 20 <= limit <= (32 << 20) + (1 << 20)  # raised by what it still holds, at most 1 MiB
+        # A file in a tmpfs outlives its writer and stays charged to the cgroup that wrote it.
+        left = f"/dev/shm/codearena-test-{os.getpid()}"
+        try:
+            _charge(cgroup, f"open({left!r}, 'wb').write(b'x' * (4 << 20))")
+            removed = cgroup.recycle()
+            assert removed == [memory]  # too much held: removed, and made again by renew
+            sandbox.cgroups.renew(removed)
+            assert os.stat(memory).st_ino != inode
+            assert int(open(f"{memory}/memory.usage_in_bytes").read()) == 0
+            assert cgroup.memory_peak_bytes() == 0
+        finally:
+            os.unlink(left)
+    finally:
+        cgroup.remove()
 
 
 def test_a_run_cannot_reach_the_boxs_init(sandbox, kept):

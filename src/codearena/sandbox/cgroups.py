@@ -22,6 +22,7 @@ V1_CONTROLLERS = ("memory", "pids", "cpuacct", "freezer")
 V1_READ_ONLY = ("cpu",)  # read for its quota (a container's CPU limit, see capacity.py), never written
 V2_CONTROLLERS = ("memory", "pids", "cpu")
 _REMOVE_TIMEOUT = 2.0
+_MEMORY_HELD_AT_MOST = 1 << 20  # bytes a run may leave charged to a v1 memory cgroup that serves the next
 
 
 # Plain descriptors and string paths: these are read and written several times a run, where
@@ -136,9 +137,9 @@ class Cgroup:
 
     version: int
     # Controllers whose directory may serve the next run of the same kept box: their state is
-    # put back by recycle() (a CPU counter), or there is none (a pid limit, a freezer's thawed
-    # state). Memory never is: a cgroup keeps the charges of the page cache its runs touched,
-    # and its peak cannot be reset, so each run gets a new one.
+    # put back by recycle() (a CPU counter, a memory peak), or there is none (a pid limit, a
+    # freezer's thawed state). v2's memory is not: its peak cannot be reset on the kernels this
+    # supports, so each run gets a new cgroup there.
     REUSABLE: frozenset[str] = frozenset()
 
     def __init__(self, dirs: dict[str, Path]):
@@ -243,8 +244,8 @@ class Cgroup:
             self.remove()
             return None
         self.kill_all()
+        removed = removed + self._reset_counters()
         self._remove_dirs(removed)
-        self._reset_counters()
         return removed
 
     @functools.cached_property
@@ -253,8 +254,10 @@ class Cgroup:
         return [d for d in dict.fromkeys(self.dirs.values())
                 if any(controller not in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
 
-    def _reset_counters(self) -> None:
-        pass
+    def _reset_counters(self) -> list[Path]:
+        """Put back the state of the directories kept for the next run; returns those whose
+        state cannot be (removed, and made again, instead)."""
+        return []
 
     def _remove_dirs(self, directories) -> None:
         deadline = time.monotonic() + _REMOVE_TIMEOUT
@@ -291,15 +294,54 @@ def _swap_accounting(memory_base: str) -> bool:
 
 class CgroupV1(Cgroup):
     version = 1
-    REUSABLE = frozenset({"pids", "cpuacct", "freezer"})
+    REUSABLE = frozenset({"pids", "cpuacct", "freezer", "memory"})
 
-    def _reset_counters(self) -> None:
+    def __init__(self, dirs: dict[str, Path]):
+        super().__init__(dirs)
+        # A memory cgroup kept for the next run still holds a little of the runs before it:
+        # the kernel objects of their exited processes (freed a moment later), charges taken
+        # ahead in batches, pages they were first to read. The next run's limit is raised by
+        # that much and its peak counted from it. Its count of OOM kills cannot be reset.
+        self._held = 0
+        self._oom_kills = 0
+
+    def _reset_counters(self) -> list[Path]:
         self._put(self.file("cpuacct", "cpuacct.usage"), "0")
+        memory = self.dirs["memory"]
+        try:
+            held = self._number(self.file("memory", "memory.usage_in_bytes"))
+            if held > _MEMORY_HELD_AT_MOST:
+                # More than a little (a runtime's libraries read for the first time): a new
+                # cgroup, which hands these charges to the parent and leaves the pages cached.
+                return [memory]
+            counts = ["memory.failcnt"] + (["memory.memsw.failcnt"] if self._swap_accounted else [])
+            hit = [name for name in counts if self._number(self.file("memory", name))]
+            # (an OOM kill does not always show in failcnt: the kernel's count is read each time)
+            self._oom_kills = self._field(self.file("memory", "memory.oom_control"), "oom_kill")
+            peaks = ["memory.max_usage_in_bytes"] + (["memory.memsw.max_usage_in_bytes"] if self._swap_accounted else [])
+            for name in peaks + hit:
+                self._put(self.file("memory", name), "0")  # a peak restarts at the usage now
+        except OSError:
+            return [memory]
+        self._held = held
+        return []
+
+    def _remove_dirs(self, directories) -> None:
+        super()._remove_dirs(directories)
+        if self.dirs["memory"] in directories:
+            self._held = self._oom_kills = 0
 
     def set_limits(self, memory_bytes: int, pids: int) -> None:
-        self._limit(self.file("memory", "memory.limit_in_bytes"), str(memory_bytes))
-        if self._swap_accounted:  # include swap in the same limit
-            self._limit(self.file("memory", "memory.memsw.limit_in_bytes"), str(memory_bytes))
+        memory, with_swap = self.file("memory", "memory.limit_in_bytes"), self.file("memory", "memory.memsw.limit_in_bytes")
+        value = str(memory_bytes + self._held)
+        if not self._swap_accounted:
+            self._limit(memory, value)
+        elif memory in self._written and int(value) > int(self._written[memory]):
+            self._limit(with_swap, value)  # raised: memsw's limit is never below memory's
+            self._limit(memory, value)
+        else:
+            self._limit(memory, value)
+            self._limit(with_swap, value)
         self._limit(self.file("pids", "pids.max"), str(pids))
 
     @functools.cached_property
@@ -311,10 +353,10 @@ class CgroupV1(Cgroup):
 
     def memory_peak_bytes(self) -> int:
         name = "memory.memsw.max_usage_in_bytes" if self._swap_accounted else "memory.max_usage_in_bytes"
-        return self._number(self.file("memory", name))
+        return max(self._number(self.file("memory", name)) - self._held, 0)
 
     def oom_killed(self) -> bool:
-        return self._field(self.file("memory", "memory.oom_control"), "oom_kill") > 0
+        return self._field(self.file("memory", "memory.oom_control"), "oom_kill") > self._oom_kills
 
     def memory_limit_reached(self) -> bool:
         return (self._number(self.file("memory", "memory.failcnt")) > 0
