@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs bench bench-quick bench-compare peer clean
+.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs bench bench-quick bench-compare bench-worker-ab peer clean
 
 setup: system $(VENV)/.installed web
 
@@ -72,6 +72,11 @@ peer:
 # This tree against another commit, interleaved in one run: make bench-compare REF=main~1
 bench-compare: setup services
 	$(BIN)/python -m bench.compare_refs $(REF)
+
+# A worker's CPU per C hello job (issue 16's floor), this tree against another commit, rounds
+# interleaved: make bench-worker-ab REF=main~1
+bench-worker-ab: setup services
+	$(BIN)/python -m bench.worker_ab $(REF)
 
 clean:
 	rm -rf $(VENV) bench/results

@@ -16,7 +16,8 @@
  *
  * It forks PROGRAM, applies the seccomp filter in the child just before exec (so the filter
  * binds the untrusted program and everything it starts, not bwrap), waits for it, and writes
- * one line, "exit N" or "signal N", to STATUS_FD. bwrap alone reports a death by signal N as
+ * one line, "exit N KB" or "signal N KB", to STATUS_FD (KB: the largest resident set of the
+ * program and what it waited for, in KiB). bwrap alone reports a death by signal N as
  * exit code 128+N, which cannot be told apart from a program that exits with 128+N.
  * STATUS_FD is closed in the child: the program inherits only 0, 1 and 2.
  */
@@ -146,6 +147,13 @@ static void report(int fd, const char *kind, int value) {
     if (n > 0) (void)!write(fd, line, (size_t)n);
 }
 
+/* A program's end, with its largest resident set (KiB). */
+static void report_end(int fd, const char *kind, int value, long max_rss_kb) {
+    char line[96];
+    int n = snprintf(line, sizeof line, "%s %d %ld\n", kind, value, max_rss_kb);
+    if (n > 0) (void)!write(fd, line, (size_t)n);
+}
+
 /* In a run's child: exec the program. When that fails, the parent is told why through
  * exec_error (closed by a successful exec): the system's failure (no such compiler), never the
  * program's own exit 127. */
@@ -167,8 +175,9 @@ static int wait_and_report(pid_t child, int exec_error, int status_fd) {
         told = read(exec_error, &exec_errno, sizeof exec_errno);
     } while (told < 0 && errno == EINTR);
     int status;
+    struct rusage usage;
     for (;;) {
-        pid_t done = waitpid(-1, &status, 0);
+        pid_t done = wait4(-1, &status, 0, &usage);
         if (done == child) break;
         if (done < 0 && errno != EINTR) {
             report(status_fd, "error", errno);
@@ -180,10 +189,10 @@ static int wait_and_report(pid_t child, int exec_error, int status_fd) {
         return 127;
     }
     if (WIFSIGNALED(status)) {
-        report(status_fd, "signal", WTERMSIG(status));
+        report_end(status_fd, "signal", WTERMSIG(status), usage.ru_maxrss);
         return 128 + WTERMSIG(status);
     }
-    report(status_fd, "exit", WEXITSTATUS(status));
+    report_end(status_fd, "exit", WEXITSTATUS(status), usage.ru_maxrss);
     return WEXITSTATUS(status);
 }
 

@@ -103,18 +103,21 @@ def _stdin_fd(data: bytes | Path) -> int:
     return fd
 
 
-def _parse_status(raw: bytes) -> tuple[int | None, int | None, int | None] | None:
-    """codearena-init's line -> (exit_code, signal, exec_errno), or None when there is none.
-    exec_errno: the program could not be started (its exec failed with that errno)."""
+def _parse_status(raw: bytes) -> tuple[int | None, int | None, int | None, int] | None:
+    """codearena-init's line -> (exit_code, signal, exec_errno, max_rss_kb), or None when there
+    is none. exec_errno: the program could not be started (its exec failed with that errno);
+    max_rss_kb: the largest resident set of the program and what it waited for."""
     for line in raw.decode("ascii", "replace").splitlines()[:1]:
         parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            if parts[0] == "exit":
-                return int(parts[1]), None, None
-            if parts[0] == "signal":
-                return None, int(parts[1]), None
-            if parts[0] == "noexec":
-                return 127, None, int(parts[1])
+        if not (2 <= len(parts) <= 3 and all(part.isdigit() for part in parts[1:])):
+            return None
+        max_rss = int(parts[2]) if len(parts) == 3 else 0
+        if parts[0] == "exit":
+            return int(parts[1]), None, None, max_rss
+        if parts[0] == "signal":
+            return None, int(parts[1]), None, max_rss
+        if parts[0] == "noexec":
+            return 127, None, int(parts[1]), 0
     return None
 
 
@@ -520,6 +523,7 @@ class Sandbox:
             raw_status = b""
         status = _parse_status(raw_status)
         notes: list[str] = []
+        max_rss_kb = 0
         if status is None:
             # codearena-init did not report: it was killed with the run, or bwrap failed.
             rc = returncode if returncode is not None else -signal.SIGKILL
@@ -532,12 +536,15 @@ class Sandbox:
                 notes.append("sandbox failure: " + self._without_host_paths(detail))
                 stderr.data = bytearray(self._without_host_paths(bytes(stderr.data).decode(errors="replace")).encode())
         else:
-            exit_code, sig, exec_errno = status
+            exit_code, sig, exec_errno, max_rss_kb = status
             if exec_errno is not None:  # no such compiler or interpreter here: the system's failure
                 notes.append(f"the program could not be started: {os.strerror(exec_errno)}")
         if cgroup:
             cpu = cgroup.cpu_seconds()
-            memory_kb = cgroup.memory_peak_bytes() // 1024
+            # The cgroup's peak counts every process and the files they wrote, the largest
+            # process's resident set the pages it mapped that others charged first (a shared
+            # library): the larger is what the program held at most.
+            memory_kb = max(cgroup.memory_peak_bytes() // 1024, max_rss_kb)
             oom = cgroup.oom_killed()
             pressure = oom or cgroup.memory_limit_reached()
         else:

@@ -1,0 +1,125 @@
+"""A worker's cost per job, this tree against another commit: `python -m bench.worker_ab REF [--rounds N] [--jobs N]`.
+
+Issue 16's worker floor, A/B: each round starts, for each tree in turn (the order alternates),
+an execution service and one worker of one slot from that tree (its `src` first on PYTHONPATH),
+sends the same C hello through POST /jobs?wait over one kept-alive connection, jobs in a row
+(a compile-cache hit: the path every repeated program takes), and reads the worker's process
+tree CPU (its own and its boxes', with what each reaped) per job from /proc, beside the wall
+time per job. The trees never run at the same time; rounds interleave them, so the host's
+speed, which drifts on these shared machines, hits both alike: read the per-round ratios.
+Writes bench/results/worker_ab.json and a plot."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from .common import process_tree_cpu, write_json
+from .processes import QueueStack
+
+ROOT = Path(__file__).resolve().parents[1]
+HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
+WARMUP = 60  # jobs before the measured ones: the worker's box started, the program compiled
+
+
+def measure(tree: Path, jobs: int) -> dict:
+    """One round for one tree: its service and worker, `jobs` C hello jobs in a row."""
+    os.environ["PYTHONPATH"] = str(tree / "src")  # captured by each process's environment below
+    try:
+        with QueueStack() as stack:
+            stack.set_workers(1, 1)
+            worker = stack.workers[0]
+            connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=60)
+            headers = {**stack.headers, "Content-Type": "application/json"}
+            body = json.dumps({"language": "c", "source": HELLO_C})
+
+            def job() -> None:
+                connection.request("POST", "/jobs?wait=60", body, headers)
+                record = json.loads(connection.getresponse().read())
+                assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+
+            for _ in range(WARMUP):
+                job()
+            walls = []
+            worker_before, service_before = process_tree_cpu(worker.pid), process_tree_cpu(stack.service.pid)
+            for _ in range(jobs):
+                started = time.perf_counter()
+                job()
+                walls.append(time.perf_counter() - started)
+            worker_cpu = (process_tree_cpu(worker.pid) - worker_before) * 1000 / jobs
+            service_cpu = (process_tree_cpu(stack.service.pid) - service_before) * 1000 / jobs
+            connection.close()
+    finally:
+        del os.environ["PYTHONPATH"]
+    return {"worker_cpu_ms_per_job": worker_cpu, "service_cpu_ms_per_job": service_cpu,
+            "wall_ms_median": statistics.median(walls) * 1000}
+
+
+def run(ref: str, rounds: int, jobs: int) -> dict:
+    with tempfile.TemporaryDirectory() as workdir:
+        other = Path(workdir, "other")
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(other), ref], check=True)
+        try:
+            trees = {"this": ROOT, ref: other}
+            results: dict[str, list[dict]] = {name: [] for name in trees}
+            for number in range(rounds):
+                order = list(trees) if number % 2 == 0 else list(reversed(trees))
+                for name in order:
+                    results[name].append(measure(trees[name], jobs))
+                print(f"round {number + 1}: " + ", ".join(
+                    f"{name} worker CPU {results[name][-1]['worker_cpu_ms_per_job']:.2f} ms" for name in trees), flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
+    figures = ("worker_cpu_ms_per_job", "service_cpu_ms_per_job", "wall_ms_median")
+    medians = {name: {figure: statistics.median(r[figure] for r in rounds_of) for figure in figures}
+               for name, rounds_of in results.items()}
+    ratios = {figure: [this[figure] / other[figure] for this, other in zip(results["this"], results[ref])]
+              for figure in figures}
+    data = {"benchmark": "worker_ab", "ref": ref, "rounds": rounds, "jobs_per_round": jobs, "rounds_measured": results,
+            "medians": medians,
+            "this_vs_ref_median_ratio": {figure: statistics.median(values) for figure, values in ratios.items()},
+            "rounds_where_this_is_lower": {figure: sum(value < 1 for value in values) for figure, values in ratios.items()}}
+    write_json("worker_ab", data)
+    _plot(ref, results)
+    return data
+
+
+def _plot(ref: str, results: dict[str, list[dict]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .common import RESULTS_DIR
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for name, rounds_of in results.items():
+        ax.plot(range(1, len(rounds_of) + 1), [r["worker_cpu_ms_per_job"] for r in rounds_of], marker="o",
+                label=f"{name}")
+    ax.set_xlabel("round")
+    ax.set_ylabel("worker CPU per C hello job (ms)")
+    ax.set_title(f"worker process-tree CPU per job: this tree vs {ref} (lower is better)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(RESULTS_DIR / "worker_ab.png")
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("ref", help="a commit, branch or tag")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--jobs", type=int, default=400, help="measured jobs per tree and round")
+    args = parser.parse_args()
+    print(json.dumps(run(args.ref, args.rounds, args.jobs), indent=2))
+
+
+if __name__ == "__main__":
+    main()
