@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
+import subprocess
 
 import pytest
 
@@ -299,16 +299,38 @@ def test_a_kept_boxs_cgroup_files_stay_open_only_while_it_lives(sandbox):
     assert _cgroup_files_open(uid) == []
 
 
-def _charge(cgroup, script: str) -> None:
-    """Run `script` (Python) in `cgroup`, to its end."""
-    import subprocess
-    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read(); " + script], stdin=subprocess.PIPE)
-    cgroup.attach(child.pid)
-    child.communicate(b"")
-    assert child.returncode == 0
+# Waits for stdin's end, then touches argv[1] MiB of memory and, with argv[2], writes a file of
+# that size there (a file in a tmpfs outlives its writer and stays charged to its cgroup).
+CHARGE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  while (getchar() != EOF) {}
+  size_t size = (size_t)atoi(argv[1]) << 20; char *p = malloc(size); if (!p) return 1; memset(p, 1, size);
+  if (argc > 2) { FILE *f = fopen(argv[2], "w"); if (!f || fwrite(p, 1, size, f) != size) return 2; fclose(f); }
+  return 0;
+}
+"""
 
 
-def test_a_v1_memory_cgroup_serves_the_next_run_only_when_it_holds_little(sandbox, tmp_path):
+@pytest.fixture
+def charge(tmp_path):
+    """charge(cgroup, mib, path=None): the CHARGE program's run, inside `cgroup` (from its
+    start: it is moved there before it touches anything), to its end."""
+    binary = tmp_path / "charge"
+    subprocess.run(["gcc", "-O1", "-o", str(binary), "-x", "c", "-"], input=CHARGE.encode(), check=True)
+
+    def run(cgroup, mib: int, path: str | None = None) -> None:
+        child = subprocess.Popen([str(binary), str(mib), *([path] if path else [])], stdin=subprocess.PIPE)
+        cgroup.attach(child.pid)
+        child.communicate(b"")
+        assert child.returncode == 0
+
+    return run
+
+
+def test_a_v1_memory_cgroup_serves_the_next_run_only_when_it_holds_little(sandbox, charge):
     """cgroup v1: a run's memory cgroup is kept for the next run of its box when the run left
     at most a little charged to it (its peak restarts there, and the next run's limit and peak
     leave that little out), and made anew when it left more (a new one starts empty)."""
@@ -317,19 +339,19 @@ def test_a_v1_memory_cgroup_serves_the_next_run_only_when_it_holds_little(sandbo
     cgroup = sandbox.cgroups.create("box-recycle-test")
     try:
         memory = cgroup.dirs["memory"]
-        _charge(cgroup, "bytearray(64 << 20)")  # 64 MB, freed when it exits
+        charge(cgroup, 64)  # 64 MiB, freed when it exits
         assert cgroup.memory_peak_bytes() > 60 << 20
         inode = os.stat(memory).st_ino
-        assert cgroup.recycle() == []  # it holds little once its process is gone: kept
+        held = int(open(f"{memory}/memory.usage_in_bytes").read())
+        assert cgroup.recycle() == [], held  # it holds little once its process is gone: kept
         assert os.stat(memory).st_ino == inode
         assert cgroup.memory_peak_bytes() < 1 << 20  # the last run's peak is not the next one's
         cgroup.set_limits(32 << 20, 16)
         limit = int(open(f"{memory}/memory.limit_in_bytes").read())
         assert 32 << 20 <= limit <= (32 << 20) + (1 << 20)  # raised by what it still holds, at most 1 MiB
-        # A file in a tmpfs outlives its writer and stays charged to the cgroup that wrote it.
         left = f"/dev/shm/codearena-test-{os.getpid()}"
         try:
-            _charge(cgroup, f"open({left!r}, 'wb').write(b'x' * (4 << 20))")
+            charge(cgroup, 4, left)
             removed = cgroup.recycle()
             assert removed == [memory]  # too much held: removed, and made again by renew
             sandbox.cgroups.renew(removed)
