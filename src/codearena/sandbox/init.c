@@ -465,15 +465,37 @@ static int remove_ipc(void) {
     return 0;
 }
 
+/* The /proc files every reset reads are opened once and read again from offset 0, where the
+ * kernel renders them afresh (an open of /proc/net/... costs more than the read). Their
+ * descriptors are close-on-exec, and a run's child closes every descriptor past 3 anyway. */
+#define ABSENT (-2)  /* cannot be opened here (no IPv6): not tried again */
+
+static int kept_descriptor(const char *path, int *fd) {
+    if (*fd == -1) {
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0) *fd = ABSENT;
+    }
+    return *fd;
+}
+
+/* The whole file behind fd, from its start, into buffer; -1 on an error or when it does not fit. */
+static ssize_t read_from_start(int fd, char *buffer, size_t size) {
+    size_t used = 0;
+    ssize_t got;
+    while (used < size && (got = pread(fd, buffer + used, size - used, (off_t)used)) > 0) used += (size_t)got;
+    if (got < 0 || used >= size) return -1;
+    return (ssize_t)used;
+}
+
 /* The box's processes other than this one, as /proc (this namespace's) lists them. */
 static int other_processes(void) {
-    DIR *proc = opendir("/proc");
-    if (!proc) return -1;
+    static DIR *proc;
+    if (proc) rewinddir(proc);  /* lists /proc as it is now */
+    else if (!(proc = opendir("/proc"))) return -1;
     int found = 0;
     struct dirent *entry;
     while ((entry = readdir(proc)))
         if (entry->d_name[0] >= '1' && entry->d_name[0] <= '9' && strcmp(entry->d_name, "1") != 0) found++;
-    closedir(proc);
     return found;
 }
 
@@ -488,14 +510,14 @@ static const char *const NET_STATE[] = {
 #define NET_STATE_MAX (64 * 1024)
 
 static ssize_t network_state(char *buffer) {
+    static int fds[] = {-1, -1, -1};
     size_t used = 0;
     for (size_t i = 0; i < sizeof NET_STATE / sizeof NET_STATE[0]; i++) {
-        int fd = open(NET_STATE[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;  /* no IPv6 here */
-        ssize_t got;
-        while (used < NET_STATE_MAX && (got = read(fd, buffer + used, NET_STATE_MAX - used)) > 0) used += (size_t)got;
-        close(fd);
-        if (used >= NET_STATE_MAX) return -1;
+        int fd = kept_descriptor(NET_STATE[i], &fds[i]);
+        if (fd == ABSENT) continue;  /* no IPv6 here */
+        ssize_t got = read_from_start(fd, buffer + used, NET_STATE_MAX - used);
+        if (got < 0) return -1;
+        used += (size_t)got;
     }
     return (ssize_t)used;
 }
@@ -505,12 +527,12 @@ static ssize_t network_state(char *buffer) {
  * counts; /proc/net/tcp would walk the machine's whole connection table) must be 0. */
 static int sockets_left(void) {
     static const char *const tables[] = {"/proc/net/sockstat", "/proc/net/sockstat6"};
+    static int fds[] = {-1, -1};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        int fd = open(tables[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
+        int fd = kept_descriptor(tables[i], &fds[i]);
+        if (fd == ABSENT) continue;
         char buffer[4096];
-        ssize_t got = read(fd, buffer, sizeof buffer - 1);
-        close(fd);
+        ssize_t got = read_from_start(fd, buffer, sizeof buffer);
         if (got < 0) return 1;
         buffer[got] = '\0';
         char *save = NULL, *previous = "";
