@@ -136,11 +136,11 @@ class Cgroup:
     """One run's cgroup (a directory per controller on v1, one directory on v2)."""
 
     version: int
-    # Controllers whose directory may serve the next run of the same kept box: their state is
-    # put back by recycle() (a CPU counter, a memory peak), or there is none (a pid limit, a
-    # freezer's thawed state). v2's memory is not: its peak cannot be reset on the kernels this
-    # supports, so each run gets a new cgroup there.
-    REUSABLE: frozenset[str] = frozenset()
+    # Whether the cgroup may serve the next run of the same kept box, its state put back by
+    # recycle(): v1's can (its CPU counter, memory peaks and failure counts reset; a pid limit
+    # and a thawed freezer have none); v2's cannot (memory.peak cannot be reset on the kernels
+    # this supports), so each run gets a new cgroup there.
+    RECYCLABLE = False
 
     def __init__(self, dirs: dict[str, Path]):
         self.dirs = dirs
@@ -239,25 +239,18 @@ class Cgroup:
         """After a run in a kept box (its processes killed): keep what may serve its next run,
         counters reset, and remove the rest. Returns the directories removed (CgroupHost.renew
         makes them again), or None when nothing was kept (the cgroup is gone)."""
-        removed = self._not_reusable
-        if len(removed) == len(set(self.dirs.values())):
+        if not self.RECYCLABLE:
             self.remove()
             return None
         self.kill_all()
-        removed = removed + self._reset_counters()
+        removed = self._reset_counters()
         self._remove_dirs(removed)
         return removed
-
-    @functools.cached_property
-    def _not_reusable(self) -> list[Path]:
-        # A directory shared with a controller that is not reusable goes.
-        return [d for d in dict.fromkeys(self.dirs.values())
-                if any(controller not in self.REUSABLE for controller, path in self.dirs.items() if path == d)]
 
     def _reset_counters(self) -> list[Path]:
         """Put back the state of the directories kept for the next run; returns those whose
         state cannot be (removed, and made again, instead)."""
-        return []
+        raise NotImplementedError
 
     def _remove_dirs(self, directories) -> None:
         deadline = time.monotonic() + _REMOVE_TIMEOUT
@@ -294,7 +287,7 @@ def _swap_accounting(memory_base: str) -> bool:
 
 class CgroupV1(Cgroup):
     version = 1
-    REUSABLE = frozenset({"pids", "cpuacct", "freezer", "memory"})
+    RECYCLABLE = True
 
     def __init__(self, dirs: dict[str, Path]):
         super().__init__(dirs)
@@ -314,12 +307,10 @@ class CgroupV1(Cgroup):
                 # More than a little (a runtime's libraries read for the first time): a new
                 # cgroup, which hands these charges to the parent and leaves the pages cached.
                 return [memory]
-            counts = ["memory.failcnt"] + (["memory.memsw.failcnt"] if self._swap_accounted else [])
-            hit = [name for name in counts if self._number(self.file("memory", name))]
+            hit = [name for name in self._failure_counts if self._number(self.file("memory", name))]
             # (an OOM kill does not always show in failcnt: the kernel's count is read each time)
             self._oom_kills = self._field(self.file("memory", "memory.oom_control"), "oom_kill")
-            peaks = ["memory.max_usage_in_bytes"] + (["memory.memsw.max_usage_in_bytes"] if self._swap_accounted else [])
-            for name in peaks + hit:
+            for name in self._peaks + hit:
                 self._put(self.file("memory", name), "0")  # a peak restarts at the usage now
         except OSError:
             return [memory]
@@ -348,19 +339,26 @@ class CgroupV1(Cgroup):
     def _swap_accounted(self) -> bool:
         return _swap_accounting(str(self.dirs["memory"].parent))
 
+    # The memory files kept per counter (memory alone; memory and swap, when swap is accounted).
+    @functools.cached_property
+    def _peaks(self) -> list[str]:
+        return ["memory.max_usage_in_bytes"] + (["memory.memsw.max_usage_in_bytes"] if self._swap_accounted else [])
+
+    @functools.cached_property
+    def _failure_counts(self) -> list[str]:
+        return ["memory.failcnt"] + (["memory.memsw.failcnt"] if self._swap_accounted else [])
+
     def cpu_seconds(self) -> float:
         return self._number(self.file("cpuacct", "cpuacct.usage")) / 1e9
 
     def memory_peak_bytes(self) -> int:
-        name = "memory.memsw.max_usage_in_bytes" if self._swap_accounted else "memory.max_usage_in_bytes"
-        return max(self._number(self.file("memory", name)) - self._held, 0)
+        return max(self._number(self.file("memory", self._peaks[-1])) - self._held, 0)  # with swap, when counted
 
     def oom_killed(self) -> bool:
         return self._field(self.file("memory", "memory.oom_control"), "oom_kill") > self._oom_kills
 
     def memory_limit_reached(self) -> bool:
-        return (self._number(self.file("memory", "memory.failcnt")) > 0
-                or (self._swap_accounted and self._number(self.file("memory", "memory.memsw.failcnt")) > 0))
+        return any(self._number(self.file("memory", name)) > 0 for name in self._failure_counts)
 
     def pids(self) -> list[int]:
         try:

@@ -324,7 +324,6 @@ class Sandbox:
         return ReadyServer.start(bwrap=self.bwrap, helper=str(self.helper.path), launch_prefix=prefix, box=box,
                                  seccomp=self.helper.seccomp and self.settings.seccomp, binds=binds, holder=holder)
 
-
     def _serve_and_watch(self, armed: Armed, payload: bytes, limits: Limits, stdin: bytes | Path,
                          cgroup: Cgroup, cancel: threading.Event | None) -> RunResult | None:
         """The run through the ready box's armed child; None when the box failed before the
