@@ -1,12 +1,13 @@
 """A worker's cost per job, this tree against another commit: `python -m bench.worker_ab REF [--rounds N] [--jobs N]`.
 
-Issue 16's worker floor, A/B: each round starts, for each tree in turn (the order alternates),
-an execution service and one worker of one slot from that tree (its `src` first on PYTHONPATH),
-sends the same C hello through POST /jobs?wait over one kept-alive connection, jobs in a row
-(a compile-cache hit: the path every repeated program takes), and reads the worker's process
-tree CPU (its own and its boxes', with what each reaped) per job from /proc, beside the wall
-time per job. The trees never run at the same time; rounds interleave them, so the host's
-speed, which drifts on these shared machines, hits both alike: read the per-round ratios.
+Issue 16's worker floor, A/B: an execution service and one worker of one slot from each tree
+(its `src` first on PYTHONPATH) run side by side on their own queues; each round sends, to each
+tree in turn (the order alternates), the same C hello through POST /jobs?wait over one
+kept-alive connection, jobs in a row (a compile-cache hit: the path every repeated program
+takes), and reads the worker's process tree CPU (its own and its boxes', with what each reaped)
+per job from /proc, beside the service's and the wall time per job. The trees are never measured
+at the same time, and a round's two blocks are seconds apart, so the host's speed, which drifts
+on these shared machines, hits both alike: read the per-round ratios.
 Writes bench/results/worker_ab.json and a plot."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from .common import process_tree_cpu, write_json
@@ -29,54 +31,58 @@ HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
 WARMUP = 60  # jobs before the measured ones: the worker's box started, the program compiled
 
 
-def measure(tree: Path, jobs: int) -> dict:
-    """One round for one tree: its service and worker, `jobs` C hello jobs in a row."""
-    os.environ["PYTHONPATH"] = str(tree / "src")  # captured by each process's environment below
-    try:
-        with QueueStack() as stack:
-            stack.set_workers(1, 1)
-            worker = stack.workers[0]
-            connection = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=60)
-            headers = {**stack.headers, "Content-Type": "application/json"}
-            body = json.dumps({"language": "c", "source": HELLO_C})
+class TreeStack:
+    """One tree's execution service and worker (one slot), started from its `src`, with one
+    kept-alive connection to the service."""
 
-            def job() -> None:
-                connection.request("POST", "/jobs?wait=60", body, headers)
-                record = json.loads(connection.getresponse().read())
-                assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+    def __init__(self, tree: Path, stack: ExitStack):
+        os.environ["PYTHONPATH"] = str(tree / "src")  # captured by the stack's environment
+        try:
+            self.stack = stack.enter_context(QueueStack())
+        finally:
+            del os.environ["PYTHONPATH"]
+        self.stack.set_workers(1, 1)
+        self.worker = self.stack.workers[0]
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.stack.port, timeout=60)
+        stack.callback(self.connection.close)
+        self.headers = {**self.stack.headers, "Content-Type": "application/json"}
+        self.body = json.dumps({"language": "c", "source": HELLO_C})
+        for _ in range(WARMUP):
+            self.job()
 
-            for _ in range(WARMUP):
-                job()
-            walls = []
-            worker_before, service_before = process_tree_cpu(worker.pid), process_tree_cpu(stack.service.pid)
-            for _ in range(jobs):
-                started = time.perf_counter()
-                job()
-                walls.append(time.perf_counter() - started)
-            worker_cpu = (process_tree_cpu(worker.pid) - worker_before) * 1000 / jobs
-            service_cpu = (process_tree_cpu(stack.service.pid) - service_before) * 1000 / jobs
-            connection.close()
-    finally:
-        del os.environ["PYTHONPATH"]
-    return {"worker_cpu_ms_per_job": worker_cpu, "service_cpu_ms_per_job": service_cpu,
-            "wall_ms_median": statistics.median(walls) * 1000}
+    def job(self) -> None:
+        self.connection.request("POST", "/jobs?wait=60", self.body, self.headers)
+        record = json.loads(self.connection.getresponse().read())
+        assert record["state"] == "done" and record["result"]["stdout"] == "hello\n", record
+
+    def measure(self, jobs: int) -> dict:
+        """`jobs` C hello jobs in a row: the worker's and the service's CPU per job, the wall's median."""
+        walls = []
+        worker_before, service_before = process_tree_cpu(self.worker.pid), process_tree_cpu(self.stack.service.pid)
+        for _ in range(jobs):
+            started = time.perf_counter()
+            self.job()
+            walls.append(time.perf_counter() - started)
+        return {"worker_cpu_ms_per_job": (process_tree_cpu(self.worker.pid) - worker_before) * 1000 / jobs,
+                "service_cpu_ms_per_job": (process_tree_cpu(self.stack.service.pid) - service_before) * 1000 / jobs,
+                "wall_ms_median": statistics.median(walls) * 1000}
 
 
 def run(ref: str, rounds: int, jobs: int) -> dict:
-    with tempfile.TemporaryDirectory() as workdir:
+    # Both trees' stacks stay up the whole time (the one not measured idles), so that a round's
+    # two blocks of jobs are seconds apart: the host's speed drifts over minutes.
+    with tempfile.TemporaryDirectory() as workdir, ExitStack() as stack:
         other = Path(workdir, "other")
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(other), ref], check=True)
-        try:
-            trees = {"this": ROOT, ref: other}
-            results: dict[str, list[dict]] = {name: [] for name in trees}
-            for number in range(rounds):
-                order = list(trees) if number % 2 == 0 else list(reversed(trees))
-                for name in order:
-                    results[name].append(measure(trees[name], jobs))
-                print(f"round {number + 1}: " + ", ".join(
-                    f"{name} worker CPU {results[name][-1]['worker_cpu_ms_per_job']:.2f} ms" for name in trees), flush=True)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
+        stack.callback(subprocess.run, ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
+        trees = {"this": TreeStack(ROOT, stack), ref: TreeStack(other, stack)}
+        results: dict[str, list[dict]] = {name: [] for name in trees}
+        for number in range(rounds):
+            order = list(trees) if number % 2 == 0 else list(reversed(trees))
+            for name in order:
+                results[name].append(trees[name].measure(jobs))
+            print(f"round {number + 1}: " + ", ".join(
+                f"{name} worker CPU {results[name][-1]['worker_cpu_ms_per_job']:.2f} ms" for name in trees), flush=True)
     figures = ("worker_cpu_ms_per_job", "service_cpu_ms_per_job", "wall_ms_median")
     medians = {name: {figure: statistics.median(r[figure] for r in rounds_of) for figure in figures}
                for name, rounds_of in results.items()}
