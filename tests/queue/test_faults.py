@@ -25,7 +25,7 @@ def test_a_running_job_whose_entry_was_lost_ends_ie_not_running_forever(queue, c
     settings = QueueSettings(redis_url=REDIS_URL, queue_prefix=queue.prefix)
     store = WorkerStore(queue.redis, settings)
     job_id = client.post("/jobs", json={"language": "python", "source": "print(1)"}).json()["id"]
-    [delivery] = store.read("ghost", 100)
+    [delivery] = store.wait_new("ghost", 100)
     store.start(delivery, "ghost")  # running, on a worker that then loses everything
     queue.redis.xack(delivery.stream, GROUP, delivery.entry_id)
     queue.redis.xdel(delivery.stream, delivery.entry_id)
@@ -46,7 +46,7 @@ def test_a_workers_own_entry_that_no_slot_holds_is_reclaimed_by_itself(queue, cl
     store = WorkerStore(queue.redis, settings)
     store.heartbeat("me", {"name": "me"})  # alive: only its own bookkeeping decides
     client.post("/jobs", json={"language": "python", "source": "print(1)"})
-    [delivery] = store.read("me", 100)
+    [delivery] = store.wait_new("me", 100)
     deadline = time.monotonic() + 30
     while not queue.redis.xpending_range(delivery.stream, GROUP, min="-", max="+", count=1, idle=200):
         assert time.monotonic() < deadline, "the entry never became idle"

@@ -195,7 +195,7 @@ def test_a_job_whose_workers_keep_dying_ends_as_ie(queue, client):
     job_id = client.post("/jobs", json={"language": "python", "source": "print(1)"}).json()["id"]
     for ghost in ("ghost-1", "ghost-2"):
         if ghost == "ghost-1":
-            delivery = store.read(ghost, 100)[0]
+            delivery = store.wait_new(ghost, 100)[0]
         else:
             # ghost-1 never beats: once its entry is idle past the heartbeat TTL it is reclaimable
             claimed = []

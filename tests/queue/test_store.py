@@ -28,16 +28,15 @@ def store():
         remove_prefix(prefix)
 
 
-def test_a_read_takes_interactive_first_and_leaves_bulk_to_anyone(store):
+def test_a_blocking_read_wakes_with_one_entry_per_stream_at_most_interactive_first(store):
     keys, client = store.keys, store.client
     client.xadd(keys.stream("bulk"), {"job": "b1"})
     client.xadd(keys.stream("interactive"), {"job": "i1"})
-    first = store.read("w1", block_ms=100)
-    assert [d.job_id for d in first] == ["i1"]
-    # The bulk entry was not delivered with it: another worker takes it.
-    assert client.xpending(keys.stream("bulk"), GROUP)["pending"] == 0
-    assert [d.job_id for d in store.read("w2", block_ms=100)] == ["b1"]
-    assert store.read("w1", block_ms=50) == []
+    client.xadd(keys.stream("interactive"), {"job": "i2"})
+    assert [d.job_id for d in store.wait_new("w1", block_ms=100)] == ["i1", "b1"]
+    # The second interactive entry was not delivered with them: another worker takes it.
+    assert [d.job_id for d in store.wait_new("w2", block_ms=100)] == ["i2"]
+    assert store.wait_new("w1", block_ms=50) == []
 
 
 def test_an_entry_deleted_after_it_was_read_is_skipped(store):
@@ -46,7 +45,7 @@ def test_an_entry_deleted_after_it_was_read_is_skipped(store):
     client.xreadgroup(GROUP, "w1", {keys.stream("interactive"): ">"}, count=1)  # delivered, then deleted
     client.xdel(keys.stream("interactive"), entry)
     client.xadd(keys.stream("interactive"), {"job": "next"})
-    assert [d.job_id for d in store.read("w1", block_ms=100)] == ["next"]
+    assert [d.job_id for d in store.wait_new("w1", block_ms=100)] == ["next"]
 
 
 def _queue(store: WorkerStore, job_id: str, priority: str = "interactive", state: str = "queued") -> str:

@@ -24,18 +24,6 @@ redis.call('EXPIRE', KEYS[3], ARGV[3])
 return {1, backlog + 1}
 """
 
-# KEYS: the streams, in the order they are served.  ARGV: group, consumer.
-# -> the first stream's next new entry for this consumer, as XREADGROUP answers (false: none):
-# interactive before bulk, one round trip, and never an entry of the second stream when the
-# first has one (a worker holds only what it runs next).
-NEXT = """
-for _, stream in ipairs(KEYS) do
-  local got = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', 1, 'STREAMS', stream, '>')
-  if got then return got end
-end
-return false
-"""
-
 # start_job(job hash, running index, job id, worker name, now, reclaim margin)
 # -> {outcome, job json, attempts, created_at, stop_requested}: outcome 'run' (go ahead), or the state that
 # forbids running it.
@@ -60,7 +48,8 @@ return start_job(KEYS[1], KEYS[2], ARGV[4], ARGV[1], ARGV[2], ARGV[3])
 """
 
 # take(streams, running index, group, consumer, now, reclaim margin, job hash prefix): the next new entry
-# (interactive before bulk, as NEXT) whose job may run, read and started in one step; entries of
+# (interactive before bulk; an entry of the second stream only when the
+# first has none) whose job may run, read and started in one step; entries of
 # jobs that must not run (cancelled, done, gone) are acked and deleted on the way.
 # -> {stream, entry, job id, job json, attempts, created_at, stop_requested}; false: none;
 # {'error', message}: the read failed (a stream or its group is missing).

@@ -296,7 +296,6 @@ class WorkerStore:
         self.client = client
         self.settings = settings
         self.keys = Keys(settings.queue_prefix)
-        self._next = client.register_script(scripts.NEXT)
         self._start = client.register_script(scripts.START)
         self._take = client.register_script(scripts.TAKE)
         self._complete = client.register_script(scripts.COMPLETE)
@@ -339,15 +338,6 @@ class WorkerStore:
         return Taken(Delivery(stream, entry_id, job_id),
                      Started(Job.model_validate_json(request), int(attempts), float(created_at or now), now,
                              stop_requested=bool(stop_requested)))
-
-    def read(self, consumer: str, block_ms: int) -> list[Delivery]:
-        """New entries, interactive before bulk; blocks up to block_ms when there are none."""
-        got = self._next(keys=self.keys.streams, args=[GROUP, consumer])
-        if got:  # as a script answers: each entry's fields a flat list
-            return self._deliveries((stream, [(entry_id, dict(zip(fields[::2], fields[1::2])) if fields else None)
-                                              for entry_id, fields in entries]) for stream, entries in got)
-        got = self.client.xreadgroup(GROUP, consumer, {s: ">" for s in self.keys.streams}, count=1, block=block_ms)
-        return sorted(self._deliveries(got or []), key=lambda d: self.keys.streams.index(d.stream))
 
     @staticmethod
     def _deliveries(response) -> list[Delivery]:
