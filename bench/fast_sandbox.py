@@ -30,13 +30,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import redis
 
 from codearena.engine import Verdict, execute
 from codearena.engine.judge import TestCase, judge
 from codearena.sandbox import Limits, get_sandbox
 
 from .common import KeptThread, interleaved, plot_distributions, process_tree_cpu, summaries, write_json
-from .processes import QueueStack
+from .processes import REDIS_URL, QueueStack
 
 HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
 SUM_C = '#include <stdio.h>\nint main(void){long a,b;scanf("%ld %ld",&a,&b);printf("%ld\\n",a+b);return 0;}\n'
@@ -45,8 +46,18 @@ BUSY_C = ('#include <stdio.h>\n#include <time.h>\nint main(void){while(clock()<C
           'return 0;}\n')
 TESTS = 40
 WORKER_CPU_WINDOWS = 5
+PATH_PROCESSES = ("client", "service", "redis", "worker")
 FLOORS = {"queue_added_over_bare_ms_max": 4.0, "worker_cpu_ms_per_job_max": 3.0, "judging_added_ms_per_test_max": 2.0,
           "two_workers_vs_bare_two_min": 0.90}
+
+
+def _path_cpu(stack: QueueStack, worker, redis_client: redis.Redis) -> dict[str, float]:
+    """CPU seconds so far of each process a job's path crosses: this thread (the client), the
+    service, Redis (all of it: the machine's shared instance, idle but for these jobs) and the
+    worker's process tree (its boxes and the programs they ran)."""
+    info = redis_client.info("cpu")
+    return {"client": time.thread_time(), "service": process_tree_cpu(stack.service.pid),
+            "redis": info["used_cpu_user"] + info["used_cpu_sys"], "worker": process_tree_cpu(worker.pid)}
 
 
 def _bare(binary: Path, stdin: bytes = b"") -> bytes:
@@ -138,15 +149,23 @@ def run(quick: bool = False) -> dict:
             # windows (a /proc reading counts 10 ms ticks, and one window can catch a burst of
             # the host's noise): the median window's. Their wall times too: a busy service's
             # latency (the interleaved samples above each wake an idle service, Redis and worker).
-            in_a_row, windows = [], []
+            # Beside it every process's CPU on the job's path (client, service, Redis, worker),
+            # which the serial path's wall time is made of.
+            redis_client = redis.Redis.from_url(REDIS_URL)
+            in_a_row, shares = [], {name: [] for name in PATH_PROCESSES}
             for _ in range(WORKER_CPU_WINDOWS):
-                before = process_tree_cpu(worker.pid)
+                before = _path_cpu(stack, worker, redis_client)
                 for _ in range(samples):
                     started = time.perf_counter()
                     _job(client)
                     in_a_row.append(time.perf_counter() - started)
-                windows.append((process_tree_cpu(worker.pid) - before) * 1000 / samples)
+                after = _path_cpu(stack, worker, redis_client)
+                for name in PATH_PROCESSES:
+                    shares[name].append((after[name] - before[name]) * 1000 / samples)
+            redis_client.close()
+            windows = shares["worker"]
             worker_cpu_ms = statistics.median(windows)
+            path_cpu_ms = {name: statistics.median(values) for name, values in shares.items()}
         throughput = {"1 worker": _burst(stack.url, stack.headers, burst)}
         stack.set_workers(2)
         throughput["2 workers"] = _burst(stack.url, stack.headers, burst)
@@ -166,6 +185,8 @@ def run(quick: bool = False) -> dict:
         "queue_added_over_bare_ms": median("c hello: POST /jobs?wait, 1 worker") - bare,
         "queue_added_over_bare_ms_lean_client": median("c hello: POST /jobs?wait, 1 worker (http.client)") - bare,
         "queue_added_over_bare_ms_in_a_row": statistics.median(in_a_row) * 1000 - bare,
+        "in_a_row_wall_ms": statistics.median(in_a_row) * 1000,
+        "in_a_row_cpu_ms_per_job": {**path_cpu_ms, "sum": sum(path_cpu_ms.values())},
         "worker_cpu_ms_per_job": worker_cpu_ms,
         "worker_cpu_ms_per_job_windows": windows,
         "judging_added_ms_per_test": (median(f"c a+b: judged on {TESTS} tests (kept box)")

@@ -159,6 +159,14 @@ def _rows(results: dict) -> list[str]:
             rows.append(f"| queue | the same, jobs in a row (a busy service: nothing to wake between them; diagnostic) | "
                         f"{_ms(m['queue_added_over_bare_ms_in_a_row'] + r['cases']['c hello: bare binary']['median_ms'])} | "
                         f"over bare: {_ms(m['queue_added_over_bare_ms_in_a_row'])} |")
+        if "in_a_row_cpu_ms_per_job" in m:
+            c = m["in_a_row_cpu_ms_per_job"]
+            rows.append(f"| queue | the same jobs in a row, CPU per job by process on the path: the client (httpx) / "
+                        f"the service / Redis / the worker (its boxes and the program included); their sum beside "
+                        f"the wall per job (a serial path but for the worker's tidy, which overlaps the answer: the floor has "
+                        f"to come out of these) | "
+                        f"{_ms(c['client'])} / {_ms(c['service'])} / {_ms(c['redis'])} / {_ms(c['worker'])}; "
+                        f"sum {_ms(c['sum'])} | wall {_ms(m['in_a_row_wall_ms'])} |")
         rows.append(f"| judging | C a+b on 40 tests: kept box / one-shot boxes / the bare binary on the same inputs | "
                     f"{_median(r, 'c a+b: judged on 40 tests (kept box)')} / "
                     f"{_median(r, 'c a+b: judged on 40 tests (one-shot boxes)')} / "
