@@ -50,7 +50,7 @@ def execution_service(
     # An idle client connection stays open longer than clients keep theirs (the platform's queue
     # client: 2 s), so a client never sends a request on a connection the service is closing.
     uvicorn.run(app, host=host or service.host, port=port or service.port, log_config=None,
-                timeout_graceful_shutdown=30, timeout_keep_alive=75)
+                timeout_graceful_shutdown=30, timeout_keep_alive=75, access_log=service.access_log)
 
 
 @app.callback()

@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     port: int = Field(3001, ge=1, le=65535, description="its port")
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="request bodies above this: 413")
     max_tests: int = Field(1000, ge=1, description="tests in one judge job; more: 413")
+    access_log: bool = Field(True, description="a log line per HTTP request (uvicorn's: client, method, path, "
+                                               "status) at LOG_LEVEL=info; the job API's own lines "
+                                               "([EXEC-SERVICE] ...) are logged either way")
 
 
 WORKER_OWN_MEMORY = 256 * 1024 * 1024  # the worker process itself, before any slot
