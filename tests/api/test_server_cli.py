@@ -72,6 +72,29 @@ def test_serve_runs_the_api_and_stops_cleanly_on_sigterm(tmp_path):
     assert '"level": "info"' in stderr  # structured, one JSON object per line
 
 
+@pytest.mark.parametrize("access_log, per_request", [(None, True), ("false", False)])
+def test_serve_logs_a_line_per_request_unless_access_log_is_off(tmp_path, access_log, per_request):
+    port = free_port()
+    env = _env(tmp_path, PORT=str(port), HOST="127.0.0.1", LOG_LEVEL="info",
+               **({"ACCESS_LOG": access_log} if access_log is not None else {}))
+    server = subprocess.Popen(CLI + ["serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.05)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=60)
+    assert "Application shutdown complete" in stderr  # it logged at info all along
+    assert ('"logger": "uvicorn.access"' in stderr) == per_request
+
+
 def test_users_create_refuses_a_taken_name_and_a_short_password(tmp_path):
     env = _env(tmp_path)
     create = CLI + ["users", "create", "carol", "--password-stdin"]

@@ -74,7 +74,7 @@ def serve(
     app = create_app(platform, execution, common=common)
     # log_config=None: uvicorn's loggers go through our one-JSON-line-per-event handler.
     uvicorn.run(app, host=host or platform.host, port=port or platform.port, log_config=None,
-                backlog=platform.listen_backlog, timeout_graceful_shutdown=30,
+                backlog=platform.listen_backlog, timeout_graceful_shutdown=30, access_log=platform.access_log,
                 # Longer than load balancers and clients keep idle connections (60 s is common), so
                 # that a request never arrives on a connection the server is closing.
                 timeout_keep_alive=75)

@@ -28,6 +28,8 @@ class PlatformSettings(BaseSettings):
     port: int = Field(5000, ge=1, le=65535, description="where `codearena serve` listens")
     host: str = Field("0.0.0.0", description="the address it listens on")
     listen_backlog: int = Field(2048, ge=16, le=65535, description="pending TCP connections the socket queues")
+    access_log: bool = Field(True, description="a log line per HTTP request (uvicorn's: client, method, path, "
+                                               "status) at LOG_LEVEL=info")
     node_env: Literal["development", "production", "test"] = Field(
         "development", description="production refuses to start without a random JWT_SECRET of 32+ characters")
     database_url: str = Field(default_factory=default_database_url,
