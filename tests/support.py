@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 
+import httpx
 import uvicorn
 
 
@@ -38,6 +39,19 @@ class RunningServer:
         self.server.should_exit = True
         self.thread.join(timeout=60)
         self.socket.close()
+
+
+def answer_once_up(url: str, process, timeout: float = 60) -> httpx.Response:
+    """GET `url` as soon as the server `process` (a real one started by the test: nothing to hook
+    into) listens; fails with its stderr if it exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, f"nothing answered at {url}"
+            time.sleep(0.05)
 
 
 def free_port() -> int:

@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
-from ..support import free_port
+from ..support import answer_once_up, free_port
 
 CLI = [sys.executable, "-m", "codearena"]
 
@@ -48,15 +47,7 @@ def test_serve_runs_the_api_and_stops_cleanly_on_sigterm(tmp_path):
     assert created.returncode == 0, created.stderr
     server = subprocess.Popen(CLI + ["serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:  # until the port answers (the process is real: nothing to hook into)
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.05)
+        health = answer_once_up(f"http://127.0.0.1:{port}/api/health", server)
         assert health.json()["status"] == "healthy"
         login = httpx.post(f"http://127.0.0.1:{port}/api/auth/login",
                            json={"username": "root", "password": "correct-horse-battery"})
@@ -79,15 +70,7 @@ def test_serve_logs_a_line_per_request_unless_access_log_is_off(tmp_path, access
                **({"ACCESS_LOG": access_log} if access_log is not None else {}))
     server = subprocess.Popen(CLI + ["serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.05)
+        assert answer_once_up(f"http://127.0.0.1:{port}/api/health", server).status_code == 200
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=60)

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
 import pytest
 
-from ..support import free_port
+from ..support import answer_once_up, free_port
 from .conftest import REDIS_URL, TOKEN, remove_prefix, require_redis
 
 CLI = [sys.executable, "-m", "codearena"]
@@ -31,15 +30,7 @@ def _serve_one_job(access_log: str | None) -> list[dict]:
     service = subprocess.Popen(CLI + ["execution-service"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:  # until the port answers (the process is real: nothing to hook into)
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/livez", timeout=2)
-                break
-            except httpx.TransportError:
-                assert service.poll() is None, service.stderr.read()
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.05)
+        answer_once_up(f"http://127.0.0.1:{port}/livez", service)
         queued = httpx.post(f"http://127.0.0.1:{port}/jobs", json={"language": "python", "source": "print(1)"},
                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
         assert queued.status_code == 202, queued.text

@@ -64,7 +64,7 @@ _bearer = HTTPBearer(auto_error=False, description="a token from POST /api/auth/
 
 
 async def current_user(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                 svc: Services = Depends(services)) -> Principal:
+                       svc: Services = Depends(services)) -> Principal:
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token: log in at POST /api/auth/login "
