@@ -8,7 +8,7 @@ import json
 
 from . import (cache_scaling, fallback, judge0_sdk, judging, large_tests, load, load_mixed, long_judging,
                platform_judging, platform_latency, queue_throughput, report, ready_box, sandbox_overhead, warm_javac,
-               fast_sandbox)
+               fast_sandbox, cpp_headers)
 from .common import RESULTS_DIR, machine, write_json
 
 BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
@@ -16,7 +16,7 @@ BENCHMARKS = {"sandbox_overhead": sandbox_overhead.run, "judging": judging.run,
               "fallback": fallback.run, "long_judging": long_judging.run, "large_tests": large_tests.run,
               "platform_judging": platform_judging.run, "judge0_sdk": judge0_sdk.run, "cache_scaling": cache_scaling.run,
               "load": load.run, "load_mixed": load_mixed.run, "warm_javac": warm_javac.run, "ready_box": ready_box.run,
-              "fast_sandbox": fast_sandbox.run}
+              "fast_sandbox": fast_sandbox.run, "cpp_headers": cpp_headers.run}
 
 
 def main() -> None:
@@ -38,7 +38,8 @@ def main() -> None:
                                                                            "judge0_run_median_ms", "judge0_run_median_ms_without_hold",
                                                                            "largest_vs_empty", "cpu_ms", "no_live_worker_added_ms", "runs_of_the_program", "queue_added_ms",
                                                                            "redis_peak_above_baseline_mb", "worker_cpu_vs_direct",
-                                                                           "throughput_per_core_vs_direct", "warm_vs_cold", "over_bare_ms", "measured")}, indent=2))
+                                                                           "throughput_per_core_vs_direct", "warm_vs_cold", "over_bare_ms", "measured",
+                                                                           "precompiled_vs_read")}, indent=2))
     path = write_json("all", results)
     if not args.only:
         doc = report.write(results, "make bench-quick" if args.quick else "make bench")

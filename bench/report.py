@@ -202,6 +202,15 @@ def _rows(results: dict) -> list[str]:
                                for name, v in o["archive_vs_none_in_box"].items())
             rows.append(f"| kotlin, scala | a new program compiled in a kept box, with its compiler's archive vs without: "
                         f"{' / '.join(o['archive_vs_none_in_box'])} | {pairs} | {ratios} |")
+    if "cpp_headers" in results:
+        r = results["cpp_headers"]
+        for header, ratio in r["precompiled_vs_read"].items():
+            now, before = f"{header}: precompiled (now)", f"{header}: read each compile (before)"
+            rows.append(f"| c++ | a new program including <{header}> first, compiled in a kept box: the header "
+                        f"precompiled (now) / read each compile (before); the compiler's peak memory | "
+                        f"{_median(r, now)} / {_median(r, before)}; {r['cases'][now]['peak_memory_mb']:.0f} / "
+                        f"{r['cases'][before]['peak_memory_mb']:.0f} MB | {ratio['wall']:.2f}x the wall, "
+                        f"{ratio['cpu']:.2f}x the CPU (adopted) |")
     if "load_mixed" in results:
         r = results["load_mixed"]
         q, d = r["queue"], r["direct"]

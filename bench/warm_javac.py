@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from codearena.engine.compile import COMPILE_DISK_MB, compile_limits
-from codearena.languages import class_data, get_language
+from codearena.languages import class_data, get_language, toolchain
 from codearena.languages.spec import resolve_executable
 from codearena.languages.vm import _JVM_FLAGS
 from codearena.sandbox import get_sandbox, keep_boxes
@@ -112,7 +112,7 @@ def run(quick: bool = False) -> dict:
             with sandbox.box(disk_mb=COMPILE_DISK_MB) as box:
                 box.write_file(compiled_language.source_name(source), source.encode())
                 compiled = sandbox.run(box, argv, limits=compile_limits(compiled_language), env=env,
-                                       binds=class_data.box_binds(compiled_language), address_space_fallback=False)
+                                       binds=toolchain.box_binds(compiled_language), address_space_fallback=False)
                 if not compiled.ok or not (box.work / artifact).exists():
                     raise RuntimeError(f"{argv[0]} failed in the box: {(compiled.stdout + compiled.stderr)[-300:]!r}")
 

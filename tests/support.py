@@ -114,3 +114,20 @@ def redis_reachable(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except (redis.RedisError, OSError):
         return False
+
+
+def box_writes(sandbox, path: str, binds) -> bool:
+    """Whether a program in a box with these binds could open `path` for writing."""
+    from codearena.sandbox import Limits
+
+    with sandbox.box() as box:
+        run = sandbox.run(box, ["/bin/sh", "-c", f"cat /dev/null > {path} || echo refused"], limits=Limits(), binds=binds)
+    return b"refused" not in run.stdout
+
+
+def box_mountinfo(sandbox, binds) -> str:
+    """/proc/self/mountinfo as a program in a box with these binds reads it."""
+    from codearena.sandbox import Limits
+
+    with sandbox.box() as box:
+        return sandbox.run(box, ["/bin/cat", "/proc/self/mountinfo"], limits=Limits(), binds=binds).stdout.decode()

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from codearena.engine.compile import compile_in_box, compile_limits
-from codearena.languages import class_data, get_language
-from codearena.sandbox import Limits
+from codearena.languages import class_data, get_language, prepared, toolchain
 
-from .support import missing
+from .support import box_mountinfo, box_writes, missing
 
 # A class of each compiler's own, loaded by every compile.
 COMPILER_CLASS = {"java": "com.sun.tools.javac.main.Main", "kotlin": "org.jetbrains.kotlin.preloading.Preloader",
@@ -51,7 +50,7 @@ def _compile(sandbox, language, source: str, with_archive: bool = True, jvm_opti
     with sandbox.box(disk_mb=128) as box:
         box.write_file(language.source_name(source), source.encode())
         run = sandbox.run(box, argv, limits=compile_limits(language), env=env,
-                          binds=class_data.box_binds(language),
+                          binds=toolchain.box_binds(language),
                           address_space_fallback=False)
         files = {path.name: path.read_bytes() for path in box.work.iterdir() if path.is_file()}
     return run, files
@@ -59,7 +58,7 @@ def _compile(sandbox, language, source: str, with_archive: bool = True, jvm_opti
 
 def test_the_archive_lies_in_the_state_directory_named_by_its_digest_readable_not_writable(archive, sandbox):
     assert archive.parent == sandbox.settings.state_dir / "class-data"
-    assert archive.name.endswith(f"-{class_data._digest(archive)}.jsa")
+    assert archive.name.endswith(f"-{prepared.digest(archive)}.jsa")
     assert stat.S_IMODE(archive.stat().st_mode) == 0o644 and archive.stat().st_uid == os.geteuid()
     assert not stat.S_IMODE(archive.parent.stat().st_mode) & 0o022  # nobody else adds or swaps files there
 
@@ -102,21 +101,14 @@ def test_compile_in_box_reports_a_compile_error_as_before(sandbox, java, archive
 
 
 def test_a_box_cannot_write_the_archive(sandbox, java, archive):
-    target = f"{class_data.IN_BOX_DIRECTORY}/{archive.name}"
-    with sandbox.box() as box:
-        run = sandbox.run(box, ["/bin/sh", "-c", f"cat /dev/null > {target} || echo refused"],
-                          limits=Limits(), binds=class_data.box_binds(java))
-    assert b"refused" in run.stdout, run.stdout + run.stderr
-    assert archive.name.endswith(f"-{class_data._digest(archive)}.jsa")
+    assert not box_writes(sandbox, f"{class_data.IN_BOX_DIRECTORY}/{archive.name}", toolchain.box_binds(java))
+    assert archive.name.endswith(f"-{prepared.digest(archive)}.jsa")
 
 
 def test_a_box_shows_no_host_path_of_the_archive(sandbox, java, archive):
     """A bind mount's source path shows in /proc/self/mountinfo: boxes bind the archive from a
     tmpfs of its own, so the state directory's path never shows there (as for the init helper)."""
-    with sandbox.box() as box:
-        run = sandbox.run(box, ["/bin/cat", "/proc/self/mountinfo"], limits=Limits(),
-                          binds=class_data.box_binds(java))
-    mountinfo = run.stdout.decode()
+    mountinfo = box_mountinfo(sandbox, toolchain.box_binds(java))
     assert f"{class_data.IN_BOX_DIRECTORY}/{archive.name}" in mountinfo
     assert str(sandbox.settings.state_dir) not in mountinfo, mountinfo
     line = next(line for line in mountinfo.splitlines() if class_data.IN_BOX_DIRECTORY in line)
@@ -127,11 +119,11 @@ def test_an_archive_whose_content_is_not_its_name_is_removed_and_never_used(tmp_
     stem = archive.name.rsplit("-", 1)[0]
     forged = tmp_path / archive.name
     forged.write_bytes(archive.read_bytes()[:100_000])  # truncated: the JVM would crash on it
-    assert class_data._verified(tmp_path, stem) is None
+    assert class_data.ARCHIVES.verified(tmp_path, stem) is None
     assert not forged.exists()
     whole = tmp_path / archive.name
     whole.write_bytes(archive.read_bytes())
-    assert class_data._verified(tmp_path, stem) == whole
+    assert class_data.ARCHIVES.verified(tmp_path, stem) == whole
 
 
 def test_no_compile_waits_for_an_archive_being_made(java, sandbox):
@@ -151,5 +143,5 @@ def test_a_language_whose_archive_cannot_be_made_compiles_without_one(java, sand
     assert class_data.archive_for(broken, wait=True) is None
     argv, _ = class_data.compile_command(broken, broken.compile_argv("public class Main {}", 512), {})
     assert not any("SharedArchiveFile" in part for part in argv)
-    assert class_data.box_binds(broken) == [bind for bind in class_data.box_binds(java)
+    assert toolchain.box_binds(broken) == [bind for bind in toolchain.box_binds(java)
                                             if not bind.target.startswith(class_data.IN_BOX_DIRECTORY)]

@@ -74,7 +74,9 @@ def test_doctor_reports_protections_and_self_tests():
         assert expected in proc.stdout
     assert "fail" not in proc.stdout
     java_row = next(line for line in proc.stdout.splitlines() if line.lstrip("│┃ ").startswith("java "))
-    assert "shared" in java_row and "not shared" not in java_row, java_row  # javac's class-data archive
+    assert "classes shared" in java_row, java_row  # javac's class-data archive
+    cpp_row = next(line for line in proc.stdout.splitlines() if line.lstrip("│┃ ").startswith("cpp "))
+    assert "headers precompiled" in cpp_row, cpp_row
 
 
 def test_doctor_refuses_without_bubblewrap(tmp_path):

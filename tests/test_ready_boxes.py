@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from codearena.engine import Verdict, execute
-from codearena.languages import LANGUAGES, get_language
+from codearena.languages import LANGUAGES, get_language, toolchain
 from codearena.sandbox import Limits, keep_boxes, tidy_kept_boxes
 from codearena.sandbox.runner import cgroup_name
 from codearena.sandbox.bwrap import BASE_ENV
@@ -205,8 +205,8 @@ def _probe_after(sandbox, kept, language: str, source: str, **limits) -> None:
     assert result.memory < 50 * 1024 and result.time < 0.2, (language, result)
     if language in TOUCHES_THE_NETWORK:
         assert kept()[0] != box_before  # replaced: its network namespace was used
-    elif box_before is not None and not get_language(language).extra_binds:
-        assert kept()[0] == box_before  # the same started box served both
+    elif box_before is not None and toolchain.box_binds(get_language(language)) == toolchain.box_binds(get_language("c")):
+        assert kept()[0] == box_before  # the same started box served both (another bind set needs its own)
 
 
 @pytest.mark.parametrize("language", [lang.id for lang in LANGUAGES])

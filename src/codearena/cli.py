@@ -164,7 +164,7 @@ def doctor(require_all: bool = typer.Option(
     """Say which protections are active and run each installed language's self-test. Fails when a
     self-test fails or a core language (Python, JavaScript, C, C++, Java) is not installed."""
     from .engine import execute
-    from .languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, class_data
+    from .languages import LANGUAGES, SELF_TEST_INPUT, SELF_TEST_OUTPUT, class_data, headers
     from .languages.catalog import CORE_IDS
     from .sandbox import Sandbox, SandboxUnavailable
 
@@ -180,7 +180,7 @@ def doctor(require_all: bool = typer.Option(
         protections.add_row(key, value)
     console.print(protections)
     languages = Table(title="Languages")
-    for column in ("language", "version", "self-test", "time", "memory", "compiler classes"):
+    for column in ("language", "version", "self-test", "time", "memory", "shared by compiles"):
         languages.add_column(column)
     failures = 0
     for language in LANGUAGES:
@@ -190,11 +190,17 @@ def doctor(require_all: bool = typer.Option(
                               "", "", "")
             failures += required
             continue
-        # A JVM compiler's class-data archive, found or made now (once per toolchain and machine),
-        # so that the self-test compiles with it and users' first compiles need not wait for it.
+        # A JVM compiler's class-data archive, a C++ compiler's precompiled headers: found or
+        # made now (once per toolchain and machine), so that the self-test compiles with them and
+        # users' first compiles need not wait for them.
         shared = ""
         if class_data.shares_classes(language):
-            shared = "shared" if class_data.archive_for(language, wait=True) else "[yellow]not shared (see the log)[/]"
+            shared = ("classes shared" if class_data.archive_for(language, wait=True)
+                      else "[yellow]classes not shared (see the log)[/]")
+        if language.precompiled_headers:
+            made = headers.precompiled(language, wait=True)
+            shared = ("headers precompiled" if len(made) == len(language.precompiled_headers)
+                      else "[yellow]headers not all precompiled (see the log)[/]")
         result = execute(language.self_test, language, SELF_TEST_INPUT, sandbox=sandbox)
         passed = result.verdict.value == "AC" and result.stdout == SELF_TEST_OUTPUT
         failures += not passed

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..sandbox.settings import sandbox_settings
-from ..languages import Language, class_data
+from ..languages import Language, toolchain
 from ..sandbox import Box, Limits, Sandbox
 from ..validation import NAME_MAX
 from ..archives import write_new_file
@@ -49,13 +49,13 @@ def compile_in_box(sandbox: Sandbox, box: Box, language: Language, source: str,
         argv = language.compile_argv(source, language.compile_memory_mb, options)
     else:
         argv = language.check_argv(source, language.compile_memory_mb)
-    argv, env = class_data.compile_command(language, argv, language.environment(language.compile_memory_mb))
+    argv, env = toolchain.compile_command(language, argv, language.environment(language.compile_memory_mb))
     run = sandbox.run(
         box,
         argv,
         limits=limits,
         env=env,
-        binds=class_data.box_binds(language),
+        binds=toolchain.box_binds(language),
         address_space_fallback=language.address_space_fallback,
     )
     output = as_text(run.stdout + run.stderr)

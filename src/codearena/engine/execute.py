@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
-from ..languages import Language, class_data, get_language
+from ..languages import Language, get_language, toolchain
 from ..sandbox import Limits, RunResult, Sandbox, get_sandbox
 from .cache import CacheEntry, CompileCache
 from .compile import artifact_bytes, prepare, put_artifacts
@@ -59,7 +59,7 @@ def run_prepared(
             limits=runtime_limits(language, limits),
             stdin=stdin,
             env=language.environment(limits.memory_mb),
-            binds=class_data.box_binds(language),
+            binds=toolchain.box_binds(language),
             address_space_fallback=language.address_space_fallback,
             cancel=cancel,
         )

@@ -33,6 +33,7 @@ CPP = Language(
     version_command=("g++", "-dumpfullversion"),
     compile_memory_mb=1024,
     self_test="#include <iostream>\n#include <string>\nint main(){std::string s;std::cin>>s;std::cout<<\"hello \"<<s<<\"\\n\";}\n",
+    precompiled_headers=("bits/stdc++.h", "iostream"),  # contest programs' first line; most others'
     packages=("g++",),
     judge0_ids=(52, 54),
 )
@@ -40,7 +41,7 @@ CPP = Language(
 # Clang, as a version of C and of C++: GCC's entry with the other compiler (same flags). No
 # extensions of its own: a .c file is GCC's unless Clang is asked for.
 _CLANG = {"implementation": "Clang", "extensions": (), "version_command": ("clang", "--version"),
-          "packages": ("clang",)}
+          "packages": ("clang",), "precompiled_headers": ()}  # a .gch is GCC's own format
 C_CLANG = replace(C, id="c-clang", family="c", aliases=("clang",), compile=("clang", *C.compile[1:]),
                   judge0_ids=(75,), **_CLANG)
 # clang++ is a link to clang, which the sandbox runs by its real path: the driver mode says C++.

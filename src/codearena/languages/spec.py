@@ -75,6 +75,9 @@ class Language:
     compiler_jvm_option_prefix: str = ""
     compiler_jvm_options_env: str = ""
     class_data_training: str = ""
+    # Headers its compiler reads precompiled (headers.py: GCC's .gch, made once per toolchain with
+    # the options its compile template passes before -o): what most programs include first.
+    precompiled_headers: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

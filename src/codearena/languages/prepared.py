@@ -1,0 +1,153 @@
+"""Files a toolchain's compiles share, made once per machine on the host and shown read-only in
+its boxes: a JVM compiler's class-data archive (class_data.py), a C++ compiler's precompiled
+headers (headers.py).
+
+Nothing a user sends reaches them: each is made by this process from our own input, under the
+state directory (which no box can write), atomically, and named by its own SHA-256, which a
+process checks before its first use (a truncated file could crash the compiler). Boxes bind a
+copy on a tmpfs of the kind's own: a bind mount's source path shows in the program's
+/proc/self/mountinfo, and from a tmpfs that path is the file's name, not a path of the host's
+disks. A process finds or makes each in a thread of its own (one process at a time: a file
+lock), so no compile waits for it; until it is there (or when making it failed) compiles go
+without.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Callable
+
+from ..sandbox.box import mount_tmpfs
+from ..sandbox.settings import sandbox_settings
+
+log = logging.getLogger("codearena.languages")
+
+IDENTITY_CHARS = 16  # of what a file is valid for (its toolchain, its command), in its name
+DIGEST_CHARS = 32  # of the file's SHA-256, in its name
+Found = tuple[Path, Path]  # (the file in the state directory, its copy that boxes bind)
+
+
+def digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()[:DIGEST_CHARS]
+
+
+class Prepared:
+    """One kind of prepared file: made in `state_dir/kind`, shown from a tmpfs of `shown_bytes`
+    at `state_dir/kind-shown`, each named `NAME-IDENTITY-DIGEST` + `suffix`."""
+
+    def __init__(self, kind: str, suffix: str, shown_bytes: int):
+        self.kind, self.suffix, self.shown_bytes = kind, suffix, shown_bytes
+        self._found: dict[str, Found | None] = {}  # name -> what was found, once looked for
+        self._looking: dict[str, threading.Thread] = {}  # name -> the thread finding or making it
+        self._lock = threading.Lock()
+
+    def directory(self) -> Path:
+        return sandbox_settings().state_dir / self.kind
+
+    def get(self, name: str, identity: Callable[[], str], make: Callable[[Path], Path],
+            wait: bool = False) -> Found | None:
+        """The file `name`, found on disk or made by `make(scratch directory) -> the file made
+        there`; `identity()` says what it is valid for (IDENTITY_CHARS hex). None when it cannot
+        be made (logged once) or, unless `wait`, while it is being found or made."""
+        with self._lock:
+            if name in self._found:
+                return self._found[name]
+            looking = self._looking.get(name)
+            if looking is None:
+                looking = self._looking[name] = threading.Thread(
+                    target=self._look_for, args=(name, identity, make), daemon=True, name=f"{self.kind}-{name}")
+                looking.start()
+        if wait:
+            looking.join()
+        return self._found.get(name)
+
+    def _look_for(self, name: str, identity: Callable[[], str], make: Callable[[Path], Path]) -> None:
+        found = self._find_or_make(name, identity, make)
+        with self._lock:
+            self._found[name] = found
+
+    def _find_or_make(self, name: str, identity: Callable[[], str], make: Callable[[Path], Path]) -> Found | None:
+        try:
+            directory = self.directory()
+            directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+            stem = f"{name}-{identity()}"
+            with open(directory / f"{stem}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or its process dies)
+                found = self.verified(directory, stem)
+                if found is None:
+                    found = self._make(directory, name, stem, make)
+                    log.info("[SANDBOX] %s for %s made: %s", self.kind, name, found)
+                return found, self._shown(name, found)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            log.warning("[SANDBOX] %s compiles without its %s: %s", name, self.kind, exc)
+            return None
+
+    def verified(self, directory: Path, stem: str) -> Path | None:
+        """A file made for this identity whose content is what its name says (others removed)."""
+        for candidate in sorted(directory.glob(f"{stem}-*{self.suffix}")):
+            if not candidate.is_symlink() and candidate.name == f"{stem}-{digest(candidate)}{self.suffix}":
+                return candidate
+            log.warning("[SANDBOX] %s %s does not match its digest: removed", self.kind, candidate)
+            candidate.unlink(missing_ok=True)
+        return None
+
+    def _make(self, directory: Path, name: str, stem: str, make: Callable[[Path], Path]) -> Path:
+        with tempfile.TemporaryDirectory(prefix=f"codearena-{self.kind}-", dir=directory) as scratch:
+            made = make(Path(scratch))
+            os.chmod(made, 0o644)  # the boxes' uids read it
+            target = directory / f"{stem}-{digest(made)}{self.suffix}"
+            os.replace(made, target)
+        self._remove_others(directory, name, keep=lambda other: other.startswith(f"{stem}-"))  # an older toolchain's
+        return target
+
+    def _remove_others(self, directory: Path, name: str, keep: Callable[[str], bool]) -> None:
+        """Remove the files of `name` in `directory` whose name `keep` refuses (never another
+        name's, even one that starts with this one)."""
+        mine = re.compile(rf"{re.escape(name)}-[0-9a-f]{{{IDENTITY_CHARS}}}-[0-9a-f]{{{DIGEST_CHARS}}}"
+                          rf"{re.escape(self.suffix)}")
+        for other in directory.glob(f"{glob_escape(name)}-*{self.suffix}"):
+            if mine.fullmatch(other.name) and not keep(other.name):
+                other.unlink(missing_ok=True)
+
+    def _shown(self, name: str, made: Path) -> Path:
+        """The file's copy on the kind's tmpfs (mounted once per machine, root only), which boxes
+        bind: its source path in a box's mountinfo is then `/FILE`. An older copy of the same
+        name goes (the tmpfs holds memory)."""
+        directory = made.parent.parent / f"{self.kind}-shown"
+        directory.mkdir(mode=0o755, exist_ok=True)
+        with open(made.parent / ".shown.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # processes (and names) starting together mount it once
+            if not os.path.ismount(directory):
+                mount_tmpfs(directory, self.shown_bytes, 64, 0, 0, mode=0o755, name=f"codearena-{self.kind}".encode())
+            shown = directory / made.name
+            if not shown.is_file():
+                staging = directory / f".{made.name}.{os.getpid()}"
+                shutil.copyfile(made, staging)
+                os.chmod(staging, 0o644)
+                os.replace(staging, shown)
+            self._remove_others(directory, name, keep=lambda other: other == shown.name)
+        return shown
+
+
+def glob_escape(name: str) -> str:
+    """`name` as a glob pattern matching only itself (C++'s '+' is fine; '[' would not be)."""
+    return re.sub(r"([*?\[])", r"[\1]", name)
+
+
+def file_identity(parts: list[str], files: list[Path]) -> str:
+    """IDENTITY_CHARS hex naming these strings and these files as they are now (an upgrade
+    replaces the files: their size or time changes)."""
+    for path in files:
+        stat = path.stat()
+        parts = [*parts, f"{path}:{stat.st_size}:{stat.st_mtime_ns}"]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:IDENTITY_CHARS]
