@@ -113,6 +113,38 @@ class Queue:
         self.workers.clear()
 
 
+class PrivateRedis:
+    """A redis-server of the test's own. `persist_dir`: with an append-only file there (fsync on
+    every write), so a restart comes back with what it held, as a production Redis does."""
+
+    def __init__(self, port: int, persist_dir=None, unix_socket=None):
+        self.port = port
+        self.persistence = (["--appendonly", "yes", "--appendfsync", "always", "--dir", str(persist_dir)]
+                            if persist_dir else ["--appendonly", "no"])
+        # `unix_socket`: listening there only (no TCP port), as Redis beside the service can.
+        self.listen = (["--port", "0", "--unixsocket", str(unix_socket), "--unixsocketperm", "700"] if unix_socket
+                       else ["--port", str(port), "--bind", "127.0.0.1"])
+        self.url = f"unix://{unix_socket}?db=0" if unix_socket else f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(["redis-server", *self.listen, "--save", "", *self.persistence],
+                                        stdout=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
 def require_redis() -> None:
     if not redis_reachable(REDIS_URL):
         missing(f"Redis is needed at {REDIS_URL}", "start it with `make services`")

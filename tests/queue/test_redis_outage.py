@@ -5,44 +5,12 @@ shared one is never touched."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 
 import pytest
-import redis
-
 
 from ..support import free_port
-from .conftest import ServiceServer, WorkerProcess, queue_settings, service_app
-
-
-class PrivateRedis:
-    """A redis-server of the test's own. `persist_dir`: with an append-only file there (fsync on
-    every write), so a restart comes back with what it held, as a production Redis does."""
-
-    def __init__(self, port: int, persist_dir=None):
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process = None
-        self.persistence = (["--appendonly", "yes", "--appendfsync", "always", "--dir", str(persist_dir)]
-                            if persist_dir else ["--appendonly", "no"])
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", *self.persistence], stdout=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+from .conftest import PrivateRedis, ServiceServer, WorkerProcess, queue_settings, service_app
 
 
 @pytest.fixture
