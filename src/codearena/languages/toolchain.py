@@ -23,9 +23,12 @@ def box_binds(language: Language) -> list[Bind]:
     return language.binds() + class_data.binds(language) + every_box_headers()
 
 
+_WITH_HEADERS = tuple(language for language in LANGUAGES if language.precompiled_headers)
+
+
 def every_box_headers() -> list[Bind]:
     """The precompiled headers of the catalog's languages, those there, in a fixed order."""
-    return [bind for language in LANGUAGES for bind in headers.binds(language)]
+    return [bind for language in _WITH_HEADERS for bind in headers.binds(language)]
 
 
 def compile_command(language: Language, argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
