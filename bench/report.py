@@ -273,21 +273,64 @@ def _capacity(results: dict) -> list[str]:
     ]
 
 
-def write(results: dict, command: str) -> Path:
+GENERATED_SECTIONS = ("How many workers for how many users", "Reading these figures")
+TABLE_HEAD = "| area | what | medians | floor |"
+
+
+def _row_key(row: str) -> tuple[str, str]:
+    """A table row's area and what it measures: the row a later run of the same benchmark replaces."""
+    cells = row.split(" | ", 2)
+    return cells[0], cells[1] if len(cells) > 1 else ""
+
+
+def _earlier(doc: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """The document as it is: (the notes above its table, its table rows, its sections by title).
+    The notes and the sections are written by hand (what each row comes from, each session's
+    findings); the rows of benchmarks a run does not repeat are the earlier runs' figures."""
+    if not doc.exists():
+        return [], [], {}
+    head, *sections = doc.read_text().split("\n## ")
+    lines = head.splitlines()
+    table = lines.index(TABLE_HEAD) if TABLE_HEAD in lines else len(lines)
+    notes = [line for line in lines[:table] if not line.startswith(("# ", "Written by `"))]
+    while notes and not notes[0].strip():
+        notes.pop(0)
+    rows = [line for line in lines[table + 2:] if line.startswith("| ")]
+    return notes, rows, {section.split("\n", 1)[0].strip(): "## " + section.strip("\n") for section in sections}
+
+
+def _merged(rows: list[str], earlier: list[str]) -> list[str]:
+    """The earlier rows, each replaced by this run's row for the same measurement, then this run's
+    new rows."""
+    fresh = {_row_key(row): row for row in rows}
+    merged = [fresh.pop(_row_key(row), row) for row in earlier]
+    return merged + [row for row in rows if _row_key(row) in fresh]
+
+
+def write(results: dict, command: str, doc: Path = DOC) -> Path:
+    """docs/performance.md with this run's figures: its rows replace the same measurements' rows,
+    and what this run did not measure, the notes and the sections written by hand stay."""
     machine = results["machine"]
+    notes, earlier_rows, sections = _earlier(doc)
+    capacity = _capacity(results)
+    if not capacity and GENERATED_SECTIONS[0] in sections:
+        capacity = [sections[GENERATED_SECTIONS[0]], ""]  # this run has not the figures to redo it
     text = [
         "# Performance",
         "",
         f"Written by `{command}` on {machine['time']} ({'quick' if results.get('quick') else 'full'} run): "
         f"{machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}. Every comparison was "
         "measured side by side in that one run (cases interleaved, in a shuffled order each round); figures "
-        "are medians. Raw results and plots: `bench/results/`.",
+        "are medians. Raw results and plots: `bench/results/`. Rows of benchmarks this run did not repeat "
+        "keep their earlier figures (the notes below say where each comes from).",
         "",
-        "| area | what | medians | floor |",
+        *notes,
+        TABLE_HEAD,
         "| --- | --- | --- | --- |",
-        *_rows(results),
+        *_merged(_rows(results), earlier_rows),
         "",
-        *_capacity(results),
+        *[f"{section}\n" for title, section in sections.items() if title not in GENERATED_SECTIONS],
+        *capacity,
         "## Reading these figures",
         "- These machines are shared, virtualised 2-core hosts. Short runs are dominated by process and",
         "  namespace creation in the kernel (bubblewrap's namespaces, mounts and cgroup attach cost about",
@@ -312,8 +355,8 @@ def write(results: dict, command: str) -> Path:
         "  this VM each cross-process wake-up costs about a millisecond, and a queued job needs several.",
         "",
     ]
-    DOC.write_text("\n".join(text))
-    return DOC
+    doc.write_text("\n".join(text))
+    return doc
 
 
 def from_saved(results_dir: Path, command: str) -> Path:
