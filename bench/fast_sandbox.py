@@ -34,6 +34,7 @@ import redis
 
 from codearena.engine import Verdict, execute
 from codearena.engine.judge import TestCase, judge
+from codearena.languages import get_language, toolchain
 from codearena.sandbox import Limits, get_sandbox
 
 from .common import KeptThread, interleaved, plot_distributions, process_tree_cpu, summaries, write_json
@@ -119,7 +120,9 @@ def run(quick: bool = False) -> dict:
         def in_box(box_source: Path) -> None:
             with sandbox.box() as box:
                 box.copy_in("hello", box_source)
-                result = sandbox.run(box, ["./hello"], limits=Limits())
+                # With C's binds, as the engine runs C: a kept box serving another bind set too
+                # (the judged case below) would be started again at each switch.
+                result = sandbox.run(box, ["./hello"], limits=Limits(), binds=toolchain.box_binds(get_language("c")))
             assert result.ok and result.stdout == b"hello\n", result
 
         def judged() -> None:

@@ -318,10 +318,11 @@ def write(results: dict, command: str, doc: Path = DOC) -> Path:
     text = [
         "# Performance",
         "",
-        f"Written by `{command}` on {machine['time']} ({'quick' if results.get('quick') else 'full'} run): "
+        f"Written by `{command}` on {machine['time']} ({'quick' if results.get('quick') else 'full'} run of "
+        f"{', '.join(name for name in results if name not in ('machine', 'quick'))}): "
         f"{machine['cpus']} CPUs, {machine['platform']}, Python {machine['python']}. Every comparison was "
-        "measured side by side in that one run (cases interleaved, in a shuffled order each round); figures "
-        "are medians. Raw results and plots: `bench/results/`. Rows of benchmarks this run did not repeat "
+        "measured side by side in one run (cases interleaved, in a shuffled order each round); figures "
+        "are medians. Raw results and plots: `bench/results/`. Rows of benchmarks these runs did not repeat "
         "keep their earlier figures (the notes below say where each comes from).",
         "",
         *notes,

@@ -35,7 +35,7 @@ def test_a_run_replaces_its_own_rows_and_keeps_the_rest(tmp_path):
     doc.write_text(EARLIER)
     report.write({"machine": MACHINE, "quick": False, "cpp_headers": HEADERS}, "make bench", doc)
     text = doc.read_text()
-    assert "2026-12-03T00:00:00Z" in text and "old machine" not in text
+    assert "2026-12-03T00:00:00Z" in text and "(full run of cpp_headers)" in text and "old machine" not in text
     assert "The `sandbox` row comes from session 9." in text  # the notes above the table
     assert "| sandbox | C hello, measured long ago | 1.0 ms | |" in text  # not measured by this run
     rows = [line for line in text.splitlines() if line.startswith("| c++ |")]
