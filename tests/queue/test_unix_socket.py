@@ -36,4 +36,5 @@ def test_a_job_goes_through_a_redis_on_a_unix_socket(socket_redis, sandbox):
                 health = client.get("/health").json()
                 assert health["redis"] == "connected" and health["workers"] == 1, health
         finally:
-            worker.kill()
+            worker.terminate()  # SIGTERM: it ends its kept box (a SIGKILL would leave it to a sweep)
+            sandbox.sweep_stale()
