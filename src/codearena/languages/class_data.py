@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..sandbox import Bind
-from .prepared import Found, Prepared, file_identity
+from .prepared import Found, Prepared, file_identity, host_environment
 
 if TYPE_CHECKING:
     from .spec import Language
@@ -67,8 +67,7 @@ def _identity(language: Language) -> str:
 def _host_compile(language: Language, argv: list[str], work: Path,
                   options: list[str] = ()) -> tuple[int, bytes, bytes]:
     """The compile command on the host (trusted: our own training program), in `work`."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-           **language.environment(language.compile_memory_mb)}
+    env = {**host_environment(work), **language.environment(language.compile_memory_mb)}
     argv, env = with_jvm_options(language, argv, env, list(options))
     done = subprocess.run(argv, cwd=work, env=env, capture_output=True, timeout=_BUILD_TIMEOUT, check=False)
     return done.returncode, done.stdout, done.stderr

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..sandbox import Bind
-from .prepared import Found, Prepared, file_identity
+from .prepared import Found, Prepared, file_identity, host_environment
 
 if TYPE_CHECKING:
     from .spec import Language
@@ -41,17 +41,21 @@ def header_options(language: Language) -> list[str]:
     return template[1:template.index("-o")]
 
 
+def _compiler(language: Language) -> str:
+    """The compile template's compiler, resolved on the host."""
+    return language.template_argv(language.compile, "", 0)[0]
+
+
 def _host_compile(language: Language, argv: list[str], work: Path) -> subprocess.CompletedProcess:
     """A compile on the host (trusted: our own wrapper and training program), in `work`."""
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    return subprocess.run([language.template_argv(language.compile, "", 0)[0], *argv], cwd=work, env=env,
+    return subprocess.run([_compiler(language), *argv], cwd=work, env=host_environment(work),
                           capture_output=True, timeout=_BUILD_TIMEOUT, check=False)
 
 
 def _identity(language: Language, header: str) -> str:
     """What a precompiled header is valid for: the compiler (its driver and the compiler proper,
     which an upgrade replaces), the options, and every file the header includes."""
-    compiler = language.template_argv(language.compile, "", 0)[0]
+    compiler = _compiler(language)
     proper = subprocess.run([compiler, "-print-prog-name=cc1plus"], capture_output=True, text=True,
                             timeout=_BUILD_TIMEOUT, check=True).stdout.strip()
     listed = subprocess.run([compiler, *header_options(language), "-x", "c++", "-M", "-"],

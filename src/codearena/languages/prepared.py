@@ -144,6 +144,12 @@ def glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
+def host_environment(work: Path) -> dict[str, str]:
+    """The clean environment of a compile on the host that makes or checks a prepared file (our
+    own input, in the scratch directory `work`): none of this process's variables reach it."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
+
 def file_identity(parts: list[str], files: list[Path]) -> str:
     """IDENTITY_CHARS hex naming these strings and these files as they are now (an upgrade
     replaces the files: their size or time changes)."""
