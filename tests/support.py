@@ -131,3 +131,15 @@ def box_mountinfo(sandbox, binds) -> str:
 
     with sandbox.box() as box:
         return sandbox.run(box, ["/bin/cat", "/proc/self/mountinfo"], limits=Limits(), binds=binds).stdout.decode()
+
+
+def every_prepared_file_found() -> None:
+    """Wait until this process has found (or made) every installed language's prepared files:
+    each joins every box's bind set as it is found, so a test comparing bind sets, or counting
+    started boxes, waits for them first."""
+    from codearena.languages import LANGUAGES, class_data, headers
+
+    for language in LANGUAGES:
+        if language.available():
+            class_data.archive_for(language, wait=True)
+            headers.precompiled(language, wait=True)

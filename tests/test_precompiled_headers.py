@@ -14,9 +14,9 @@ import pytest
 
 from codearena.engine import Verdict, execute
 from codearena.engine.compile import compile_in_box, compile_limits
-from codearena.languages import get_language, headers, prepared, toolchain
+from codearena.languages import LANGUAGES, class_data, get_language, headers, prepared, toolchain
 
-from .support import box_mountinfo, box_writes, missing
+from .support import box_mountinfo, box_writes, every_prepared_file_found, missing
 
 CONTEST = "#include <bits/stdc++.h>\nusing namespace std;\nint main(){long a,b;cin>>a>>b;cout<<a+b<<endl;}\n"
 PLAIN = "#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<std::endl;}\n"
@@ -140,11 +140,18 @@ def test_a_header_that_cannot_be_precompiled_leaves_compiles_as_they_were(cpp, s
 
 
 def test_every_box_shows_the_headers_so_that_languages_share_a_started_box(cpp, made):
-    """One bind set for C, C++, Python and JavaScript: a slot serving them in turn keeps one
-    started box (another bind set would start another)."""
-    sets = {tuple(toolchain.box_binds(get_language(name))) for name in ("c", "cpp", "python", "javascript")}
+    """One bind set for every language (the headers, Java's archive, the JDK's configuration):
+    a slot serving them in turn keeps one started box (another bind set would start another)."""
+    every_prepared_file_found()
+    java = next(language for language in LANGUAGES if language.id == "java")
+    sets = {tuple(toolchain.box_binds(language)) for language in LANGUAGES}  # installed here or not
     assert len(sets) == 1
-    assert {bind.target for bind in sets.pop()} == {f"{headers.IN_BOX_DIRECTORY}/{h}.gch" for h in made}
+    binds = sets.pop()
+    targets = {bind.target for bind in binds}
+    assert {f"{headers.IN_BOX_DIRECTORY}/{h}.gch" for h in made} <= targets
+    assert not java.available() or any(t.startswith(class_data.IN_BOX_DIRECTORY) for t in targets)
+    assert all(not bind.writable for bind in binds)
+    assert len(targets) == len(binds)  # no path bound twice
 
 
 def test_clang_reads_no_gcc_header(sandbox):

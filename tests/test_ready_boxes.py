@@ -6,6 +6,7 @@ can, then a probe in the same started box (checked: the box was reset and reused
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ from codearena.sandbox.runner import cgroup_name
 from codearena.sandbox.bwrap import BASE_ENV
 
 from .language_programs import EXIT_3, MEMORY, PROCESSES
+from .support import every_prepared_file_found
 
 # Reports, as JSON, everything of the box a run could see of an earlier one.
 PROBE = r"""
@@ -396,16 +398,40 @@ def test_a_box_inside_a_kept_box_is_built_for_its_run(sandbox, kept):
     assert_clean(report)
 
 
+SEES_DEBIAN_VERSION = '#include <stdio.h>\n#include <unistd.h>\nint main(){printf("%d\\n", access("/etc/debian_version", F_OK) == 0);}\n'
+
+
 def test_runs_take_turns_with_another_bind_set(sandbox, kept):
-    """Two bind sets in one thread: the box is started again for each (a run never sees
-    another bind set's mounts)."""
-    java = get_language("java")
-    assert java.binds() != get_language("c").binds() or pytest.skip("java has no binds of its own here")
+    """Two bind sets in one thread (a language built outside the catalog has its own): the box is
+    started again for each, and a run never sees another bind set's mounts."""
+    other = dataclasses.replace(get_language("c"), id="c-other-binds", extra_binds=("/etc/debian_version",))
+    seen = execute(SEES_DEBIAN_VERSION, other, sandbox=sandbox)
+    assert seen.verdict == Verdict.AC and seen.stdout == "1\n", seen
+    other_box = kept()[0]
+    unseen = execute(SEES_DEBIAN_VERSION, "c", sandbox=sandbox)
+    assert unseen.verdict == Verdict.AC and unseen.stdout == "0\n", unseen
+    assert kept()[0] not in (None, other_box)
     report, _ = probe(sandbox)
-    hello = execute('public class Main{public static void main(String[] a){System.out.println("hi");}}', "java",
-                    sandbox=sandbox)
-    assert hello.verdict == Verdict.AC and hello.stdout == "hi\n", hello
-    assert kept()[0] is not None
+    assert_clean(report)
+
+
+HELLO = {"c": '#include <stdio.h>\nint main(){puts("hi");}\n', "python": 'print("hi")\n',
+         "java": 'public class Main{public static void main(String[] a){System.out.println("hi");}}\n',
+         "javascript": 'console.log("hi")\n', "cpp": '#include <cstdio>\nint main(){puts("hi");}\n'}
+
+
+def test_every_language_runs_in_the_one_started_box(sandbox, kept):
+    """A slot serving C, Java, Python, JavaScript and C++ in turn (compiles included) keeps one
+    started box: every language's boxes have one bind set (another would start another box)."""
+    every_prepared_file_found()  # each joins the bind set as it is found
+    names = [name for name in HELLO if get_language(name).available()]
+    first = execute(HELLO["c"], "c", sandbox=sandbox)
+    assert first.verdict == Verdict.AC, first
+    box, runs = kept()
+    for name in names * 2:
+        hello = execute(HELLO[name], name, sandbox=sandbox)
+        assert hello.verdict == Verdict.AC and hello.stdout == "hi\n", (name, hello)
+    assert kept()[0] == box and kept()[1] >= runs + len(names) * 2
     report, _ = probe(sandbox)
     assert_clean(report)
 

@@ -104,10 +104,11 @@ def precompiled(language: Language, wait: bool = False) -> dict[str, Path]:
     return {header: pair[0] for header, pair in found.items() if pair}
 
 
-def binds(language: Language) -> list[Bind]:
+def binds(language: Language, look: bool = True) -> list[Bind]:
     """Each precompiled header there (from its copy on the tmpfs) where the compile's include
-    directory has it, read-only."""
-    found = {header: _lookup(language, header) for header in language.precompiled_headers}
+    directory has it, read-only; unless `look`, only those this process has found already."""
+    found = {header: _lookup(language, header) if look else PRECOMPILED.found(_file_name(language, header))
+             for header in language.precompiled_headers}
     return [Bind(str(pair[1]), f"{IN_BOX_DIRECTORY}/{header}.gch") for header, pair in found.items() if pair]
 
 

@@ -45,6 +45,8 @@ class Prepared:
     """One kind of prepared file: made in `state_dir/kind`, shown from a tmpfs of `shown_bytes`
     at `state_dir/kind-shown`, each named `NAME-IDENTITY-DIGEST` + `suffix`."""
 
+    generation = 0  # how many lookups, of any kind, have ended in this process (what box binds depend on)
+
     def __init__(self, kind: str, suffix: str, shown_bytes: int):
         self.kind, self.suffix, self.shown_bytes = kind, suffix, shown_bytes
         self._found: dict[str, Found | None] = {}  # name -> what was found, once looked for
@@ -71,10 +73,15 @@ class Prepared:
             looking.join()
         return self._found.get(name)
 
+    def found(self, name: str) -> Found | None:
+        """The file `name` if this process has found it already; never starts looking for it."""
+        return self._found.get(name)
+
     def _look_for(self, name: str, identity: Callable[[], str], make: Callable[[Path], Path]) -> None:
         found = self._find_or_make(name, identity, make)
         with self._lock:
             self._found[name] = found
+            Prepared.generation += 1
 
     def _find_or_make(self, name: str, identity: Callable[[], str], make: Callable[[Path], Path]) -> Found | None:
         try:
