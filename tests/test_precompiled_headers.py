@@ -131,6 +131,22 @@ def test_no_compile_waits_for_a_header_being_made(cpp, sandbox):
     headers._lookup(fresh, "cstdio")[1].unlink()  # its copy that boxes bind (it holds memory)
 
 
+def test_a_make_killed_midway_leaves_nothing_once_the_next_make_ends(cpp, sandbox):
+    """A process killed while making a header leaves its scratch directory (the half-made file,
+    up to 100 MB): the next process to make that header removes it."""
+    fresh = dataclasses.replace(cpp, id=f"cpp-killed-{uuid.uuid4().hex[:8]}", precompiled_headers=("cstdio",))
+    directory = headers.PRECOMPILED.directory()
+    stale = directory / f".{headers._file_name(fresh, 'cstdio')}-{headers._identity(fresh, 'cstdio')}.making-x1"
+    stale.mkdir(parents=True)
+    (stale / "include").mkdir()
+    (stale / "include" / "cstdio.gch").write_bytes(b"half")
+    found = headers.precompiled(fresh, wait=True)
+    assert list(found) == ["cstdio"] and not stale.exists()
+    assert not list(directory.glob(f".{fresh.id}-*"))  # and its own scratch is gone too
+    found["cstdio"].unlink()
+    headers._lookup(fresh, "cstdio")[1].unlink()
+
+
 def test_a_header_that_cannot_be_precompiled_leaves_compiles_as_they_were(cpp, sandbox):
     broken = dataclasses.replace(cpp, id="cpp-no-header", precompiled_headers=("no/such/header",))
     assert headers.precompiled(broken, wait=True) == {}

@@ -109,7 +109,11 @@ class Prepared:
         return None
 
     def _make(self, directory: Path, name: str, stem: str, make: Callable[[Path], Path]) -> Path:
-        with tempfile.TemporaryDirectory(prefix=f"codearena-{self.kind}-", dir=directory) as scratch:
+        # A scratch directory of this stem is only ever made by its lock's holder: one left now
+        # is a killed process's (its make's files, up to 100 MB), removed before making again.
+        for stale in directory.glob(f".{glob_escape(stem)}.making-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix=f".{stem}.making-", dir=directory) as scratch:
             made = make(Path(scratch))
             os.chmod(made, 0o644)  # the boxes' uids read it
             target = directory / f"{stem}-{digest(made)}{self.suffix}"
