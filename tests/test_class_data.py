@@ -126,6 +126,27 @@ def test_an_archive_whose_content_is_not_its_name_is_removed_and_never_used(tmp_
     assert class_data.ARCHIVES.verified(tmp_path, stem) == whole
 
 
+def test_an_archive_checked_before_is_digested_again_once_it_changes(tmp_path, archive):
+    """A check record spares each new process the digest of a file checked before, and only
+    while the file is as it was: a write, even one that sets the time back, is digested again."""
+    stem = archive.name.rsplit("-", 1)[0]
+    copy = tmp_path / archive.name
+    copy.write_bytes(archive.read_bytes())
+    assert class_data.ARCHIVES.verified(tmp_path, stem) == copy
+    record = tmp_path / f"{archive.name}.checked"
+    assert record.is_file()
+    assert class_data.ARCHIVES.verified(tmp_path, stem) == copy  # from the record
+    before = copy.stat()
+    with copy.open("r+b") as file:  # the same size, one byte different
+        file.seek(4096)
+        byte = file.read(1)
+        file.seek(4096)
+        file.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(copy, ns=(before.st_atime_ns, before.st_mtime_ns))  # the time set back: only ctime tells
+    assert class_data.ARCHIVES.verified(tmp_path, stem) is None
+    assert not copy.exists() and not record.exists()
+
+
 def test_no_compile_waits_for_an_archive_being_made(java, sandbox):
     fresh = dataclasses.replace(java, id=f"java-fresh-{uuid.uuid4().hex[:8]}")  # an archive of its own to make
     assert class_data.archive_for(fresh) is None  # asked for: made in a thread of its own

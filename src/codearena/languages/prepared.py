@@ -7,9 +7,10 @@ state directory (which no box can write), atomically, and named by its own SHA-2
 process checks before its first use (a truncated file could crash the compiler). Boxes bind a
 copy on a tmpfs of the kind's own: a bind mount's source path shows in the program's
 /proc/self/mountinfo, and from a tmpfs that path is the file's name, not a path of the host's
-disks. A process finds or makes each in a thread of its own (one process at a time: a file
-lock), so no compile waits for it; until it is there (or when making it failed) compiles go
-without.
+disks. A check record beside each file (its inode, size and times when its digest last
+matched) spares a new process the digest while the file is unchanged. A process finds or makes
+each in a thread of its own (one process at a time: a file lock), so no compile waits for it;
+until it is there (or when making it failed) compiles go without.
 """
 
 from __future__ import annotations
@@ -100,12 +101,19 @@ class Prepared:
             return None
 
     def verified(self, directory: Path, stem: str) -> Path | None:
-        """A file made for this identity whose content is what its name says (others removed)."""
+        """A file made for this identity whose content is what its name says (others removed).
+        A file checked before, and not changed since (its check record says), is not digested
+        again: every new process (each worker) would otherwise read 124 MB of headers first."""
         for candidate in sorted(directory.glob(f"{stem}-*{self.suffix}")):
-            if not candidate.is_symlink() and candidate.name == f"{stem}-{digest(candidate)}{self.suffix}":
+            if candidate.is_symlink():
+                pass
+            elif _checked_unchanged(candidate):
+                return candidate
+            elif candidate.name == f"{stem}-{digest(candidate)}{self.suffix}":
+                _record_checked(candidate)
                 return candidate
             log.warning("[SANDBOX] %s %s does not match its digest: removed", self.kind, candidate)
-            candidate.unlink(missing_ok=True)
+            _remove(candidate)
         return None
 
     def _make(self, directory: Path, name: str, stem: str, make: Callable[[Path], Path]) -> Path:
@@ -118,6 +126,7 @@ class Prepared:
             os.chmod(made, 0o644)  # the boxes' uids read it
             target = directory / f"{stem}-{digest(made)}{self.suffix}"
             os.replace(made, target)
+            _record_checked(target)
         self._remove_others(directory, name, keep=lambda other: other.startswith(f"{stem}-"))  # an older toolchain's
         return target
 
@@ -128,7 +137,7 @@ class Prepared:
                           rf"{re.escape(self.suffix)}")
         for other in directory.glob(f"{glob_escape(name)}-*{self.suffix}"):
             if mine.fullmatch(other.name) and not keep(other.name):
-                other.unlink(missing_ok=True)
+                _remove(other)
 
     def _shown(self, name: str, made: Path) -> Path:
         """The file's copy on the kind's tmpfs (mounted once per machine, root only), which boxes
@@ -148,6 +157,38 @@ class Prepared:
                 os.replace(staging, shown)
             self._remove_others(directory, name, keep=lambda other: other == shown.name)
         return shown
+
+
+def _check_record(path: Path) -> Path:
+    return path.with_name(f"{path.name}.checked")
+
+
+def _stat_identity(path: Path) -> str:
+    """What changes whenever the file does: a write (size, mtime and ctime), an mtime set back
+    by hand (ctime), a replacement (inode). Bit rot under an unchanged inode would not show;
+    a process that has found the file trusts it from then on all the same."""
+    stat = path.stat()
+    return f"{stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns}"
+
+
+def _checked_unchanged(path: Path) -> bool:
+    try:
+        return _check_record(path).read_text() == _stat_identity(path)
+    except OSError:
+        return False
+
+
+def _record_checked(path: Path) -> None:
+    """Record that `path`, as it is now, matches its digest (only by its file lock's holder)."""
+    record = _check_record(path)
+    staging = record.with_name(f".{record.name}.{os.getpid()}")
+    staging.write_text(_stat_identity(path))
+    os.replace(staging, record)
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _check_record(path).unlink(missing_ok=True)
 
 
 def glob_escape(name: str) -> str:
