@@ -67,6 +67,31 @@ def test_cpu_limit_spans_threads(run):
     assert result.verdict == Verdict.TLE and "CPU" in result.message
 
 
+OWN_CPU_AT_EXIT = r"""
+#include <stdio.h>
+#include <time.h>
+#include <sys/resource.h>
+int main(void){
+  struct timespec t; do clock_gettime(CLOCK_PROCESS_CPUTIME_ID,&t); while(t.tv_sec == 0 && t.tv_nsec < 50000000);
+  struct rusage u; getrusage(RUSAGE_SELF,&u);
+  printf("%ld\n", (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  return 0;
+}
+"""
+
+
+def test_cpu_time_is_the_programs_not_the_boxs_start(run):
+    """A box built for its run holds bwrap and init in the run's cgroup beside the program:
+    their share (building the box, some 10 ms of CPU) is left out, as a kept box's run cgroup
+    holds the program alone. The program's CPU as it saw it at its end is the reported figure
+    (a few ms over would be the box's start)."""
+    result = run("c", OWN_CPU_AT_EXIT, cpu_time=5, wall_time=5)
+    assert result.verdict == Verdict.AC, result
+    own = int(result.stdout) / 1e6
+    assert own - 0.001 <= result.time <= own + 0.003, (own, result.time)
+    assert result.wall_time >= result.time - 0.002, result  # one thread: its wall holds its CPU
+
+
 # -- memory -------------------------------------------------------------------------------------
 MEMORY_BOMBS = {
     "python": "a = []\nwhile True: a.append(bytearray(1 << 20))",

@@ -27,6 +27,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from typing import Iterator
 
 from .settings import SandboxSettings, sandbox_settings
@@ -103,22 +104,46 @@ def _stdin_fd(data: bytes | Path) -> int:
     return fd
 
 
-def _parse_status(raw: bytes) -> tuple[int | None, int | None, int | None, int] | None:
-    """codearena-init's line -> (exit_code, signal, exec_errno, max_rss_kb), or None when there
-    is none. exec_errno: the program could not be started (its exec failed with that errno);
-    max_rss_kb: the largest resident set of the program and what it waited for."""
+class _Status(NamedTuple):
+    """codearena-init's line. exec_errno: the program could not be started (its exec failed
+    with that errno); max_rss_kb: the largest resident set of the program and what it waited
+    for; from a one-shot box, setup_cpu: init's own CPU seconds (bwrap's building of the box
+    before it exec'd init, and init's), and program_wall: seconds from the program's fork to its
+    end."""
+
+    exit_code: int | None
+    signal: int | None
+    exec_errno: int | None
+    max_rss_kb: int
+    setup_cpu: float | None = None
+    program_wall: float | None = None
+
+
+def _parse_status(raw: bytes) -> _Status | None:
+    """codearena-init's line, or None when there is none."""
     for line in raw.decode("ascii", "replace").splitlines()[:1]:
         parts = line.split()
-        if not (2 <= len(parts) <= 3 and all(part.isdigit() for part in parts[1:])):
+        if not (2 <= len(parts) <= 5 and len(parts) != 4 and all(part.isdigit() for part in parts[1:])):
             return None
-        max_rss = int(parts[2]) if len(parts) == 3 else 0
+        max_rss = int(parts[2]) if len(parts) >= 3 else 0
+        own = (int(parts[3]) / 1e6, int(parts[4]) / 1e6) if len(parts) == 5 else (None, None)
         if parts[0] == "exit":
-            return int(parts[1]), None, None, max_rss
+            return _Status(int(parts[1]), None, None, max_rss, *own)
         if parts[0] == "signal":
-            return None, int(parts[1]), None, max_rss
+            return _Status(None, int(parts[1]), None, max_rss, *own)
         if parts[0] == "noexec":
-            return 127, None, int(parts[1]), 0
+            return _Status(127, None, int(parts[1]), 0)
     return None
+
+
+def _own_cpu_of_exited(pid: int) -> float | None:
+    """The CPU seconds an exited, not yet reaped, process spent itself (not its children's):
+    /proc/PID/schedstat's first field, in ns. None where the kernel does not keep it."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as file:
+            return int(file.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 class _Capture:
@@ -425,6 +450,7 @@ class Sandbox:
             exited, limit_hit = self._watch_until(pidfd, stdout, stderr, limits, cgroup, started, cancel)
             if not exited:
                 self._stop(proc, cgroup)
+            launcher_cpu = None if self.unsafe else _own_cpu_of_exited(proc.pid)  # bwrap's, before it is reaped
             _, wait_status, rusage = os.wait4(proc.pid, 0)
         finally:
             os.close(pidfd)
@@ -435,7 +461,8 @@ class Sandbox:
         self._drain(stdout, stderr, limit_hit)
         if limit_hit is None and (stdout.overflow or stderr.overflow):
             limit_hit = LimitHit.OUTPUT
-        return self._result(proc.returncode, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr)
+        return self._result(proc.returncode, status_r, limits, cgroup, rusage, wall, limit_hit, stdout, stderr,
+                            launcher_cpu)
 
     @staticmethod
     def _watch_until(exit_fd: int, stdout: _Capture, stderr: _Capture, limits: Limits, cgroup: Cgroup | None,
@@ -513,8 +540,11 @@ class Sandbox:
         return text.replace(str(self.settings.state_dir.resolve()), "<state>").replace(state, "<state>")
 
     def _result(self, returncode: int | None, status_r, limits, cgroup, rusage, wall, limit_hit, stdout,
-                stderr) -> RunResult:
-        """returncode: bwrap's, or None for a ready box's run (whose init is the only witness)."""
+                stderr, launcher_cpu: float | None = None) -> RunResult:
+        """returncode: bwrap's, or None for a ready box's run (whose init is the only witness).
+        launcher_cpu: a one-shot box's bwrap's own CPU seconds (its cgroup holds bwrap and init
+        beside the program: their share, the box's start, is left out of the run's figures, as a
+        kept box's run cgroup holds the program alone)."""
         os.set_blocking(status_r, False)
         try:
             raw_status = os.read(status_r, 256)
@@ -535,7 +565,7 @@ class Sandbox:
                 notes.append("sandbox failure: " + self._without_host_paths(detail))
                 stderr.data = bytearray(self._without_host_paths(bytes(stderr.data).decode(errors="replace")).encode())
         else:
-            exit_code, sig, exec_errno, max_rss_kb = status
+            exit_code, sig, exec_errno, max_rss_kb = status[:4]
             if exec_errno is not None:  # no such compiler or interpreter here: the system's failure
                 notes.append(f"the program could not be started: {os.strerror(exec_errno)}")
         if cgroup:
@@ -551,6 +581,9 @@ class Sandbox:
             memory_kb = rusage.ru_maxrss
             oom = False
             pressure = False
+        if status is not None and status.setup_cpu is not None and launcher_cpu is not None:
+            cpu = max(cpu - status.setup_cpu - launcher_cpu, 0.0)
+            wall = status.program_wall
         if limit_hit is None:
             if oom:
                 limit_hit = LimitHit.MEMORY
