@@ -74,9 +74,9 @@ bench-compare: setup services
 	$(BIN)/python -m bench.compare_refs $(REF)
 
 # A worker's CPU per C hello job (issue 16's floor), this tree against another commit, rounds
-# interleaved: make bench-worker-ab REF=main~1
+# interleaved: make bench-worker-ab REF=main~1 (AB_LANGUAGES=c,java: their hellos in turn)
 bench-worker-ab: setup services
-	$(BIN)/python -m bench.worker_ab $(REF)
+	$(BIN)/python -m bench.worker_ab $(REF) $(if $(AB_LANGUAGES),--languages $(AB_LANGUAGES))
 
 clean:
 	rm -rf $(VENV) bench/results
