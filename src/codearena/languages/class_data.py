@@ -118,7 +118,9 @@ def _lookup(language: Language, wait: bool = False) -> Found | None:
 def binds(language: Language, look: bool = True) -> list[Bind]:
     """The compiler's archive (from its copy on the tmpfs), read-only, once there is one; unless
     `look`, only if this process has found it already (it is not looked for)."""
-    found = _lookup(language) if look else ARCHIVES.found(language.id) if shares_classes(language) else None
+    if not shares_classes(language):
+        return []
+    found = _lookup(language) if look else ARCHIVES.found(language.id)
     return [Bind(str(found[1]), _in_box(found[0]))] if found else []
 
 

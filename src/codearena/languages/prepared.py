@@ -105,13 +105,12 @@ class Prepared:
         A file checked before, and not changed since (its check record says), is not digested
         again: every new process (each worker) would otherwise read 124 MB of headers first."""
         for candidate in sorted(directory.glob(f"{stem}-*{self.suffix}")):
-            if candidate.is_symlink():
-                pass
-            elif _checked_unchanged(candidate):
-                return candidate
-            elif candidate.name == f"{stem}-{digest(candidate)}{self.suffix}":
-                _record_checked(candidate)
-                return candidate
+            if not candidate.is_symlink():
+                if _checked_unchanged(candidate):
+                    return candidate
+                if candidate.name == f"{stem}-{digest(candidate)}{self.suffix}":
+                    _record_checked(candidate)
+                    return candidate
             log.warning("[SANDBOX] %s %s does not match its digest: removed", self.kind, candidate)
             _remove(candidate)
         return None

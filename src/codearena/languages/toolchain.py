@@ -9,7 +9,7 @@ jobs, and a job in another language than the last would start another box (about
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import TYPE_CHECKING
 
 from . import class_data, headers
@@ -26,12 +26,10 @@ _PREPARING = tuple(language for language in LANGUAGES
                    if class_data.shares_classes(language) or language.precompiled_headers)
 # Those looked for from any box (the core languages': Java's archive, C++'s headers), so that the
 # bind set is whole from a process's first jobs; the others' join it once their own box asks.
-_LOOKED_FOR_EVERYWHERE = tuple(language for language in _PREPARING if language.id in CORE_IDS)
+_LOOKED_FOR_EVERYWHERE = frozenset(language.id for language in _PREPARING if language.id in CORE_IDS)
 
-_own: tuple[Bind, ...] | None = None
-_own_lock = threading.Lock()
 # language id -> (Prepared.generation, its binds): recomputed only when a lookup has ended since
-# (the binds of every run are asked for; computing them is some 20 µs, the cached answer 1).
+# (the binds of every run are asked for; computing them is some 20 µs, the cached answer under 1).
 _answered: dict[str, tuple[int, tuple[Bind, ...]]] = {}
 
 
@@ -52,10 +50,8 @@ def _binds(language: Language, in_catalog: bool) -> list[Bind]:
     own = _catalog_own_binds()
     if not in_catalog:  # a language built outside the catalog (tests): its own paths too
         own += tuple(bind for bind in language.binds() if bind not in own)
-    for looked_for in _LOOKED_FOR_EVERYWHERE:
-        _prepared(looked_for, look=True)
-    binds = [*own, *(bind for prepared in _PREPARING
-                     for bind in _prepared(prepared, look=prepared is language))]
+    looked_for = _LOOKED_FOR_EVERYWHERE | {language.id}
+    binds = [*own, *(bind for prepared in _PREPARING for bind in _prepared(prepared, look=prepared.id in looked_for))]
     if not in_catalog:
         binds += _prepared(language, look=True)
     return binds
@@ -65,17 +61,11 @@ def _prepared(language: Language, look: bool) -> list[Bind]:
     return class_data.binds(language, look) + headers.binds(language, look)
 
 
+@functools.cache
 def _catalog_own_binds() -> tuple[Bind, ...]:
     """Every catalog language's own host paths, globbed once per process (a toolchain installed
     while it runs is seen at its restart, as the catalog's availability is)."""
-    global _own
-    with _own_lock:
-        if _own is None:
-            seen: dict[Bind, None] = {}
-            for language in LANGUAGES:
-                seen.update(dict.fromkeys(language.binds()))
-            _own = tuple(seen)
-        return _own
+    return tuple(dict.fromkeys(bind for language in LANGUAGES for bind in language.binds()))
 
 
 def compile_command(language: Language, argv: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:

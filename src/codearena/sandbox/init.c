@@ -148,31 +148,27 @@ static void report(int fd, const char *kind, int value) {
     if (n > 0) (void)!write(fd, line, (size_t)n);
 }
 
-/* A one-shot box's account of its own start, for the run's figures to leave out: this
- * process's CPU until now (bwrap's building of the box, before it exec'd init, then init's own)
- * and the program's wall time since its fork, both in microseconds. */
-struct own_account {
-    struct timespec forked;
-};
-
-static long long microseconds(struct timespec t) {
-    return (long long)t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+static long long microseconds(long long seconds, long long micros) {
+    return seconds * 1000000LL + micros;
 }
 
-/* A program's end, with its largest resident set (KiB); from a one-shot init, with its own
- * account after it. */
-static void report_end(int fd, const char *kind, int value, long max_rss_kb, const struct own_account *own) {
+/* A program's end, with its largest resident set (KiB). From a one-shot init (`forked`: when
+ * the program was forked), its own start after it, for the run's figures to leave out: this
+ * process's CPU until now (bwrap's building of the box, before it exec'd init, then init's own)
+ * and the program's wall time since its fork, both in microseconds. */
+static void report_end(int fd, const char *kind, int value, long max_rss_kb, const struct timespec *forked) {
     char line[160];
     int n;
-    if (own) {
+    if (forked) {
         struct rusage self;
         struct timespec now;
         getrusage(RUSAGE_SELF, &self);
         clock_gettime(CLOCK_MONOTONIC, &now);
-        long long self_us = (long long)self.ru_utime.tv_sec * 1000000LL + self.ru_utime.tv_usec
-                            + (long long)self.ru_stime.tv_sec * 1000000LL + self.ru_stime.tv_usec;
-        n = snprintf(line, sizeof line, "%s %d %ld %lld %lld\n", kind, value, max_rss_kb, self_us,
-                     microseconds(now) - microseconds(own->forked));
+        long long self_us = microseconds(self.ru_utime.tv_sec, self.ru_utime.tv_usec)
+                            + microseconds(self.ru_stime.tv_sec, self.ru_stime.tv_usec);
+        long long wall_us = microseconds(now.tv_sec, now.tv_nsec / 1000)
+                            - microseconds(forked->tv_sec, forked->tv_nsec / 1000);
+        n = snprintf(line, sizeof line, "%s %d %ld %lld %lld\n", kind, value, max_rss_kb, self_us, wall_us);
     } else {
         n = snprintf(line, sizeof line, "%s %d %ld\n", kind, value, max_rss_kb);
     }
@@ -193,7 +189,7 @@ static void exec_program(char **argv, int exec_error) {
 /* In init, once `child` is forked: whether it could exec, then its end (reaping every orphan
  * re-parented here meanwhile, so none piles up as a zombie), as one line on status_fd.
  * Returns the exit code a one-shot init ends with. */
-static int wait_and_report(pid_t child, int exec_error, int status_fd, const struct own_account *own) {
+static int wait_and_report(pid_t child, int exec_error, int status_fd, const struct timespec *forked) {
     int exec_errno = 0;
     ssize_t told;
     do {
@@ -214,10 +210,10 @@ static int wait_and_report(pid_t child, int exec_error, int status_fd, const str
         return 127;
     }
     if (WIFSIGNALED(status)) {
-        report_end(status_fd, "signal", WTERMSIG(status), usage.ru_maxrss, own);
+        report_end(status_fd, "signal", WTERMSIG(status), usage.ru_maxrss, forked);
         return 128 + WTERMSIG(status);
     }
-    report_end(status_fd, "exit", WEXITSTATUS(status), usage.ru_maxrss, own);
+    report_end(status_fd, "exit", WEXITSTATUS(status), usage.ru_maxrss, forked);
     return WEXITSTATUS(status);
 }
 
@@ -650,8 +646,8 @@ int main(int argc, char **argv) {
         report(status_fd, "error", errno);
         return 121;
     }
-    struct own_account own;
-    clock_gettime(CLOCK_MONOTONIC, &own.forked);
+    struct timespec forked;
+    clock_gettime(CLOCK_MONOTONIC, &forked);
     pid_t child = fork();
     if (child < 0) {
         report(status_fd, "error", errno);
@@ -675,7 +671,7 @@ int main(int argc, char **argv) {
     }
     close(exec_pipe[1]);
     /* As pid 1 of the namespace (bwrap --as-pid-1) orphans are re-parented here. */
-    int code = wait_and_report(child, exec_pipe[0], status_fd, &own);
+    int code = wait_and_report(child, exec_pipe[0], status_fd, &forked);
     close(exec_pipe[0]);
     return code;
 }

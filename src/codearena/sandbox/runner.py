@@ -27,8 +27,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from .settings import SandboxSettings, sandbox_settings
 from . import bwrap as bwrap_argv
