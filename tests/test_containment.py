@@ -92,6 +92,47 @@ def test_cpu_time_is_the_programs_not_the_boxs_start(run):
     assert result.wall_time >= result.time - 0.002, result  # one thread: its wall holds its CPU
 
 
+UNDER_CPU_LIMIT = r"""
+#include <stdio.h>
+#include <sys/resource.h>
+static long own_us(void){
+  struct rusage u; getrusage(RUSAGE_SELF,&u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+int main(void){ while (own_us() < 296000); printf("%ld\n", own_us()); return 0; }
+"""
+
+
+def test_a_program_just_under_its_cpu_limit_is_not_stopped(run):
+    """4 ms under a 0.3 s limit, by its own count (getrusage: exact, unlike its CPU clock under
+    RLIMIT_CPU). A box built for its run spends some 10 ms of CPU starting in the run's cgroup:
+    a watcher that counted it stopped this program there and not in a kept box."""
+    result = run("c", UNDER_CPU_LIMIT, cpu_time=0.3, wall_time=5)
+    assert result.verdict == Verdict.AC, result
+    assert result.time <= 0.3, result
+
+
+UNDER_WALL_LIMIT = r"""
+#include <stdio.h>
+#include <time.h>
+int main(void){ struct timespec pause = {0, 490000000}; nanosleep(&pause, 0); puts("woke"); return 0; }
+"""
+
+
+def test_a_program_just_under_its_wall_limit_is_not_stopped(run):
+    """10 ms under a 0.5 s wall limit; a box built for its run takes 10-40 ms of wall to start
+    before the program's clock starts."""
+    result = run("c", UNDER_WALL_LIMIT, cpu_time=1, wall_time=0.5)
+    assert result.verdict == Verdict.AC, result
+    assert 0.49 <= result.wall_time <= 0.5, result
+
+
+def test_a_sleeper_past_its_wall_limit_is_stopped_at_it(run):
+    source = "#include <unistd.h>\nint main(void){ usleep(560000); return 0; }\n"
+    result = run("c", source, cpu_time=1, wall_time=0.5)
+    assert result.verdict == Verdict.TLE, result
+
+
 # -- memory -------------------------------------------------------------------------------------
 MEMORY_BOMBS = {
     "python": "a = []\nwhile True: a.append(bytearray(1 << 20))",

@@ -48,6 +48,11 @@ _CANCEL_CHECK = 0.1  # seconds between looks at a run's cancel event
 _PROCESS_OVERHEAD = 3  # bwrap's two processes and codearena-init count against pids.max
 _BWRAP_ENV = {"PATH": "/usr/bin:/bin"}  # bwrap's own environment: it is what /proc/1/environ shows
 _READY_STATUS_TIMEOUT = 2.0  # a ready box's init reporting a run it saw killed
+# A box built for its run holds bwrap and init in the run's cgroup, and its wall clock starts
+# before bwrap: while it runs, the watcher cannot yet tell their share (building the box, some
+# 10 ms of CPU and 10-40 ms of wall here) from the program's, which init reports only at the end.
+# It lets the run go this much past its limits, and the end's figures, the program's own, decide.
+_BOX_START_ALLOWANCE = 0.1  # seconds
 # What a ready box itself may never raise for its runs (each run lowers the others itself).
 _READY_BOX_RLIMITS = [(resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_MEMLOCK, (0, 0)),
                       (resource.RLIMIT_MSGQUEUE, (0, 0))]
@@ -446,7 +451,8 @@ class Sandbox:
         stderr = _Capture(proc.stderr.fileno(), limits.stderr_bytes)
         pidfd = os.pidfd_open(proc.pid)
         try:
-            exited, limit_hit = self._watch_until(pidfd, stdout, stderr, limits, cgroup, started, cancel)
+            exited, limit_hit = self._watch_until(pidfd, stdout, stderr, limits, cgroup, started, cancel,
+                                                  allowance=0.0 if self.unsafe else _BOX_START_ALLOWANCE)
             if not exited:
                 self._stop(proc, cgroup)
             launcher_cpu = None if self.unsafe else _own_cpu_of_exited(proc.pid)  # bwrap's, before it is reaped
@@ -465,15 +471,18 @@ class Sandbox:
 
     @staticmethod
     def _watch_until(exit_fd: int, stdout: _Capture, stderr: _Capture, limits: Limits, cgroup: Cgroup | None,
-                     started: float, cancel: threading.Event | None) -> tuple[bool, LimitHit | None]:
-        """Read the program's output until `exit_fd` is readable (it ended) or a limit is hit.
+                     started: float, cancel: threading.Event | None,
+                     allowance: float = 0.0) -> tuple[bool, LimitHit | None]:
+        """Read the program's output until `exit_fd` is readable (it ended) or a limit is hit
+        (`allowance` seconds past each of the CPU and wall limits: see _BOX_START_ALLOWANCE).
         Returns (ended, the limit hit)."""
         # poll, not a selector: no descriptor of its own to make and close each run.
         captures = {stdout.fd: stdout, stderr.fd: stderr}
         poller = select.poll()
         for fd in (stdout.fd, stderr.fd, exit_fd):
             poller.register(fd, select.POLLIN)
-        wall_deadline = started + limits.effective_wall_time()
+        wall_deadline = started + limits.effective_wall_time() + allowance
+        cpu_limit = limits.cpu_time + allowance
         cpus = max(os.cpu_count() or 1, 1)
         limit_hit: LimitHit | None = None
         exited = False
@@ -487,7 +496,7 @@ class Sandbox:
                 break
             timeout = wall_deadline - now if cancel is None else min(wall_deadline - now, _CANCEL_CHECK)
             if cgroup:
-                cpu_left = limits.cpu_time - cgroup.cpu_seconds()
+                cpu_left = cpu_limit - cgroup.cpu_seconds()
                 if cpu_left <= 0:
                     limit_hit = LimitHit.CPU_TIME
                     break
@@ -588,6 +597,8 @@ class Sandbox:
                 limit_hit = LimitHit.MEMORY
             elif cpu > limits.cpu_time or sig == signal.SIGXCPU:
                 limit_hit = LimitHit.CPU_TIME
+            elif wall > limits.effective_wall_time():  # within a one-shot box's allowance
+                limit_hit = LimitHit.WALL_TIME
         return RunResult(
             exit_code=exit_code,
             signal=sig,
