@@ -64,14 +64,15 @@ def _children_cpu() -> float:
     return sum(process_tree_cpu(int(pid)) for pid in _live_children())
 
 
-def _own_cpu() -> float:
+def own_cpu_seconds() -> float:
+    """The CPU this process and the children it has reaped have used so far."""
     own, reaped = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
 
 
 def tree_cpu_seconds() -> float:
     """All the CPU this process and the processes it started have used so far."""
-    return _own_cpu() + _children_cpu()
+    return own_cpu_seconds() + _children_cpu()
 
 
 class Timings(dict):
@@ -99,11 +100,11 @@ def interleaved(samples: int, cases: dict[str, Callable[[], object]], warmup: in
     for _ in range(samples):
         shuffle(order)
         for name in order:
-            cpu_before = _children_cpu() + _own_cpu()
+            cpu_before = _children_cpu() + own_cpu_seconds()
             start = time.perf_counter()
             cases[name]()
             timings[name].append(time.perf_counter() - start)
-            cpu[name] += _own_cpu() + _children_cpu() - cpu_before
+            cpu[name] += own_cpu_seconds() + _children_cpu() - cpu_before
     timings.cpu_ms = {name: total / samples * 1000 for name, total in cpu.items()}
     return timings
 

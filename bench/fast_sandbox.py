@@ -21,7 +21,6 @@ from __future__ import annotations
 import http.client
 import json
 import queue
-import resource
 import statistics
 import subprocess
 import tempfile
@@ -39,7 +38,8 @@ from codearena.engine.judge import TestCase, judge
 from codearena.languages import get_language, toolchain
 from codearena.sandbox import Limits, get_sandbox
 
-from .common import KeptThread, interleaved, plot_distributions, process_tree_cpu, summaries, write_json
+from .common import (KeptThread, interleaved, own_cpu_seconds, plot_distributions, process_tree_cpu, summaries,
+                     write_json)
 from .processes import REDIS_URL, QueueStack
 
 HELLO_C = '#include <stdio.h>\nint main(void){puts("hello");return 0;}\n'
@@ -116,17 +116,12 @@ def _bare_burst(binary: Path, jobs: int, parallel: int) -> Burst:
     """The binary run `parallel` at a time from this process. Its CPU per run: the binary's and
     this process's starting and reading it (what a worker's CPU per job is set against)."""
     with ThreadPoolExecutor(parallel) as pool:
-        cpu_before = time.process_time() + _children_cpu_seconds()
+        cpu_before = own_cpu_seconds()
         started = time.perf_counter()
         list(pool.map(lambda _: _bare(binary), range(jobs)))
         rate = jobs / (time.perf_counter() - started)
-        cpu = time.process_time() + _children_cpu_seconds() - cpu_before
+        cpu = own_cpu_seconds() - cpu_before
         return Burst(rate, cpu * 1000 / jobs)
-
-
-def _children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run(quick: bool = False) -> dict:

@@ -67,17 +67,18 @@ def test_cpu_limit_spans_threads(run):
     assert result.verdict == Verdict.TLE and "CPU" in result.message
 
 
-OWN_CPU_AT_EXIT = r"""
+# Computes until it has used @US@ microseconds of CPU by its own count, then prints that count:
+# getrusage's, exact (its CPU clock moves in ticks under RLIMIT_CPU).
+_OWN_CPU_UNTIL = r"""
 #include <stdio.h>
-#include <time.h>
 #include <sys/resource.h>
-int main(void){
-  struct timespec t; do clock_gettime(CLOCK_PROCESS_CPUTIME_ID,&t); while(t.tv_sec == 0 && t.tv_nsec < 50000000);
+static long own_us(void){
   struct rusage u; getrusage(RUSAGE_SELF,&u);
-  printf("%ld\n", (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-  return 0;
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
 }
+int main(void){ while (own_us() < @US@); printf("%ld\n", own_us()); return 0; }
 """
+OWN_CPU_AT_EXIT = _OWN_CPU_UNTIL.replace("@US@", "50000")
 
 
 def test_cpu_time_is_the_programs_not_the_boxs_start(run):
@@ -92,15 +93,7 @@ def test_cpu_time_is_the_programs_not_the_boxs_start(run):
     assert result.wall_time >= result.time - 0.002, result  # one thread: its wall holds its CPU
 
 
-UNDER_CPU_LIMIT = r"""
-#include <stdio.h>
-#include <sys/resource.h>
-static long own_us(void){
-  struct rusage u; getrusage(RUSAGE_SELF,&u);
-  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
-}
-int main(void){ while (own_us() < 296000); printf("%ld\n", own_us()); return 0; }
-"""
+UNDER_CPU_LIMIT = _OWN_CPU_UNTIL.replace("@US@", "296000")
 
 
 def test_a_program_just_under_its_cpu_limit_is_not_stopped(run):
