@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs bench bench-quick bench-compare bench-worker-ab peer clean
+.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs lock bench bench-quick bench-compare bench-worker-ab peer clean
 
 setup: system $(VENV)/.installed web
 
@@ -20,11 +20,23 @@ system:
 	@scripts/install-system-deps.sh
 	@scripts/install-languages.sh
 
-$(VENV)/.installed: pyproject.toml
+# The versions in constraints.txt (the ones the tests last passed with), within pyproject.toml's ranges.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
+
+# constraints.txt afresh: the newest releases pyproject.toml admits, installed in a scratch venv and
+# frozen. Then `make test` (the new .venv takes them) before committing it.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip
+	.venv-lock/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .venv-lock/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-lock
 
 services:
 	@scripts/ensure-services.sh
