@@ -76,12 +76,16 @@ class QueueStack:
     def __enter__(self) -> "QueueStack":
         self.service = subprocess.Popen(CLI + ["execution-service"], env=self.env, stdout=subprocess.DEVNULL,
                                         stderr=log_file("service"))
-        wait_for_http(self.url + "/health", self.service, self.headers)
-        # The service probes every toolchain's version once it is up (for its language lists):
-        # seconds of CPU beside the first measurements, unless they wait for it to end.
-        httpx.get(self.url + "/languages", headers=self.headers, timeout=120).raise_for_status()
-        wait_until_idle(self.service.pid)
+        self._warm(self.url, self.service)
         return self
+
+    def _warm(self, url: str, process: subprocess.Popen) -> None:
+        """Up, with its toolchains probed: a service probes every toolchain's version on its first
+        language list, seconds of CPU beside the first measurements (and past a client's timeout:
+        the Judge0 SDK lists languages as it starts) unless they wait for it to end."""
+        wait_for_http(url + "/health", process, self.headers)
+        httpx.get(url + "/languages", headers=self.headers, timeout=120).raise_for_status()
+        wait_until_idle(process.pid)
 
     def another_service(self, **env: str) -> str:
         """One more service process on the same queue, with other settings; returns its URL."""
@@ -91,7 +95,7 @@ class QueueStack:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.extra_services.append(process)
         url = f"http://127.0.0.1:{port}"
-        wait_for_http(url + "/health", process, self.headers)
+        self._warm(url, process)
         return url
 
     def set_workers(self, count: int, concurrency: int = 1) -> None:
