@@ -21,7 +21,7 @@ import httpx
 import jwt
 import redis
 
-from .common import RESULTS_DIR, write_json
+from .common import RESULTS_DIR, own_cpu_seconds, process_tree_cpu, write_json
 from .processes import REDIS_URL, TOKEN, PlatformProcess, QueueStack
 
 PROGRAM = '#include <stdio.h>\nint main(void){long n; if (scanf("%ld", &n) != 1) return 1; printf("%ld\\n", 2 * n); return 0;}\n'
@@ -42,12 +42,15 @@ def token(user_id: int, role: str = "user") -> str:
 
 
 class ProcessSampler:
-    """Peak resident memory and open TCP connections of each server process, sampled twice a second."""
+    """Peak resident memory and open TCP connections of each server process, sampled twice a second;
+    and the CPU each process (its tree: a worker's boxes and runs) and this one (the clients) used
+    between entering and leaving."""
 
     def __init__(self, processes: dict[str, int]):
         self.processes = processes
         self.peak_rss_mb = Counter()
         self.peak_connections = Counter()
+        self.cpu_seconds: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -67,7 +70,11 @@ class ProcessSampler:
         while not self._stop.wait(0.5):
             self._sample()
 
+    def _cpu(self) -> dict[str, float]:
+        return {"clients": own_cpu_seconds(), **{name: process_tree_cpu(pid) for name, pid in self.processes.items()}}
+
     def __enter__(self) -> "ProcessSampler":
+        self._cpu_before = self._cpu()
         self._thread.start()
         return self
 
@@ -75,6 +82,8 @@ class ProcessSampler:
         self._stop.set()
         self._thread.join()
         self._sample()
+        after = self._cpu()
+        self.cpu_seconds = {name: after[name] - before for name, before in self._cpu_before.items()}
 
 
 CLIENTS_PER_POOL = 50  # httpx's pool scans its connections per request: many small pools, not one of 10,000
@@ -166,7 +175,8 @@ def _one_configuration(workers: int, clients: int, workdir: str) -> dict:
             with ProcessSampler(processes) as sampler:
                 result = asyncio.run(_clients(platform.url, clients))
         backlog = redis.Redis.from_url(REDIS_URL).xlen(f"{stack.prefix}:jobs:interactive")
-    result.update(workers=workers, peak_rss_mb=dict(sampler.peak_rss_mb),
+    cpu_ms = {name: seconds * 1000 / clients for name, seconds in sampler.cpu_seconds.items()}
+    result.update(workers=workers, peak_rss_mb=dict(sampler.peak_rss_mb), cpu_ms_per_request=cpu_ms,
                   peak_open_sockets=dict(sampler.peak_connections), queue_left_after=backlog)
     return result
 

@@ -109,6 +109,8 @@ class QueueStack:
             if time.monotonic() > deadline:
                 raise RuntimeError("workers did not come up")
             time.sleep(0.05)
+        for worker in self.workers:  # registered, then still importing what a first job needs
+            wait_until_idle(worker.pid)
 
     def __exit__(self, *exc) -> None:
         processes = self.workers + self.extra_services + [self.service]

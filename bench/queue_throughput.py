@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import httpx
 
 from codearena.engine import execute
 from codearena.sandbox import get_sandbox
 
-from .common import KeptThread, RESULTS_DIR, interleaved, plot_distributions, summaries, write_json
+from .common import (KeptThread, RESULTS_DIR, interleaved, own_cpu_seconds, plot_distributions, process_tree_cpu,
+                     summaries, tree_cpu_seconds, write_json)
 from .processes import QueueStack
 
 PROGRAMS = {
@@ -32,14 +34,34 @@ def _through_queue(client: httpx.Client, language: str) -> None:
 
 
 IN_FLIGHT = 8  # jobs a client keeps submitted at once: enough to keep every worker slot busy
+WARMUP_JOBS = 4 * IN_FLIGHT
 
 
-async def _burst(url: str, headers: dict, language: str, jobs: int) -> float:
+class Burst(NamedTuple):
+    jobs_per_s: float
+    cpu_ms_per_job: dict[str, float]  # by process, and their "sum" (Redis not counted)
+
+
+def _cpu_by_process(stack: QueueStack) -> dict[str, float]:
+    """CPU seconds so far of this process with what it reaped (the client, or direct runs' kept
+    boxes), the service's process tree, and the workers' trees (their boxes and runs)."""
+    return {"client": own_cpu_seconds(), "service": process_tree_cpu(stack.service.pid),
+            "workers": sum(process_tree_cpu(worker.pid) for worker in stack.workers)}
+
+
+def _cpu_per_job(before: dict[str, float], after: dict[str, float], jobs: int,
+                 counted: tuple[str, ...]) -> dict[str, float]:
+    per_job = {name: (after[name] - before[name]) * 1000 / jobs for name in counted}
+    return {**per_job, "sum": sum(per_job.values())}
+
+
+async def _burst(stack: QueueStack, language: str, jobs: int) -> Burst:
     """Push `jobs` through the queue, IN_FLIGHT at a time over kept-alive connections (as a
-    platform server's client would); jobs per second."""
+    platform server's client would); jobs per second, and the CPU per job of the client, the
+    service and the workers."""
     limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
     gate = asyncio.Semaphore(IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=300, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=stack.url, headers=stack.headers, timeout=300, limits=limits) as client:
         async def one():
             async with gate:
                 answer = await client.post("/jobs", params={"wait": 60},
@@ -49,14 +71,28 @@ async def _burst(url: str, headers: dict, language: str, jobs: int) -> float:
                     record = (await client.get(f"/jobs/{record['id']}", params={"wait": 60})).json()
                 assert record["result"]["stdout"] == "hello\n"
 
-        await asyncio.gather(*(one() for _ in range(IN_FLIGHT)))  # untimed: workers just started build their boxes
+        # Untimed: workers just started build their boxes on their first jobs, and with 2 workers the
+        # first IN_FLIGHT jobs need not reach both (seen: 0.2 s of a worker's CPU in a 30-job burst).
+        await asyncio.gather(*(one() for _ in range(WARMUP_JOBS)))
+        cpu_before = _cpu_by_process(stack)
         started = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(jobs)))
-        return jobs / (time.perf_counter() - started)
+        rate = jobs / (time.perf_counter() - started)
+        return Burst(rate, _cpu_per_job(cpu_before, _cpu_by_process(stack), jobs, ("client", "service", "workers")))
 
 
-def _direct_burst(language: str, jobs: int, parallel: int) -> float:
-    """Jobs run directly `parallel` at a time, each runner keeping its box (as direct mode's pool does)."""
+def _direct_cpu(stack: QueueStack) -> dict[str, float]:
+    """CPU seconds so far of this process (the runners' Python side) and of its kept boxes (its
+    live children but the stack's idle service and workers)."""
+    runner = own_cpu_seconds()
+    stack_trees = sum(process_tree_cpu(process.pid) for process in [stack.service, *stack.workers])
+    return {"runner": runner, "boxes": tree_cpu_seconds() - runner - stack_trees}
+
+
+def _direct_burst(stack: QueueStack, language: str, jobs: int, parallel: int) -> Burst:
+    """Jobs run directly `parallel` at a time, each runner keeping its box (as direct mode's pool
+    does); their CPU per job: this process's and its kept boxes' (not the stack's idle service and
+    workers)."""
     sandbox = get_sandbox()
     runners = [KeptThread() for _ in range(parallel)]
     run_one = lambda i: runners[i % parallel].call(  # noqa: E731
@@ -64,9 +100,11 @@ def _direct_burst(language: str, jobs: int, parallel: int) -> float:
     try:
         with ThreadPoolExecutor(parallel) as pool:
             list(pool.map(run_one, range(parallel)))  # untimed: each runner's box started
+            cpu_before = _direct_cpu(stack)
             started = time.perf_counter()
             list(pool.map(run_one, range(jobs)))
-            return jobs / (time.perf_counter() - started)
+            rate = jobs / (time.perf_counter() - started)
+            return Burst(rate, _cpu_per_job(cpu_before, _direct_cpu(stack), jobs, ("runner", "boxes")))
     finally:
         for runner in runners:
             runner.stop()
@@ -76,7 +114,6 @@ def run(quick: bool = False) -> dict:
     samples = 20 if quick else 100
     burst = 30 if quick else 150
     sandbox = get_sandbox()
-    throughput: dict[str, dict] = {}
     kept = KeptThread()  # direct as direct mode's pool runs it: a thread keeping its box
     with QueueStack() as stack:
         stack.set_workers(1)
@@ -87,13 +124,16 @@ def run(quick: bool = False) -> dict:
                 for lang in PROGRAMS for how in ("direct", "queue")
             })
         kept.stop()
+        bursts: dict[str, dict[str, Burst]] = {}
         for language in PROGRAMS:
-            throughput[language] = {"1 worker": asyncio.run(_burst(stack.url, stack.headers, language, burst))}
+            bursts[language] = {"1 worker": asyncio.run(_burst(stack, language, burst))}
         stack.set_workers(2)
         for language in PROGRAMS:
-            throughput[language]["2 workers"] = asyncio.run(_burst(stack.url, stack.headers, language, burst))
-            throughput[language]["direct, 2 at a time"] = _direct_burst(language, burst, 2)
-            throughput[language]["direct, 1 at a time"] = _direct_burst(language, burst, 1)
+            bursts[language]["2 workers"] = asyncio.run(_burst(stack, language, burst))
+            bursts[language]["direct, 2 at a time"] = _direct_burst(stack, language, burst, 2)
+            bursts[language]["direct, 1 at a time"] = _direct_burst(stack, language, burst, 1)
+    throughput = {lang: {how: found.jobs_per_s for how, found in by.items()} for lang, by in bursts.items()}
+    burst_cpu = {lang: {how: found.cpu_ms_per_job for how, found in by.items()} for lang, by in bursts.items()}
     stats = summaries(timings)
     added = {lang: stats[f"{lang}: queue"]["median_ms"] - stats[f"{lang}: direct"]["median_ms"] for lang in PROGRAMS}
     ratio = {lang: throughput[lang]["2 workers"] / throughput[lang]["direct, 2 at a time"] for lang in PROGRAMS}
@@ -104,6 +144,10 @@ def run(quick: bool = False) -> dict:
         "cases": stats,
         "queue_added_ms": added,
         "throughput_jobs_per_s": throughput,
+        # CPU per job in the bursts by process and their sum: through the queue, this process (the
+        # client), the service and the workers with their boxes (Redis not counted); direct, this
+        # process (the runners) and its kept boxes.
+        "burst_cpu_ms_per_job": burst_cpu,
         "two_workers_vs_direct_two": ratio,
         "burst_jobs": burst,
         "floor": {"queue_added_ms_max": LATENCY_FLOOR_MS, "two_worker_ratio_min": THROUGHPUT_FLOOR,

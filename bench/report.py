@@ -13,6 +13,11 @@ def _ms(value: float) -> str:
     return f"{value:.1f} ms"
 
 
+def _cpu_sum(found: float | dict) -> float:
+    """A burst's CPU per job: a sum over its processes (since session 21), or the one figure."""
+    return found["sum"] if isinstance(found, dict) else found
+
+
 def _median(result: dict, case: str) -> str:
     """The wall-clock median, with the CPU it cost per call (every process involved) beside it."""
     figures = result["cases"][case]
@@ -78,8 +83,11 @@ def _rows(results: dict) -> list[str]:
             rows.append(f"| queue | {language} hello: one job direct / through the queue | "
                         f"{_median(r, f'{language}: direct')} / {_median(r, f'{language}: queue')} | queue adds <= 5 ms: "
                         f"{_ms(r['queue_added_ms'][language])} ({_met(r['queue_added_ms'][language] <= 5)}) |")
+            c = r.get("burst_cpu_ms_per_job", {}).get(language)
+            cpu = (f"; CPU per job {' / '.join(_ms(_cpu_sum(c[how])) for how in ('1 worker', '2 workers', 'direct, 2 at a time'))} "
+                   f"(through the queue: client, service, workers; Redis not counted)" if c else "")
             rows.append(f"| queue | {language} hello jobs/s: 1 worker / 2 workers / direct 2 at a time | "
-                        f"{t['1 worker']:.1f} / {t['2 workers']:.1f} / {t['direct, 2 at a time']:.1f} | 2 workers >= 80% "
+                        f"{t['1 worker']:.1f} / {t['2 workers']:.1f} / {t['direct, 2 at a time']:.1f}{cpu} | 2 workers >= 80% "
                         f"of direct: {r['two_workers_vs_direct_two'][language]:.0%} "
                         f"({_met(r['two_workers_vs_direct_two'][language] >= 0.8)}) |")
     if "fallback" in results:
@@ -156,8 +164,11 @@ def _rows(results: dict) -> list[str]:
                         f"on 2 cores; diagnostic) | {_median(r, 'c hello: POST /jobs?wait, 1 worker (http.client)')} | "
                         f"over bare: {_ms(m['queue_added_over_bare_ms_lean_client'])} |")
         if "queue_added_over_bare_ms_in_a_row" in m:
+            in_a_row_cpu = (f" (CPU {m['in_a_row_cpu_ms_per_job']['sum']:.1f}, Redis's included)"
+                            if "in_a_row_cpu_ms_per_job" in m else "")
             rows.append(f"| queue | the same, jobs in a row (a busy service: nothing to wake between them; diagnostic) | "
-                        f"{_ms(m['queue_added_over_bare_ms_in_a_row'] + r['cases']['c hello: bare binary']['median_ms'])} | "
+                        f"{_ms(m['queue_added_over_bare_ms_in_a_row'] + r['cases']['c hello: bare binary']['median_ms'])}"
+                        f"{in_a_row_cpu} | "
                         f"over bare: {_ms(m['queue_added_over_bare_ms_in_a_row'])} |")
         if "in_a_row_cpu_ms_per_job" in m:
             c = m["in_a_row_cpu_ms_per_job"]
@@ -248,6 +259,11 @@ def _rows(results: dict) -> list[str]:
                 f"{run['throughput_per_s']:.1f} req/s, {latency['p50']:.1f} s / {latency['p95']:.1f} s / "
                 f"{latency['p99']:.1f} s | all correct, 0 errors: "
                 f"{_met(run['outcomes'] == {'correct': run['clients']})} |")
+            if "cpu_ms_per_request" in run:
+                cpu = run["cpu_ms_per_request"]
+                rows.append(f"| load | {name}: CPU per request by process (each with its children: a worker's boxes "
+                            f"and runs): " + " / ".join(cpu) + " | " + " / ".join(_ms(v) for v in cpu.values())
+                            + f"; sum {_ms(sum(cpu.values()))} | |")
             rows.append(f"| load | {name}: peak memory (MB) / peak open sockets per process | "
                         + ", ".join(f"{p} {run['peak_rss_mb'][p]:.0f} / {run['peak_open_sockets'].get(p, 0)}"
                                     for p in run["peak_rss_mb"]) + f"; retries after 429/503: {run['retries'] or 0} | |")
