@@ -102,8 +102,10 @@ def _burst(stack: QueueStack, jobs: int, parallel: int = 8, source: str = HELLO_
            expected: str = "hello\n") -> Burst:
     with httpx.Client(base_url=stack.url, headers=stack.headers, timeout=120,
                       limits=httpx.Limits(max_connections=parallel)) as client, ThreadPoolExecutor(parallel) as pool:
-        # Untimed first: workers just started build their boxes, and a new program is compiled once.
-        list(pool.map(lambda _: _job(client, source, expected), range(parallel)))
+        # Untimed first: workers just started build their boxes, and a new program is compiled once;
+        # `parallel` jobs alone need not reach every worker (queue_throughput saw the second
+        # worker's box built inside the timed burst).
+        list(pool.map(lambda _: _job(client, source, expected), range(4 * parallel)))
         cpu_before = sum(process_tree_cpu(worker.pid) for worker in stack.workers)
         started = time.perf_counter()
         list(pool.map(lambda _: _job(client, source, expected), range(jobs)))
