@@ -1,5 +1,7 @@
 """Judged submissions through the platform in queue mode against the same judging by the engine
-alone (what `codearena judge` does), in all five languages, with a warm compile cache (the same
+alone in a thread that keeps its boxes (as a worker slot and direct mode's pool judge; before
+session 21 the engine built a box per run here, and the platform read faster than the engine
+alone), in all five languages, with a warm compile cache (the same
 program again) and a cold one (every sample a new program), on aplusb (10 small tests) and sumn
 (5 tests of 2-11 MB); beside them the peer, DMOJ 4.1 loaded once (bench/peer.py), on the same
 packages in the languages it has. Interleaved in one run; every answer checked (AC)."""
@@ -18,7 +20,7 @@ from codearena.engine.problem import load_problem
 from codearena.languages import language_for_file
 from codearena.sandbox import get_sandbox
 
-from .common import interleaved, plot_distributions, summaries, write_json
+from .common import KeptThread, interleaved, plot_distributions, summaries, write_json
 from .large_tests import SUM_N, write_package
 from .peer import Dmoj
 from .load import SECRET, token
@@ -63,8 +65,8 @@ def run(quick: bool = False) -> dict:
                 package = problems[problem]
 
                 def call():
-                    result = judge(source(problem, language, cold), language, package.tests, package.limits,
-                                   sandbox=sandbox)
+                    code = source(problem, language, cold)
+                    result = kept.call(lambda: judge(code, language, package.tests, package.limits, sandbox=sandbox))
                     assert result.verdict.value == "AC", (problem, language, result.message)
                 return call
 
@@ -78,7 +80,11 @@ def run(quick: bool = False) -> dict:
             cases = {f"{problem} {language} {'cold' if cold else 'warm'}: {how}": make(problem, language, cold)
                      for problem in packages for language in A_PLUS_B for cold in (False, True)
                      for how, make in makers.items() if how != "dmoj" or language in dmoj.languages}
-            timings = interleaved(samples, cases, warmup=1)
+            kept = KeptThread()
+            try:
+                timings = interleaved(samples, cases, warmup=1)
+            finally:
+                kept.stop()
     stats = summaries(timings)
     added = {name.rsplit(":", 1)[0]: stats[name]["median_ms"] - stats[name.replace(": platform", ": engine")]["median_ms"]
              for name in stats if name.endswith(": platform")}
