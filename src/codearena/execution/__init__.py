@@ -4,6 +4,7 @@ contract.py  Job, LimitsSpec, TestSpec, the bounds, the result types: the one jo
 executor.py  the Executor interface (run a Job, answer its result), ExecutorBusy
 direct.py    DirectExecutor: this process's sandbox, on a bounded priority thread pool
 remote.py    QueueExecutor: the execution service over HTTP (ServiceClient, ServiceHealth)
+pools.py     PooledClient: ServiceClient's HTTP over small connection pools (short pool scans)
 fallback.py  FallbackExecutor: queue, else direct, with a circuit breaker (breaker.py)
 compose.py   compose(): the executor EXECUTION_MODE asks for
 activity.py  Activity (runs per minute, recent fallbacks and failures), RecordedExecutor

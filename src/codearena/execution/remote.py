@@ -29,6 +29,7 @@ import httpx
 from ..engine.judge import TestResult
 from .contract import MAX_WAIT_SECONDS, Job, Result
 from .executor import OnTest
+from .pools import PooledClient
 from .settings import ExecutionSettings
 
 log = logging.getLogger("codearena.execution.queue")
@@ -58,14 +59,13 @@ class ServiceClient:
     def __init__(self, settings: ExecutionSettings, token: str | None):
         self.settings = settings
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        connections = settings.queue_concurrency + 16
-        self.http = httpx.AsyncClient(
-            base_url=settings.queue_url, headers=headers, timeout=settings.timeout / 1000,
+        self.http = PooledClient(
+            settings.queue_concurrency + 16, base_url=settings.queue_url, headers=headers,
+            timeout=settings.timeout / 1000,
             # A pooled connection is dropped well before the service's keep-alive timeout: reusing
             # one the server is closing at that moment loses the request (ReadError), and a POST
             # is not retried.
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections,
-                                keepalive_expiry=CLIENT_KEEP_ALIVE),
+            keepalive_expiry=CLIENT_KEEP_ALIVE,
         )
 
     async def _send(self, method: str, path: str, **kwargs) -> httpx.Response:
