@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from codearena.service import waiters
+
 from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
 from ..support import free_port
 
@@ -88,6 +90,25 @@ def test_a_judgings_tests_arrive_as_its_worker_finishes_them(client, worker):
     done = client.get(f"/jobs/{first['id']}", params={"wait": 60}).json()
     assert done["state"] == "done" and done["progress"] is None  # only when asked for
     assert done["result"]["tests"] == first["progress"] + second["progress"]  # the same results, live and at the end
+
+
+# Test two ends 0.3 s after test one, far past a service's turnaround; test three outlasts both.
+STAGGERED = "import time\nn = input()\nif n == 'two':\n    time.sleep(0.3)\nif n == 'slow':\n    time.sleep(60)\nprint(n)"
+STAGGERED_TESTS = [{"name": name, "input": f"{name}\n", "expected_output": f"{name}\n"} for name in ("one", "two", "slow")]
+
+
+def test_a_progress_answer_waits_a_moment_for_the_tests_that_follow(client, worker, monkeypatch):
+    """After a new test, a progress answer waits PROGRESS_LINGER for more (50 ms: quick tests
+    come in one answer, not a round trip each); here 2 s, so that test two, 0.3 s after test one,
+    is in the first answer while the slow test still runs."""
+    monkeypatch.setattr(waiters, "PROGRESS_LINGER", 2.0)  # the service runs in this process
+    job = {"kind": "judge", "language": "python", "source": STAGGERED, "tests": STAGGERED_TESTS,
+           "limits": {"cpu_time": 1, "wall_time": 5}}
+    first = client.post("/jobs", params={"wait": 60, "progress_after": 0}, json=job).json()
+    assert first["state"] == "running", first
+    assert [(t["name"], t["verdict"]) for t in first["progress"]] == [("one", "AC"), ("two", "AC")], first
+    done = client.get(f"/jobs/{first['id']}", params={"wait": 60, "progress_after": 2}).json()
+    assert done["state"] == "done" and [(t["name"], t["verdict"]) for t in done["progress"]] == [("slow", "TLE")]
 
 
 def test_wrong_answer_compile_error_and_time_limit_are_results(client, worker):

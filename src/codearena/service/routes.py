@@ -27,7 +27,8 @@ REDIS_DOWN_RETRY_AFTER = 5
 router = APIRouter()
 WaitSeconds = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")
 ProgressAfter = Query(None, ge=0, le=1_000_000, description="judge jobs: answer the tests judged after the first N "
-                                                            "(`progress`), and with `wait`, answer as soon as there is one")
+                                                            "(`progress`), and with `wait`, answer 50 ms after there is one (with "
+                                                            "the tests judged meanwhile), or at the job's end if sooner")
 
 
 def check_job(job: Job, state: ServiceState) -> None:
