@@ -43,8 +43,8 @@ class Burst(NamedTuple):
 
 
 def _cpu_by_process(stack: QueueStack) -> dict[str, float]:
-    """CPU seconds so far of this process with what it reaped (the client, or direct runs' kept
-    boxes), the service's process tree, and the workers' trees (their boxes and runs)."""
+    """CPU seconds so far of this process with what it reaped (the client), the service's process
+    tree, and the workers' trees (their boxes and runs)."""
     return {"client": own_cpu_seconds(), "service": process_tree_cpu(stack.service.pid),
             "workers": sum(process_tree_cpu(worker.pid) for worker in stack.workers)}
 
@@ -84,9 +84,8 @@ async def _burst(stack: QueueStack, language: str, jobs: int) -> Burst:
 def _direct_cpu(stack: QueueStack) -> dict[str, float]:
     """CPU seconds so far of this process (the runners' Python side) and of its kept boxes (its
     live children but the stack's idle service and workers)."""
-    runner = own_cpu_seconds()
-    stack_trees = sum(process_tree_cpu(process.pid) for process in [stack.service, *stack.workers])
-    return {"runner": runner, "boxes": tree_cpu_seconds() - runner - stack_trees}
+    path = _cpu_by_process(stack)  # the stack idles here: only this process and its boxes work
+    return {"runner": path["client"], "boxes": tree_cpu_seconds() - sum(path.values())}
 
 
 def _direct_burst(stack: QueueStack, language: str, jobs: int, parallel: int) -> Burst:

@@ -13,11 +13,6 @@ def _ms(value: float) -> str:
     return f"{value:.1f} ms"
 
 
-def _cpu_sum(found: float | dict) -> float:
-    """A burst's CPU per job: a sum over its processes (since session 21), or the one figure."""
-    return found["sum"] if isinstance(found, dict) else found
-
-
 def _median(result: dict, case: str) -> str:
     """The wall-clock median, with the CPU it cost per call (every process involved) beside it."""
     figures = result["cases"][case]
@@ -84,7 +79,7 @@ def _rows(results: dict) -> list[str]:
                         f"{_median(r, f'{language}: direct')} / {_median(r, f'{language}: queue')} | queue adds <= 5 ms: "
                         f"{_ms(r['queue_added_ms'][language])} ({_met(r['queue_added_ms'][language] <= 5)}) |")
             c = r.get("burst_cpu_ms_per_job", {}).get(language)
-            cpu = (f"; CPU per job {' / '.join(_ms(_cpu_sum(c[how])) for how in ('1 worker', '2 workers', 'direct, 2 at a time'))} "
+            cpu = (f"; CPU per job {' / '.join(_ms(c[how]['sum']) for how in ('1 worker', '2 workers', 'direct, 2 at a time'))} "
                    f"(through the queue: client, service, workers; Redis not counted)" if c else "")
             rows.append(f"| queue | {language} hello jobs/s: 1 worker / 2 workers / direct 2 at a time | "
                         f"{t['1 worker']:.1f} / {t['2 workers']:.1f} / {t['direct, 2 at a time']:.1f}{cpu} | 2 workers >= 80% "

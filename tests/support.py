@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
@@ -12,6 +13,21 @@ import uvicorn
 
 
 SERVICE_TOKEN = "test-service-token"  # the execution service's token in every test that runs one
+OK_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+
+async def answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, before_each=None) -> None:
+    """An asyncio.start_server handler: every request on the connection answered 200 "ok" (a
+    bare HTTP/1.1 server, no framework beside the client measured), after `before_each()` if given."""
+    try:
+        while await reader.readuntil(b"\r\n\r\n"):
+            if before_each is not None:
+                await before_each()
+            writer.write(OK_RESPONSE)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionResetError):
+        pass
+    writer.close()
 
 
 class RunningServer:

@@ -11,7 +11,8 @@ import sys
 
 import httpx
 
-RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+from ..support import answer_ok
+
 
 
 class ImportRecorder:
@@ -26,16 +27,7 @@ class ImportRecorder:
 
 
 async def _requests_after_the_first(count: int) -> list[str]:
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(RESPONSE)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionResetError):
-            pass
-        writer.close()
-
-    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    server = await asyncio.start_server(answer_ok, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
     recorder = ImportRecorder()
     try:

@@ -7,7 +7,7 @@ import asyncio
 
 from codearena.execution.pools import POOL_CONNECTIONS, PooledClient
 
-RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+from ..support import answer_ok
 
 
 def test_the_connections_are_split_into_pools_no_larger_than_the_bound():
@@ -29,20 +29,16 @@ async def _held_requests(connections: int) -> tuple[list[str], int]:
     everyone_in = asyncio.Event()
     peers: set = set()
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def hold_until_everyone_is_in() -> None:
         nonlocal arrived
+        arrived += 1
+        if arrived == connections:
+            everyone_in.set()
+        await everyone_in.wait()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peers.add(writer.get_extra_info("peername"))
-        try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                arrived += 1
-                if arrived == connections:
-                    everyone_in.set()
-                await everyone_in.wait()
-                writer.write(RESPONSE)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionResetError):
-            pass
-        writer.close()
+        await answer_ok(reader, writer, hold_until_everyone_is_in)
 
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
     client = PooledClient(connections, keepalive_expiry=2.0,

@@ -19,7 +19,7 @@ from .metrics import CONTENT_TYPE
 from .protocol import JobCreated, JobRecord
 from .state import ServiceState, service_state
 from .store import BacklogFull, CancelledBeforeSubmit, JobExists, NoLiveWorker, new_job_id
-from .waiters import submit_then_wait, wait_for_job
+from .waiters import PROGRESS_LINGER, submit_then_wait, wait_for_job
 
 log = logging.getLogger("codearena.service")
 REDIS_DOWN_RETRY_AFTER = 5
@@ -27,8 +27,9 @@ REDIS_DOWN_RETRY_AFTER = 5
 router = APIRouter()
 WaitSeconds = Query(0, ge=0, le=MAX_WAIT_SECONDS, description="seconds to wait for the result")
 ProgressAfter = Query(None, ge=0, le=1_000_000, description="judge jobs: answer the tests judged after the first N "
-                                                            "(`progress`), and with `wait`, answer 50 ms after there is one (with "
-                                                            "the tests judged meanwhile), or at the job's end if sooner")
+                                                            f"(`progress`), and with `wait`, answer {PROGRESS_LINGER * 1000:.0f} ms "
+                                                            "after there is one (with the tests judged meanwhile), or at the "
+                                                            "job's end if sooner")
 
 
 def check_job(job: Job, state: ServiceState) -> None:
