@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PYTHON
 
-.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs lock bench bench-quick bench-compare bench-worker-ab peer clean
+.PHONY: setup system services run doctor test test-unit test-deploy web screenshots test-clients lint-imports config-docs lock bench bench-quick bench-compare bench-worker-ab bench-submission-ab peer clean
 
 setup: system $(VENV)/.installed web
 
@@ -89,6 +89,11 @@ bench-compare: setup services
 # interleaved: make bench-worker-ab REF=main~1 (AB_LANGUAGES=c,java: their hellos in turn)
 bench-worker-ab: setup services
 	$(BIN)/python -m bench.worker_ab $(REF) $(if $(AB_LANGUAGES),--languages $(AB_LANGUAGES))
+
+# A judged submission's CPU in the platform, the service and the worker (aplusb, C, queue mode),
+# this tree against another commit, rounds interleaved: make bench-submission-ab REF=main~1
+bench-submission-ab: setup services
+	$(BIN)/python -m bench.submission_ab $(REF)
 
 clean:
 	rm -rf $(VENV) bench/results

@@ -148,6 +148,28 @@ def plot_distributions(name: str, title: str, timings: dict[str, list[float]]) -
     return path
 
 
+def plot_rounds(name: str, title: str, ylabel: str, results: dict[str, list[dict]], figure: str) -> Path:
+    """An A/B benchmark's rounds: `figure` of each tree, round by round."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for tree, rounds_of in results.items():
+        ax.plot(range(1, len(rounds_of) + 1), [r[figure] for r in rounds_of], marker="o", label=tree)
+    ax.set_xlabel("round")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 class KeptThread:
     """A long-lived thread that keeps its box (as a worker slot does) and runs calls handed to it,
     tidying its box once the caller has the answer (as a worker slot does between jobs)."""

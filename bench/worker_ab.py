@@ -24,7 +24,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from .common import process_tree_cpu, write_json
+from .common import plot_rounds, process_tree_cpu, write_json
 from .processes import QueueStack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,29 +101,9 @@ def run(ref: str, rounds: int, jobs: int, languages: list[str] | None = None) ->
             "this_vs_ref_median_ratio": {figure: statistics.median(values) for figure, values in ratios.items()},
             "rounds_where_this_is_lower": {figure: sum(value < 1 for value in values) for figure, values in ratios.items()}}
     write_json("worker_ab", data)
-    _plot(ref, results, languages)
+    plot_rounds("worker_ab", f"worker process-tree CPU per job: this tree vs {ref} (lower is better)",
+                f"worker CPU per hello job, {' / '.join(languages)} (ms)", results, "worker_cpu_ms_per_job")
     return data
-
-
-def _plot(ref: str, results: dict[str, list[dict]], languages: list[str]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .common import RESULTS_DIR
-
-    fig, ax = plt.subplots(figsize=(8, 4))
-    for name, rounds_of in results.items():
-        ax.plot(range(1, len(rounds_of) + 1), [r["worker_cpu_ms_per_job"] for r in rounds_of], marker="o",
-                label=f"{name}")
-    ax.set_xlabel("round")
-    ax.set_ylabel(f"worker CPU per hello job, {' / '.join(languages)} (ms)")
-    ax.set_title(f"worker process-tree CPU per job: this tree vs {ref} (lower is better)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(RESULTS_DIR / "worker_ab.png")
-    plt.close(fig)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from codearena.service import waiters
+from codearena.service.store import ServiceStore
 
 from ..api.conftest import A_PLUS_B, HELLO, LANGUAGES
 from ..support import free_port
@@ -71,7 +72,7 @@ def test_a_waited_answer_is_the_record_stored(client, worker, queue, size):
         subscription.close()
 
 
-# The second test sleeps until its wall limit: the first is judged long before the judging can end.
+# The test named slow sleeps until its wall limit: the others are judged long before the judging can end.
 SLOW_SECOND = "import time\nn = input()\nif n == 'slow':\n    time.sleep(60)\nprint(n)"
 PROGRESS_TESTS = [{"name": "fast", "input": "quick\n", "expected_output": "quick\n"},
                   {"name": "slow", "input": "slow\n", "expected_output": "slow\n"}]
@@ -109,6 +110,45 @@ def test_a_progress_answer_waits_a_moment_for_the_tests_that_follow(client, work
     assert [(t["name"], t["verdict"]) for t in first["progress"]] == [("one", "AC"), ("two", "AC")], first
     done = client.get(f"/jobs/{first['id']}", params={"wait": 60, "progress_after": 2}).json()
     assert done["state"] == "done" and [(t["name"], t["verdict"]) for t in done["progress"]] == [("slow", "TLE")]
+
+
+QUICK_TESTS = [{"name": str(n), "input": f"{n}\n", "expected_output": f"{n}\n"} for n in range(6)]
+
+
+@pytest.fixture
+def record_reads(monkeypatch):
+    """How many times the service (in this process) reads a job's record back from Redis."""
+    reads = []
+    original = ServiceStore.record
+
+    async def counted(self, job_id, progress_after=None):
+        reads.append(job_id)
+        return await original(self, job_id, progress_after)
+
+    monkeypatch.setattr(ServiceStore, "record", counted)
+    return reads
+
+
+def test_a_judgings_tests_wake_no_read_of_its_record(client, worker, record_reads):
+    """Each test judged wakes the job's waiters; one waiting for the end reads nothing for it (the
+    end's news carries the record). It read the record once per test before."""
+    record = client.post("/jobs", params={"wait": 60}, json={
+        "kind": "judge", "language": "python", "source": "print(input())", "tests": QUICK_TESTS}).json()
+    assert record["state"] == "done" and record["result"]["verdict"] == "AC", record
+    assert len(record["result"]["tests"]) == len(QUICK_TESTS)
+    assert record_reads == []
+
+
+def test_a_progress_waiter_reads_once_for_the_tests_of_its_linger(client, worker, record_reads, monkeypatch):
+    """A waiter for progress reads the job when its linger ends, not at each test within it."""
+    monkeypatch.setattr(waiters, "PROGRESS_LINGER", 2.0)
+    tests = [*QUICK_TESTS, {"name": "slow", "input": "slow\n", "expected_output": "slow\n"}]
+    first = client.post("/jobs", params={"wait": 60, "progress_after": 0}, json={
+        "kind": "judge", "language": "python", "source": SLOW_SECOND, "tests": tests,
+        "limits": {"cpu_time": 1, "wall_time": 5}}).json()
+    assert first["state"] == "running", first
+    assert [t["name"] for t in first["progress"]] == [t["name"] for t in QUICK_TESTS], first
+    assert len(record_reads) <= 2  # at the linger's end (twice if its timer fires a hair early)
 
 
 def test_wrong_answer_compile_error_and_time_limit_are_results(client, worker):

@@ -34,6 +34,12 @@ class Keys:
         return f"{self.prefix}:done"
 
     @property
+    def progress_channel(self) -> str:
+        """Ids of judgings with one more test judged (their waiters hold their answer a moment:
+        this news needs no read, where one on `done` does)."""
+        return f"{self.prefix}:tested"
+
+    @property
     def stop_channel(self) -> str:
         """Ids of running jobs their client gave up on: the worker running one stops it."""
         return f"{self.prefix}:stop"
