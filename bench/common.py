@@ -148,6 +148,17 @@ def plot_distributions(name: str, title: str, timings: dict[str, list[float]]) -
     return path
 
 
+def ab_summary(results: dict[str, list[dict]], ref: str, figures: list[str] | tuple[str, ...]) -> dict:
+    """An A/B benchmark's rounds ("this" and `ref`, a dict of figures each round) summed up: each
+    figure's median per tree, the median of this/ref per round, and in how many rounds this was lower."""
+    ratios = {figure: [this[figure] / other[figure] for this, other in zip(results["this"], results[ref])]
+              for figure in figures}
+    return {"medians": {name: {figure: statistics.median(r[figure] for r in rounds_of) for figure in figures}
+                        for name, rounds_of in results.items()},
+            "this_vs_ref_median_ratio": {figure: statistics.median(values) for figure, values in ratios.items()},
+            "rounds_where_this_is_lower": {figure: sum(value < 1 for value in values) for figure, values in ratios.items()}}
+
+
 def plot_rounds(name: str, title: str, ylabel: str, results: dict[str, list[dict]], figure: str) -> Path:
     """An A/B benchmark's rounds: `figure` of each tree, round by round."""
     import matplotlib

@@ -1,7 +1,8 @@
 """A judged submission's cost, this tree against another commit: `python -m bench.submission_ab REF [--rounds N] [--submissions N]`.
 
 Each tree gets, side by side, a platform in queue mode with its own execution service and one
-worker of one slot (all from the tree's `src`), and the example problem aplusb (10 small tests).
+worker of one slot (all from the tree's `src`), and the example problem aplusb (10 small tests)
+or, with `--problem sumn`, large_tests' sumn (5 tests of 2-11 MB, sent by digest).
 Each round sends, to each tree in turn (the order alternates), the same C solution through
 POST /api/submissions?wait over one kept-alive connection, submissions in a row (a compile-cache
 hit), and reads every process's CPU per submission from /proc (the platform's, the service's,
@@ -22,19 +23,21 @@ from pathlib import Path
 
 import httpx
 
-from .common import plot_rounds, process_tree_cpu, write_json
+from .common import ab_summary, plot_rounds, process_tree_cpu, write_json
 from .load import SECRET, token
+from .large_tests import SUM_N, write_package
 from .platform_judging import A_PLUS_B, ROOT
 from .processes import CLI, TOKEN, PlatformProcess, QueueStack
 
 WARMUP = 10  # submissions before the measured ones: the worker's box started, the program compiled
 PROCESSES = ("platform", "service", "worker")
+PROBLEMS = {"aplusb": "10 small tests", "sumn": "5 tests of 2-11 MB, sent by digest"}
 
 
 class TreePlatform:
-    """One tree's platform (queue mode), execution service and worker, with aplusb imported."""
+    """One tree's platform (queue mode), execution service and worker, with the problem imported."""
 
-    def __init__(self, tree: Path, workdir: str, stack: ExitStack):
+    def __init__(self, tree: Path, workdir: str, stack: ExitStack, problem: Path, solution: str):
         os.environ["PYTHONPATH"] = str(tree / "src")  # captured by each process's environment
         try:
             queue = stack.enter_context(QueueStack())
@@ -42,7 +45,7 @@ class TreePlatform:
             platform = stack.enter_context(PlatformProcess(
                 workdir, EXECUTION_MODE="queue", EXECUTION_QUEUE_URL=queue.url, EXECUTION_SERVICE_TOKEN=TOKEN,
                 JWT_SECRET=SECRET, EXECUTION_MAX_POLL_TIME="120000"))
-            subprocess.run(CLI + ["problems", "import", str(ROOT / "examples" / "aplusb")], env=platform.env,
+            subprocess.run(CLI + ["problems", "import", str(problem)], env=platform.env,
                            check=True, capture_output=True)
         finally:
             del os.environ["PYTHONPATH"]
@@ -50,12 +53,13 @@ class TreePlatform:
         self.client = stack.enter_context(httpx.Client(base_url=platform.url, timeout=120,
                                                        headers={"Authorization": "Bearer " + token(1, role="admin")}))
         self.problem_id = self.client.get("/api/problems").json()[0]["id"]
+        self.solution = solution
         for _ in range(WARMUP):
             self.submit()
 
     def submit(self) -> None:
         body = self.client.post("/api/submissions", params={"wait": 60},
-                                json={"problemId": self.problem_id, "code": A_PLUS_B["c"], "language": "c"}).json()
+                                json={"problemId": self.problem_id, "code": self.solution, "language": "c"}).json()
         assert body["verdict"] == "AC", body
 
     def measure(self, submissions: int) -> dict:
@@ -69,12 +73,14 @@ class TreePlatform:
                    for name, pid in self.pids.items()}, "wall_ms_median": statistics.median(walls) * 1000}
 
 
-def run(ref: str, rounds: int, submissions: int) -> dict:
+def run(ref: str, rounds: int, submissions: int, problem: str = "aplusb") -> dict:
     with tempfile.TemporaryDirectory() as workdir, ExitStack() as stack:
+        package, solution = ((ROOT / "examples" / "aplusb", A_PLUS_B["c"]) if problem == "aplusb"
+                             else (write_package(Path(workdir, "sumn")), SUM_N["c"]))
         other = Path(workdir, "other")
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(other), ref], check=True)
         stack.callback(subprocess.run, ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
-        trees = {"this": TreePlatform(ROOT, workdir, stack), ref: TreePlatform(other, workdir, stack)}
+        trees = {name: TreePlatform(tree, workdir, stack, package, solution) for name, tree in (("this", ROOT), (ref, other))}
         results: dict[str, list[dict]] = {name: [] for name in trees}
         for number in range(rounds):
             for name in (list(trees) if number % 2 == 0 else list(reversed(trees))):
@@ -83,17 +89,12 @@ def run(ref: str, rounds: int, submissions: int) -> dict:
                 f"{name} platform+service CPU {r[-1]['platform_cpu_ms'] + r[-1]['service_cpu_ms']:.1f} ms"
                 for name, r in results.items()), flush=True)
     figures = [f"{name}_cpu_ms" for name in PROCESSES] + ["wall_ms_median"]
-    medians = {name: {figure: statistics.median(r[figure] for r in rounds_of) for figure in figures}
-               for name, rounds_of in results.items()}
-    ratios = {figure: [this[figure] / other[figure] for this, other in zip(results["this"], results[ref])]
-              for figure in figures}
     data = {"benchmark": "submission_ab", "ref": ref, "rounds": rounds, "submissions_per_round": submissions,
-            "problem": "aplusb (10 tests), C, queue mode, 1 worker slot", "rounds_measured": results, "medians": medians,
-            "this_vs_ref_median_ratio": {figure: statistics.median(values) for figure, values in ratios.items()},
-            "rounds_where_this_is_lower": {figure: sum(value < 1 for value in values) for figure, values in ratios.items()}}
+            "problem": f"{problem} ({PROBLEMS[problem]}), C, queue mode, 1 worker slot", "rounds_measured": results,
+            **ab_summary(results, ref, figures)}
     write_json("submission_ab", data)
     plot_rounds("submission_ab", f"platform CPU per submission: this tree vs {ref} (lower is better)",
-                "platform CPU per aplusb C submission (ms)", results, "platform_cpu_ms")
+                f"platform CPU per {problem} C submission (ms)", results, "platform_cpu_ms")
     return data
 
 
@@ -102,8 +103,9 @@ def main() -> None:
     parser.add_argument("ref", help="a commit, branch or tag")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--submissions", type=int, default=60, help="measured submissions per tree and round")
+    parser.add_argument("--problem", choices=sorted(PROBLEMS), default="aplusb")
     args = parser.parse_args()
-    print(json.dumps(run(args.ref, args.rounds, args.submissions), indent=2))
+    print(json.dumps(run(args.ref, args.rounds, args.submissions, args.problem), indent=2))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from .common import plot_rounds, process_tree_cpu, write_json
+from .common import ab_summary, plot_rounds, process_tree_cpu, write_json
 from .processes import QueueStack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,14 +92,8 @@ def run(ref: str, rounds: int, jobs: int, languages: list[str] | None = None) ->
             print(f"round {number + 1}: " + ", ".join(
                 f"{name} worker CPU {results[name][-1]['worker_cpu_ms_per_job']:.2f} ms" for name in trees), flush=True)
     figures = ("worker_cpu_ms_per_job", "service_cpu_ms_per_job", "wall_ms_median")
-    medians = {name: {figure: statistics.median(r[figure] for r in rounds_of) for figure in figures}
-               for name, rounds_of in results.items()}
-    ratios = {figure: [this[figure] / other[figure] for this, other in zip(results["this"], results[ref])]
-              for figure in figures}
-    data = {"benchmark": "worker_ab", "ref": ref, "languages": languages, "rounds": rounds, "jobs_per_round": jobs, "rounds_measured": results,
-            "medians": medians,
-            "this_vs_ref_median_ratio": {figure: statistics.median(values) for figure, values in ratios.items()},
-            "rounds_where_this_is_lower": {figure: sum(value < 1 for value in values) for figure, values in ratios.items()}}
+    data = {"benchmark": "worker_ab", "ref": ref, "languages": languages, "rounds": rounds, "jobs_per_round": jobs,
+            "rounds_measured": results, **ab_summary(results, ref, figures)}
     write_json("worker_ab", data)
     plot_rounds("worker_ab", f"worker process-tree CPU per job: this tree vs {ref} (lower is better)",
                 f"worker CPU per hello job, {' / '.join(languages)} (ms)", results, "worker_cpu_ms_per_job")

@@ -52,15 +52,16 @@ class ProblemTest(Base):
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(100))
-    # The data is loaded only where it is read: a judge job names it by digest (it is stored
-    # once beside the queue, or fetched once into this machine's cache in direct mode).
-    input: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    expected: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     input_sha256: Mapped[str] = mapped_column(String(64), index=True)
     expected_sha256: Mapped[str] = mapped_column(String(64), index=True)
     data_bytes: Mapped[int] = mapped_column(Integer, default=0)  # the larger of input and expected
     is_sample: Mapped[bool] = mapped_column(Boolean, default=False)
     points: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The data is loaded only where it is read: a judge job names it by digest (it is stored
+    # once beside the queue, or fetched once into this machine's cache in direct mode). Last:
+    # SQLite walks a big value's pages to reach any column after it (migration 0003).
+    input: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    expected: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     problem: Mapped[Problem] = relationship(back_populates="tests")
 

@@ -60,20 +60,21 @@ def judge_job(problem: Problem, code: str, language: str, samples_only: bool) ->
     """Sample tests are a run someone waits for (interactive); a submission is judged in bulk.
     Large test data is named by digest and not loaded here (test_data_fetcher finds it)."""
     chosen = [t for t in problem.tests if t.is_sample or not samples_only]
-    inline = _inline_data(problem, samples_only)
+    inline = _inline_data(problem, chosen)
     tests = tuple(_test_spec(t, inline.get(t.id)) for t in chosen)
     return Job(kind="judge", source=code, language=language, tests=tests,
                limits=LimitsSpec(cpu_time=problem.time_limit, memory_mb=problem.memory_limit),
                checker=checker_config(problem), priority="interactive" if samples_only else "bulk")
 
 
-def _inline_data(problem: Problem, samples_only: bool) -> dict[int, tuple[bytes, bytes]]:
+def _inline_data(problem: Problem, tests: list[ProblemTest]) -> dict[int, tuple[bytes, bytes]]:
     """test id -> (input, expected) of the tests a job carries inline, in one query: read test by
-    test, each deferred column was a query of its own (21 for a problem of 10 small tests)."""
-    query = (select(ProblemTest.id, ProblemTest.input, ProblemTest.expected)
-             .where(ProblemTest.problem_id == problem.id, ProblemTest.data_bytes <= INLINE_TEST_BYTES))
-    if samples_only:
-        query = query.where(ProblemTest.is_sample)
+    test, each deferred column was a query of its own (21 for a problem of 10 small tests). By id:
+    a filter on data_bytes would make SQLite walk every big test's blobs to reach that column."""
+    small = [test.id for test in tests if test.data_bytes <= INLINE_TEST_BYTES]
+    if not small:
+        return {}
+    query = select(ProblemTest.id, ProblemTest.input, ProblemTest.expected).where(ProblemTest.id.in_(small))
     return {test_id: (given, expected) for test_id, given, expected in object_session(problem).execute(query)}
 
 
