@@ -140,12 +140,7 @@ def plot_distributions(name: str, title: str, timings: dict[str, list[float]]) -
     ax.set_yticks(range(1, len(labels) + 1), labels)
     ax.set_xlabel("wall time per run (ms)")
     ax.set_title(title)
-    fig.tight_layout()
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _saved(fig, name, dpi=110)
 
 
 def ab_summary(results: dict[str, list[dict]], ref: str, figures: list[str] | tuple[str, ...]) -> dict:
@@ -173,10 +168,17 @@ def plot_rounds(name: str, title: str, ylabel: str, results: dict[str, list[dict
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
+    return _saved(fig, name)
+
+
+def _saved(fig, name: str, dpi: float | None = None) -> Path:
+    """The figure laid out, written to bench/results/NAME.png and closed."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.png"
-    fig.savefig(path)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path
 

@@ -131,7 +131,7 @@ def record_reads(monkeypatch):
 
 def test_a_judgings_tests_wake_no_read_of_its_record(client, worker, record_reads):
     """Each test judged wakes the job's waiters; one waiting for the end reads nothing for it (the
-    end's news carries the record). It read the record once per test before."""
+    end's news carries the record). Before, each test's wake-up read it."""
     record = client.post("/jobs", params={"wait": 60}, json={
         "kind": "judge", "language": "python", "source": "print(input())", "tests": QUICK_TESTS}).json()
     assert record["state"] == "done" and record["result"]["verdict"] == "AC", record

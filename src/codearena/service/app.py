@@ -103,7 +103,7 @@ def create_service_app(queue: QueueSettings, service: ServiceSettings | None = N
                                                         timeout=REDIS_POOL_TIMEOUT, **redis_options(asynchronous=True))
         client = aioredis.Redis(connection_pool=pool)
         store = ServiceStore(client, queue)
-        waiters = Waiters(client, store.keys.done_channel, store.keys.progress_channel)
+        waiters = Waiters(client, store.keys.done_channel, store.keys.tested_channel)
         state = app.state.service = ServiceState(queue, service, common, store, waiters, ServiceMetrics(), time.time())
         try:
             await store.ensure_groups()

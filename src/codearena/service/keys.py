@@ -34,7 +34,7 @@ class Keys:
         return f"{self.prefix}:done"
 
     @property
-    def progress_channel(self) -> str:
+    def tested_channel(self) -> str:
         """Ids of judgings with one more test judged (their waiters hold their answer a moment:
         this news needs no read, where one on `done` does)."""
         return f"{self.prefix}:tested"

@@ -394,7 +394,7 @@ class WorkerStore:
         with self.client.pipeline(transaction=False) as pipe:
             pipe.rpush(key, json.dumps(test))
             pipe.expire(key, self.settings.queue_result_ttl)
-            pipe.publish(self.keys.progress_channel, job_id)
+            pipe.publish(self.keys.tested_channel, job_id)
             pipe.execute()
 
     def fail(self, delivery: Delivery, kind: str, reason: str) -> bool:
